@@ -1,0 +1,25 @@
+// Runs every compiled test file (dist/**/*.test.js) with Node's test runner. Node 20's runner takes no globs,
+// so the files are found here. Extra arguments filter by path substring: `npm test -- dist/etf`.
+import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { join, relative } from "node:path";
+
+const root = new URL("..", import.meta.url).pathname;
+function find(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) return find(p);
+    return e.name.endsWith(".test.js") ? [relative(root, p)] : [];
+  });
+}
+const filters = process.argv.slice(2);
+const files = find(join(root, "dist")).filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
+if (files.length === 0) {
+  console.error("no test files matched");
+  process.exit(1);
+}
+const result = spawnSync(process.execPath, ["--test", "--test-concurrency=2", ...files], {
+  cwd: root,
+  stdio: "inherit",
+});
+process.exit(result.status ?? 1);

@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+/**
+ * The `elixirscope` command: parses arguments and hands each subcommand to its module in this folder.
+ * Errors we expect (a wrong cookie, an unknown node, ...) print one line and exit non-zero; only
+ * ELIXIRSCOPE_DEBUG=1 shows stack traces.
+ */
+import { Command, CommanderError } from "commander";
+import { DistError } from "../dist/errors.js";
+import { pingCommand } from "./ping.js";
+
+const EXIT_USAGE = 64;
+const EXIT_FAILURE = 2;
+
+function fail(err: unknown): never {
+  if (process.env["ELIXIRSCOPE_DEBUG"] === "1") console.error(err);
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`elixirscope: ${message}\n`);
+  process.exit(err instanceof DistError ? EXIT_FAILURE : 1);
+}
+
+const program = new Command()
+  .name("elixirscope")
+  .description("Execution Cinema: record, query and replay what a BEAM system did")
+  .version("0.1.0")
+  .exitOverride()
+  .configureOutput({ outputError: (text, write) => write(text) });
+
+program
+  .command("ping")
+  .description("connect to a node as a hidden node and report its OTP and Elixir versions and the round-trip time")
+  .requiredOption("--node <name>", "the node, as name@host (a bare name means this host)")
+  .option("--cookie <cookie>", "the node's cookie (default: ~/.erlang.cookie)")
+  .option("--timeout <ms>", "give up after this many milliseconds", "5000")
+  .action(async (opts: { node: string; cookie?: string; timeout: string }) => {
+    await pingCommand({ node: opts.node, cookie: opts.cookie, timeoutMs: Number(opts.timeout) });
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE);
+  }
+  fail(err);
+}

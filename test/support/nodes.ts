@@ -1,0 +1,90 @@
+/**
+ * Starts real BEAM nodes for tests and benchmarks: `erl -sname` or `elixir --sname`, each with its own
+ * random name and cookie, waited for until EPMD lists them, and always stopped at the end.
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { lookupNode } from "../../src/dist/epmd.js";
+import { shortHostname } from "../../src/dist/names.js";
+
+export interface TestNode {
+  /** Full node name, `name@host`. */
+  name: string;
+  cookie: string;
+  child: ChildProcess;
+  /** Everything the node printed. */
+  output(): string;
+  /** Stops the node (SIGKILL after a grace period) and waits for it. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  kind?: "erl" | "elixir";
+  /** Expressions run at start: Erlang for erl (`-eval`), Elixir for elixir (`-e`). */
+  eval?: string;
+  cookie?: string;
+  extraArgs?: string[];
+}
+
+let epmdStarted = false;
+/** EPMD must run before our own node registers; `erl -sname` starts it, but tests may register first. */
+export function ensureEpmd(): void {
+  if (epmdStarted) return;
+  spawnSync("epmd", ["-daemon"], { stdio: "ignore" });
+  epmdStarted = true;
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${randomBytes(3).toString("hex")}`;
+}
+
+export async function startNode(options: StartOptions = {}): Promise<TestNode> {
+  ensureEpmd();
+  const short = uniqueName("es_test");
+  const cookie = options.cookie ?? `c_${randomBytes(8).toString("hex")}`;
+  const args =
+    options.kind === "elixir"
+      ? ["--sname", short, "--cookie", cookie, ...(options.extraArgs ?? []), "--no-halt", "-e", options.eval ?? ":ok"]
+      : [
+          "-sname",
+          short,
+          "-setcookie",
+          cookie,
+          "-noshell",
+          ...(options.extraArgs ?? []),
+          ...(options.eval ? ["-eval", options.eval] : []),
+        ];
+  const child = spawn(options.kind === "elixir" ? "elixir" : "erl", args, { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`node ${short} exited at start:\n${out}`);
+    try {
+      await lookupNode(short, shortHostname(), 1000);
+      break;
+    } catch {
+      if (Date.now() > deadline) {
+        child.kill("SIGKILL");
+        throw new Error(`node ${short} did not register with EPMD within 20 s:\n${out}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  return {
+    name: `${short}@${shortHostname()}`,
+    cookie,
+    child,
+    output: () => out,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+  };
+}
