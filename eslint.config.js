@@ -1,12 +1,16 @@
-// Lint rules: the recommended TypeScript set, type-aware where it catches real bugs.
+// Lint rules: the recommended JavaScript and TypeScript sets, with Node's globals for scripts.
 import js from "@eslint/js";
+import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "beam/ebin/**", "examples/**/_build/**", "examples/**/deps/**"] },
+  {
+    ignores: ["dist/**", "node_modules/**", "beam/ebin/**", "examples/**/_build/**", "examples/**/deps/**"],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
+    languageOptions: { globals: globals.node },
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
     },

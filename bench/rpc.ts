@@ -29,7 +29,10 @@ export async function run(): Promise<BenchResult[]> {
     const ours = CALLS / (Number(process.hrtime.bigint() - started) / 1e9);
 
     const me = node.spawn();
-    me.send({ name: "rpc_bench", node: erlCaller.name }, tuple(atom("run"), me.pid, atom(target.name), CALLS));
+    me.send(
+      { name: "rpc_bench", node: erlCaller.name },
+      tuple(atom("run"), me.pid, atom(target.name), CALLS),
+    );
     const took = (await me.receive((m) => m, 120_000)) as Tuple;
     const us = Number(took.at(1));
     const baseline = CALLS / (us / 1e6);

@@ -18,7 +18,10 @@ for (const [name, load] of Object.entries(benches)) {
   if (filters.length > 0 && !filters.some((f) => name.includes(f))) continue;
   const results = await (await load()).run();
   for (const r of results) {
-    const base = r.baseline === undefined ? "" : `  baseline ${fmt(r.baseline)} ${r.unit}  ratio ${r.ratio!.toFixed(2)}x`;
+    const base =
+      r.baseline === undefined
+        ? ""
+        : `  baseline ${fmt(r.baseline)} ${r.unit}  ratio ${r.ratio!.toFixed(2)}x`;
     console.log(`${name}: ${r.name}: ${fmt(r.value)} ${r.unit}${base}${r.note ? `  (${r.note})` : ""}`);
   }
 }

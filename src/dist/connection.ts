@@ -24,6 +24,7 @@ export class DistConnection {
   private wroteSinceTick = false;
   private readonly ticker: NodeJS.Timeout;
   private closed = false;
+  private corked = false;
 
   constructor(
     private readonly socket: Socket,
@@ -50,6 +51,15 @@ export class DistConnection {
 
   send(control: Tuple, payload?: Term): void {
     if (this.closed) throw new DistError("NODE_DOWN", `the connection to ${this.peerName} is closed`);
+    // Frames sent in the same turn of the event loop leave in one write.
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
     this.socket.write(encodeFrame(control, payload));
     this.wroteSinceTick = true;
   }

@@ -50,7 +50,8 @@ export const control = {
   payloadExit: (from: Pid, to: Pid): Tuple => tuple(CTRL.PAYLOAD_EXIT, from, to),
   payloadExit2: (from: Pid, to: Pid): Tuple => tuple(CTRL.PAYLOAD_EXIT2, from, to),
   monitor: (from: Pid, target: Pid | Atom, ref: Reference): Tuple => tuple(CTRL.MONITOR_P, from, target, ref),
-  demonitor: (from: Pid, target: Pid | Atom, ref: Reference): Tuple => tuple(CTRL.DEMONITOR_P, from, target, ref),
+  demonitor: (from: Pid, target: Pid | Atom, ref: Reference): Tuple =>
+    tuple(CTRL.DEMONITOR_P, from, target, ref),
   payloadMonitorExit: (from: Pid | Atom, to: Pid, ref: Reference): Tuple =>
     tuple(CTRL.PAYLOAD_MONITOR_P_EXIT, from, to, ref),
   spawnReply: (reqId: Term, to: Term, result: Term): Tuple => tuple(CTRL.SPAWN_REPLY, reqId, to, 0, result),

@@ -57,7 +57,10 @@ describe("against an erl node", () => {
     const me = node.spawn();
     me.send({ name: "echo", node: peer.name }, tuple(me.pid, atom("first")));
     me.send({ name: "echo", node: peer.name }, tuple(me.pid, atom("second")));
-    const second = await me.receive((m) => (m instanceof Tuple && isAtom(m.at(1), "second") ? m : undefined), 5000);
+    const second = await me.receive(
+      (m) => (m instanceof Tuple && isAtom(m.at(1), "second") ? m : undefined),
+      5000,
+    );
     assert.ok(isAtom((second as Tuple).at(1), "second"));
     assert.equal(me.queued.length, 1);
     await rejectsWith(
@@ -108,9 +111,15 @@ describe("against an erl node", () => {
     me.link(pid);
     await new Promise((r) => setTimeout(r, 100));
     await rpc(node, peer.name, "erlang", "exit", [pid, atom("shutdown_for_test")]);
-    const down = await me.receive((m) => (m instanceof Tuple && isAtom(m.at(0), "DOWN") ? m : undefined), 5000);
+    const down = await me.receive(
+      (m) => (m instanceof Tuple && isAtom(m.at(0), "DOWN") ? m : undefined),
+      5000,
+    );
     assert.ok(termEquals(down, tuple(atom("DOWN"), ref, atom("process"), pid, atom("shutdown_for_test"))));
-    const exit = await me.receive((m) => (m instanceof Tuple && isAtom(m.at(0), "EXIT") ? m : undefined), 5000);
+    const exit = await me.receive(
+      (m) => (m instanceof Tuple && isAtom(m.at(0), "EXIT") ? m : undefined),
+      5000,
+    );
     assert.ok(termEquals(exit, tuple(atom("EXIT"), pid, atom("shutdown_for_test"))));
   });
 
@@ -118,7 +127,18 @@ describe("against an erl node", () => {
     const me = node.spawn();
     const ref = me.monitor({ name: "no_such_process", node: peer.name });
     const down = await me.receive((m) => m, 5000);
-    assert.ok(termEquals(down, tuple(atom("DOWN"), ref, atom("process"), tuple(atom("no_such_process"), atom(peer.name)), atom("noproc"))));
+    assert.ok(
+      termEquals(
+        down,
+        tuple(
+          atom("DOWN"),
+          ref,
+          atom("process"),
+          tuple(atom("no_such_process"), atom(peer.name)),
+          atom("noproc"),
+        ),
+      ),
+    );
   });
 
   test("when our process exits, a remote process linked to it gets the exit signal", async () => {
@@ -150,14 +170,22 @@ describe("against an erl node", () => {
   });
 
   test("an rpc that does not answer in time times out", async () => {
-    await rejectsWith(rpc(node, peer.name, "timer", "sleep", [3000], 200), "TIMEOUT", /did not answer within 200 ms/);
+    await rejectsWith(
+      rpc(node, peer.name, "timer", "sleep", [3000], 200),
+      "TIMEOUT",
+      /did not answer within 200 ms/,
+    );
   });
 });
 
 describe("against an Elixir node", () => {
   test("Elixir code on the node can send to our registered name", async () => {
     ensureEpmd();
-    const ours = await LocalNode.start({ name: uniqueName("es_listener"), cookie: "elixir_cookie_x", listen: true });
+    const ours = await LocalNode.start({
+      name: uniqueName("es_listener"),
+      cookie: "elixir_cookie_x",
+      listen: true,
+    });
     const inbox = ours.spawn();
     inbox.register("inbox");
     const elixir = await startNode({
@@ -191,7 +219,18 @@ describe("node down", () => {
       peer.child.kill("SIGKILL");
       assert.ok((await down) - started < 1000);
       const msg = await me.receive((m) => m, 1000);
-      assert.ok(termEquals(msg, tuple(atom("DOWN"), ref, atom("process"), tuple(atom("rex"), atom(peer.name)), atom("noconnection"))));
+      assert.ok(
+        termEquals(
+          msg,
+          tuple(
+            atom("DOWN"),
+            ref,
+            atom("process"),
+            tuple(atom("rex"), atom(peer.name)),
+            atom("noconnection"),
+          ),
+        ),
+      );
     } finally {
       await node.stop();
       await peer.stop();
@@ -203,7 +242,9 @@ describe("node down", () => {
     const node = await LocalNode.start({ cookie: peer.cookie, tickTimeMs: 2000 });
     try {
       await node.connect(peer.name);
-      const down = new Promise<[number, string]>((resolve) => node.once("nodedown", (_p, why) => resolve([Date.now(), why])));
+      const down = new Promise<[number, string]>((resolve) =>
+        node.once("nodedown", (_p, why) => resolve([Date.now(), why])),
+      );
       const started = Date.now();
       peer.child.kill("SIGSTOP");
       const [at, why] = await down;
@@ -229,7 +270,11 @@ describe("bad input", () => {
   test("an unknown node", async () => {
     const node = await LocalNode.start({ cookie: "x" });
     try {
-      await rejectsWith(node.connect("no_such_node_here"), "NODE_UNKNOWN", /no node named 'no_such_node_here'.*nodes there: /);
+      await rejectsWith(
+        node.connect("no_such_node_here"),
+        "NODE_UNKNOWN",
+        /no node named 'no_such_node_here'.*nodes there: /,
+      );
     } finally {
       await node.stop();
     }
@@ -240,7 +285,11 @@ describe("bad input", () => {
     process.env["ERL_EPMD_PORT"] = "1"; // nothing listens on port 1
     const node = await LocalNode.start({ cookie: "x" });
     try {
-      await rejectsWith(node.connect(peer.name), "EPMD_UNREACHABLE", /cannot reach EPMD on .*:1 \(ECONNREFUSED\)/);
+      await rejectsWith(
+        node.connect(peer.name),
+        "EPMD_UNREACHABLE",
+        /cannot reach EPMD on .*:1 \(ECONNREFUSED\)/,
+      );
     } finally {
       if (saved === undefined) delete process.env["ERL_EPMD_PORT"];
       else process.env["ERL_EPMD_PORT"] = saved;
@@ -281,7 +330,11 @@ describe("bad input", () => {
     const reg = await registerNode(name, (rude.address() as { port: number }).port);
     const node = await LocalNode.start({ cookie: "x" });
     try {
-      await rejectsWith(node.connect(name), "HANDSHAKE_FAILED", /closed the connection during the handshake \(at the status\)/);
+      await rejectsWith(
+        node.connect(name),
+        "HANDSHAKE_FAILED",
+        /closed the connection during the handshake \(at the status\)/,
+      );
     } finally {
       reg.close();
       rude.close();

@@ -36,7 +36,9 @@ function openEpmd(host: string, timeoutMs: number): Promise<Socket> {
     const socket = connect({ host, port });
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new DistError("EPMD_UNREACHABLE", `EPMD on ${host}:${port} did not answer within ${timeoutMs} ms`));
+      reject(
+        new DistError("EPMD_UNREACHABLE", `EPMD on ${host}:${port} did not answer within ${timeoutMs} ms`),
+      );
     }, timeoutMs);
     socket.once("connect", () => {
       clearTimeout(timer);
@@ -62,11 +64,16 @@ export async function lookupNode(name: string, host: string, timeoutMs = 5000): 
     const reader = new StreamReader(socket, `EPMD on ${host}`);
     socket.write(packet2(Buffer.concat([Buffer.from([PORT_PLEASE2_REQ]), Buffer.from(name, "utf8")])));
     const [tag, result] = await reader.readExact(2);
-    if (tag !== PORT2_RESP) throw new DistError("PROTOCOL", `EPMD on ${host} answered with unknown tag ${tag}`);
+    if (tag !== PORT2_RESP)
+      throw new DistError("PROTOCOL", `EPMD on ${host} answered with unknown tag ${tag}`);
     if (result !== 0) {
       const known = await listNodes(host, timeoutMs).catch(() => []);
-      const hint = known.length > 0 ? `; nodes there: ${known.map((n) => n.name).join(", ")}` : "; no nodes there";
-      throw new DistError("NODE_UNKNOWN", `no node named '${name}' is registered with EPMD on ${host}${hint}`);
+      const hint =
+        known.length > 0 ? `; nodes there: ${known.map((n) => n.name).join(", ")}` : "; no nodes there";
+      throw new DistError(
+        "NODE_UNKNOWN",
+        `no node named '${name}' is registered with EPMD on ${host}${hint}`,
+      );
     }
     const body = await reader.readExact(8);
     return {
@@ -89,7 +96,10 @@ export async function listNodes(host: string, timeoutMs = 5000): Promise<{ name:
     socket.write(packet2(Buffer.from([NAMES_REQ])));
     const all = await reader.readToEnd();
     const text = all.subarray(4).toString("utf8");
-    return [...text.matchAll(/^name (\S+) at port (\d+)$/gm)].map((m) => ({ name: m[1]!, port: Number(m[2]) }));
+    return [...text.matchAll(/^name (\S+) at port (\d+)$/gm)].map((m) => ({
+      name: m[1]!,
+      port: Number(m[2]),
+    }));
   } finally {
     socket.destroy();
   }
@@ -122,7 +132,8 @@ export async function registerNode(name: string, port: number, timeoutMs = 5000)
   socket.write(packet2(req));
   try {
     const [tag, result] = await reader.readExact(2);
-    if (result !== 0) throw new DistError("BAD_NAME", `EPMD refused to register '${name}': the name is taken`);
+    if (result !== 0)
+      throw new DistError("BAD_NAME", `EPMD refused to register '${name}': the name is taken`);
     let creation: number;
     if (tag === ALIVE2_X_RESP) creation = (await reader.readExact(4)).readUInt32BE(0);
     else if (tag === ALIVE2_RESP) creation = (await reader.readExact(2)).readUInt16BE(0);

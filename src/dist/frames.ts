@@ -108,7 +108,8 @@ export class FrameDecoder {
   private decodeMessage(body: Buffer, offset: number, atomCacheRefs: Atom[]): DistMessage {
     const control = decodeBody(body, offset, { atomCacheRefs });
     if (!(control.term instanceof Tuple)) throw this.error("control message is not a tuple");
-    const payload = control.end < body.length ? decodeBody(body, control.end, { atomCacheRefs }).term : undefined;
+    const payload =
+      control.end < body.length ? decodeBody(body, control.end, { atomCacheRefs }).term : undefined;
     return { control: control.term, payload };
   }
 
@@ -131,7 +132,9 @@ export function encodeFrame(control: Tuple, payload?: Term): Buffer {
   const length = 3 + controlBytes.length + (payloadBytes?.length ?? 0);
   const head = Buffer.from([0, 0, 0, 0, VERSION, NORMAL_HEADER, 0]);
   head.writeUInt32BE(length, 0);
-  return payloadBytes ? Buffer.concat([head, controlBytes, payloadBytes]) : Buffer.concat([head, controlBytes]);
+  return payloadBytes
+    ? Buffer.concat([head, controlBytes, payloadBytes])
+    : Buffer.concat([head, controlBytes]);
 }
 
 /** The keep-alive frame: a length of zero. */

@@ -86,11 +86,17 @@ export async function initiateHandshake(
     expectTag(status, "s", "status", peer);
     const text = status.subarray(1).toString("latin1");
     if (text === "not_allowed") {
-      throw new DistError("NOT_ALLOWED", `${peer} does not allow connections from ${me.name} (net_kernel:allow/1)`);
+      throw new DistError(
+        "NOT_ALLOWED",
+        `${peer} does not allow connections from ${me.name} (net_kernel:allow/1)`,
+      );
     }
     if (text === "alive") {
       socket.write(packet2(Buffer.from("sfalse", "latin1")));
-      throw new DistError("HANDSHAKE_FAILED", `${peer} already has a connection from a node named ${me.name}`);
+      throw new DistError(
+        "HANDSHAKE_FAILED",
+        `${peer} already has a connection from a node named ${me.name}`,
+      );
     }
     if (text !== "ok" && text !== "ok_simultaneous") {
       throw new DistError("HANDSHAKE_FAILED", `${peer} refused the connection with status '${text}'`);
@@ -130,7 +136,10 @@ export async function initiateHandshake(
           `${peer} rejected our cookie: pass the node's cookie with --cookie or put it in ~/.erlang.cookie`,
         );
       }
-      throw new DistError("HANDSHAKE_FAILED", `${peer} closed the connection during the handshake (at the ${step})`);
+      throw new DistError(
+        "HANDSHAKE_FAILED",
+        `${peer} closed the connection during the handshake (at the ${step})`,
+      );
     }
     throw err;
   }
@@ -143,10 +152,14 @@ export async function acceptHandshake(socket: Socket, me: HandshakeIdentity): Pr
   try {
     const hello = await reader.readPacket(2);
     if (hello[0] === "n".charCodeAt(0)) {
-      throw new DistError("HANDSHAKE_FAILED", `${peerAddr} uses the old handshake (version 5); OTP 25 or newer is needed`);
+      throw new DistError(
+        "HANDSHAKE_FAILED",
+        `${peerAddr} uses the old handshake (version 5); OTP 25 or newer is needed`,
+      );
     }
     expectTag(hello, "N", "name", peerAddr);
-    if (hello.length < 15) throw new DistError("HANDSHAKE_FAILED", `${peerAddr} sent a truncated name message`);
+    if (hello.length < 15)
+      throw new DistError("HANDSHAKE_FAILED", `${peerAddr} sent a truncated name message`);
     const peerFlags = hello.readBigUInt64BE(1);
     const peerCreation = hello.readUInt32BE(9);
     const nameLen = hello.readUInt16BE(13);
@@ -159,9 +172,13 @@ export async function acceptHandshake(socket: Socket, me: HandshakeIdentity): Pr
 
     const reply = await reader.readPacket(2);
     expectTag(reply, "r", "challenge reply", peerName);
-    if (reply.length < 21) throw new DistError("HANDSHAKE_FAILED", `${peerName} sent a truncated challenge reply`);
+    if (reply.length < 21)
+      throw new DistError("HANDSHAKE_FAILED", `${peerName} sent a truncated challenge reply`);
     if (!reply.subarray(5, 21).equals(digest(ours, me.cookie))) {
-      throw new DistError("BAD_COOKIE", `${peerName} tried to connect with a different cookie; connection refused`);
+      throw new DistError(
+        "BAD_COOKIE",
+        `${peerName} tried to connect with a different cookie; connection refused`,
+      );
     }
     const ack = Buffer.alloc(17);
     ack.write("a", 0, "latin1");

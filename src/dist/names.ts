@@ -22,7 +22,10 @@ export function parseNodeName(text: string): NodeName {
   const name = at < 0 ? text : text.slice(0, at);
   const host = at < 0 ? shortHostname() : text.slice(at + 1);
   if (!/^[A-Za-z0-9_-]+$/.test(name) || host.length === 0 || host.includes("@")) {
-    throw new DistError("BAD_NAME", `'${text}' is not a node name: expected name@host, such as app@${shortHostname()}`);
+    throw new DistError(
+      "BAD_NAME",
+      `'${text}' is not a node name: expected name@host, such as app@${shortHostname()}`,
+    );
   }
   return { name, host, full: `${name}@${host}` };
 }

@@ -101,7 +101,9 @@ export class LocalNode extends EventEmitter<LocalNodeEvents> implements ProcessH
   ) {
     super();
     this.nameAtom = atom(name);
-    this.groupLeader = this.spawnSystem(ioRequestHandler((to, msg) => this.routeTerm(this.groupLeaderPid(), to, msg), onOutput));
+    this.groupLeader = this.spawnSystem(
+      ioRequestHandler((to, msg) => this.routeTerm(this.groupLeaderPid(), to, msg), onOutput),
+    );
     this.spawnSystem((msg) => this.netKernel(msg), "net_kernel");
   }
 
@@ -110,7 +112,9 @@ export class LocalNode extends EventEmitter<LocalNodeEvents> implements ProcessH
   }
 
   static async start(options: NodeOptions = {}): Promise<LocalNode> {
-    const parsed = parseNodeName(options.name ?? `elixirscope_${randomBytes(4).toString("hex")}@${shortHostname()}`);
+    const parsed = parseNodeName(
+      options.name ?? `elixirscope_${randomBytes(4).toString("hex")}@${shortHostname()}`,
+    );
     const cookie = resolveCookie(options.cookie);
     const tick = options.tickTimeMs ?? 60_000;
     const connectTimeout = options.connectTimeoutMs ?? 5_000;
@@ -146,6 +150,11 @@ export class LocalNode extends EventEmitter<LocalNodeEvents> implements ProcessH
     return proc;
   }
 
+  /** Creates a process that handles each message in `handler` as it arrives, instead of queueing it. */
+  spawnHandler(handler: (message: Term) => void, name?: string): LocalProcess {
+    return this.spawnSystem(handler, name);
+  }
+
   private spawnSystem(handler: (message: Term) => void, name?: string): LocalProcess {
     const pid = new Pid(this.nameAtom, this.nextPid++, 0, this.creation);
     const proc = new LocalProcess(pid, this, handler);
@@ -157,7 +166,11 @@ export class LocalNode extends EventEmitter<LocalNodeEvents> implements ProcessH
   /** A new reference, unique on this node. */
   makeRef(): Reference {
     const n = ++this.refCounter;
-    return new Reference(this.nameAtom, this.creation, [n & 0x3ffff, Math.floor(n / 0x40000) >>> 0, randomInt(0, 0xffffffff)]);
+    return new Reference(this.nameAtom, this.creation, [
+      n & 0x3ffff,
+      Math.floor(n / 0x40000) >>> 0,
+      randomInt(0, 0xffffffff),
+    ]);
   }
 
   whereis(name: string): LocalProcess | undefined {
@@ -190,7 +203,9 @@ export class LocalNode extends EventEmitter<LocalNodeEvents> implements ProcessH
       const s = tcpConnect({ host, port: address.port });
       const timer = setTimeout(() => {
         s.destroy();
-        reject(new DistError("TIMEOUT", `${full} did not accept a connection within ${this.connectTimeoutMs} ms`));
+        reject(
+          new DistError("TIMEOUT", `${full} did not accept a connection within ${this.connectTimeoutMs} ms`),
+        );
       }, this.connectTimeoutMs);
       s.once("connect", () => {
         clearTimeout(timer);
@@ -209,7 +224,11 @@ export class LocalNode extends EventEmitter<LocalNodeEvents> implements ProcessH
     });
     const timer = setTimeout(() => socket.destroy(), this.connectTimeoutMs);
     try {
-      const result = await initiateHandshake(socket, { name: this.name, creation: this.creation, cookie: this.cookie }, full);
+      const result = await initiateHandshake(
+        socket,
+        { name: this.name, creation: this.creation, cookie: this.cookie },
+        full,
+      );
       return this.adopt(socket, result.peerName, result.peerFlags, result.peerCreation, result.leftover);
     } catch (err) {
       socket.destroy();
@@ -223,7 +242,11 @@ export class LocalNode extends EventEmitter<LocalNodeEvents> implements ProcessH
     socket.on("error", () => {});
     const timer = setTimeout(() => socket.destroy(), this.connectTimeoutMs);
     try {
-      const result = await acceptHandshake(socket, { name: this.name, creation: this.creation, cookie: this.cookie });
+      const result = await acceptHandshake(socket, {
+        name: this.name,
+        creation: this.creation,
+        cookie: this.cookie,
+      });
       this.adopt(socket, result.peerName, result.peerFlags, result.peerCreation, result.leftover);
     } catch {
       socket.destroy();
@@ -232,12 +255,26 @@ export class LocalNode extends EventEmitter<LocalNodeEvents> implements ProcessH
     }
   }
 
-  private adopt(socket: Socket, peer: string, flags: bigint, creation: number, leftover: Buffer): DistConnection {
+  private adopt(
+    socket: Socket,
+    peer: string,
+    flags: bigint,
+    creation: number,
+    leftover: Buffer,
+  ): DistConnection {
     this.connections.get(peer)?.close("replaced by a new connection");
-    const conn: DistConnection = new DistConnection(socket, peer, flags, creation, this.tickTimeMs, {
-      onMessage: (m) => this.onSignal(conn, m),
-      onClose: (reason) => this.onConnectionClosed(conn, reason),
-    }, leftover);
+    const conn: DistConnection = new DistConnection(
+      socket,
+      peer,
+      flags,
+      creation,
+      this.tickTimeMs,
+      {
+        onMessage: (m) => this.onSignal(conn, m),
+        onClose: (reason) => this.onConnectionClosed(conn, reason),
+      },
+      leftover,
+    );
     this.connections.set(peer, conn);
     this.emit("nodeup", peer);
     return conn;
@@ -262,7 +299,8 @@ export class LocalNode extends EventEmitter<LocalNodeEvents> implements ProcessH
   // ---- signals we send ----
 
   route(from: Pid, to: Destination, message: Term): void {
-    const target = to instanceof Pid || to instanceof Atom ? to : tuple(atom(String(to.name)), atom(String(to.node)));
+    const target =
+      to instanceof Pid || to instanceof Atom ? to : tuple(atom(String(to.name)), atom(String(to.node)));
     this.routeTerm(from, target, message);
   }
 
@@ -339,7 +377,8 @@ export class LocalNode extends EventEmitter<LocalNodeEvents> implements ProcessH
     const node = target instanceof Pid ? target.node.name : parseNodeName(String(target.node)).full;
     this.monitorsHeld.set(refKey(ref), { ref, watcher: from, target: targetTerm, node });
     if (node === this.name) {
-      const proc = targetTerm instanceof Pid ? this.processes.get(targetTerm.id) : this.registered.get(targetTerm.name);
+      const proc =
+        targetTerm instanceof Pid ? this.processes.get(targetTerm.id) : this.registered.get(targetTerm.name);
       if (proc?.isAlive) this.monitorsOnUs.set(refKey(ref), { ref, watcher: from.pid, target: proc });
       else this.fireMonitor(ref, NOPROC);
     } else {
@@ -531,7 +570,8 @@ export class LocalNode extends EventEmitter<LocalNodeEvents> implements ProcessH
         ours?.deliver(tuple(EXIT, pid, NOCONNECTION));
       }
     }
-    for (const m of [...this.monitorsHeld.values()]) if (m.node === conn.peerName) this.fireMonitor(m.ref, NOCONNECTION);
+    for (const m of [...this.monitorsHeld.values()])
+      if (m.node === conn.peerName) this.fireMonitor(m.ref, NOCONNECTION);
     for (const [key, m] of this.monitorsOnUs) if (m.watcher.node === peer) this.monitorsOnUs.delete(key);
     this.emit("nodedown", conn.peerName, reason);
   }

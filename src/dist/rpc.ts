@@ -2,13 +2,15 @@
  * Remote calls: run `Module.function(args)` on another node and get its result, through the node's `rex`
  * server (the one `rpc:call/5` uses), with our group leader collecting anything the call prints.
  *
- * The call is a gen_server call: we monitor `rex` on the peer and use the monitor reference as the call's
- * tag, so a reply, the peer going down, and our timeout are the only three outcomes.
+ * Each node has one RPC client process. Per peer it monitors `rex` once; each call is a gen_server call
+ * with a fresh reference as its tag, so a call costs one frame each way. A reply, `rex` or the peer going
+ * down, and our timeout are the only three outcomes.
  */
 import { formatTerm } from "../etf/index.js";
-import { atom, isAtom, type Atom, type Term, Tuple, tuple, termEquals } from "../etf/terms.js";
+import { atom, isAtom, type Atom, type Term, Tuple, tuple, Reference } from "../etf/terms.js";
 import { DistError } from "./errors.js";
 import type { LocalNode } from "./node.js";
+import type { LocalProcess } from "./process.js";
 
 const GEN_CALL = atom("$gen_call");
 const CALL = atom("call");
@@ -36,7 +38,8 @@ function describeBadRpc(what: string, peer: string, reason: Term): string {
     const exit = reason.at(1);
     if (exit instanceof Tuple && exit.size === 2 && Array.isArray(exit.at(1))) {
       const [cause, stack] = exit.elements;
-      const top = Array.isArray(stack) && stack.length > 0 ? ` in ${formatTerm(stack[0]!, { limit: 200 })}` : "";
+      const top =
+        Array.isArray(stack) && stack.length > 0 ? ` in ${formatTerm(stack[0]!, { limit: 200 })}` : "";
       return `${what} on ${peer} raised ${formatTerm(cause!, { limit: 400 })}${top}`;
     }
     return `${what} on ${peer} exited with ${formatTerm(exit!, { limit: 400 })}`;
@@ -44,6 +47,91 @@ function describeBadRpc(what: string, peer: string, reason: Term): string {
   if (isAtom(reason, "nodedown")) return `${what}: ${peer} went down during the call`;
   return `${what} on ${peer} failed: ${formatTerm(reason, { limit: 400 })}`;
 }
+
+function refKey(ref: Reference): string {
+  return ref.ids.join(".");
+}
+
+interface PendingCall {
+  peer: string;
+  what: string;
+  resolve(reply: Term): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+/** The per-node process that sends calls to `rex` servers and matches their replies. */
+class RpcClient {
+  private readonly process: LocalProcess;
+  private readonly pending = new Map<string, PendingCall>();
+  /** Our monitor on each peer's rex, by the monitor reference's key, and back. */
+  private readonly monitors = new Map<string, string>();
+  private readonly monitorOf = new Map<string, Reference>();
+
+  constructor(private readonly node: LocalNode) {
+    this.process = node.spawnHandler((m) => this.onMessage(m));
+  }
+
+  call(
+    peer: string,
+    module: Atom | string,
+    fun: Atom | string,
+    args: Term[],
+    timeoutMs: number,
+  ): Promise<Term> {
+    if (!this.monitorOf.has(peer)) {
+      const ref = this.process.monitor({ name: "rex", node: peer });
+      this.monitorOf.set(peer, ref);
+      this.monitors.set(refKey(ref), peer);
+    }
+    const tag = this.node.makeRef();
+    const what = mfaText(module, fun, args.length);
+    return new Promise<Term>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(refKey(tag));
+        reject(new DistError("TIMEOUT", `${what} on ${peer} did not answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(refKey(tag), { peer, what, resolve, reject, timer });
+      const request = tuple(CALL, atom(String(module)), atom(String(fun)), args, this.node.groupLeader.pid);
+      this.process.send({ name: "rex", node: peer }, tuple(GEN_CALL, tuple(this.process.pid, tag), request));
+    });
+  }
+
+  private onMessage(m: Term): void {
+    if (!(m instanceof Tuple)) return;
+    if (m.size === 2 && m.at(0) instanceof Reference) {
+      const key = refKey(m.at(0) as Reference);
+      const call = this.pending.get(key);
+      if (!call) return; // a late reply to a call that timed out
+      this.pending.delete(key);
+      clearTimeout(call.timer);
+      const reply = m.at(1);
+      if (reply instanceof Tuple && reply.size === 2 && reply.at(0) === BADRPC) {
+        call.reject(new RpcError(describeBadRpc(call.what, call.peer, reply.at(1)), reply.at(1)));
+      } else {
+        call.resolve(reply);
+      }
+    } else if (m.size === 5 && m.at(0) === DOWN && m.at(1) instanceof Reference) {
+      const peer = this.monitors.get(refKey(m.at(1) as Reference));
+      if (peer === undefined) return;
+      this.monitors.delete(refKey(m.at(1) as Reference));
+      this.monitorOf.delete(peer);
+      const reason = m.at(4);
+      for (const [key, call] of this.pending) {
+        if (call.peer !== peer) continue;
+        this.pending.delete(key);
+        clearTimeout(call.timer);
+        call.reject(
+          isAtom(reason, "noconnection")
+            ? new DistError("NODE_DOWN", `${peer} went down during ${call.what}`)
+            : new DistError("NODE_DOWN", `the rpc server on ${peer} is not running (${formatTerm(reason)})`),
+        );
+      }
+    }
+  }
+}
+
+const clients = new WeakMap<LocalNode, RpcClient>();
 
 /**
  * Calls `module:fun(...args)` on `peer` and returns its result. Raises RpcError when the call raised or
@@ -58,37 +146,10 @@ export async function rpc(
   timeoutMs = 15_000,
 ): Promise<Term> {
   const conn = await node.connect(peer);
-  const what = `${mfaText(module, fun, args.length)}`;
-  const caller = node.spawn();
-  try {
-    const ref = caller.monitor({ name: "rex", node: conn.peerName });
-    const request = tuple(CALL, atom(String(module)), atom(String(fun)), args, node.groupLeader.pid);
-    caller.send({ name: "rex", node: conn.peerName }, tuple(GEN_CALL, tuple(caller.pid, ref), request));
-    const outcome = await caller
-      .receive((m) => {
-        if (!(m instanceof Tuple)) return undefined;
-        if (m.size === 2 && termEquals(m.at(0), ref)) return { reply: m.at(1) };
-        if (m.size === 5 && m.at(0) === DOWN && termEquals(m.at(1), ref)) return { down: m.at(4) };
-        return undefined;
-      }, timeoutMs)
-      .catch((err: unknown) => {
-        if (err instanceof DistError && err.code === "TIMEOUT") {
-          throw new DistError("TIMEOUT", `${what} on ${conn.peerName} did not answer within ${timeoutMs} ms`);
-        }
-        throw err;
-      });
-    if ("down" in outcome) {
-      const reason = outcome.down!;
-      if (isAtom(reason, "noconnection")) throw new DistError("NODE_DOWN", `${conn.peerName} went down during ${what}`);
-      throw new DistError("NODE_DOWN", `the rpc server on ${conn.peerName} is not running (${formatTerm(reason)})`);
-    }
-    const reply = outcome.reply!;
-    if (reply instanceof Tuple && reply.size === 2 && reply.at(0) === BADRPC) {
-      throw new RpcError(describeBadRpc(what, conn.peerName, reply.at(1)), reply.at(1));
-    }
-    caller.demonitor(ref);
-    return reply;
-  } finally {
-    caller.exit(atom("normal"));
+  let client = clients.get(node);
+  if (!client) {
+    client = new RpcClient(node);
+    clients.set(node, client);
   }
+  return client.call(conn.peerName, module, fun, args, timeoutMs);
 }

@@ -244,17 +244,34 @@ export function termEquals(a: Term, b: Term): boolean {
   if (a instanceof ImproperList) {
     return b instanceof ImproperList && listEquals(a.elements, b.elements) && termEquals(a.tail, b.tail);
   }
-  if (a instanceof BitBinary) return b instanceof BitBinary && a.bits === b.bits && bytesEqual(a.bytes, b.bytes);
+  if (a instanceof BitBinary)
+    return b instanceof BitBinary && a.bits === b.bits && bytesEqual(a.bytes, b.bytes);
   if (a instanceof Uint8Array) return b instanceof Uint8Array && bytesEqual(a, b);
   if (a instanceof ErlMap) {
-    return b instanceof ErlMap && a.size === b.size && a.entries.every(([k, v]) => b.has(k) && termEquals(v, b.get(k)!));
+    return (
+      b instanceof ErlMap &&
+      a.size === b.size &&
+      a.entries.every(([k, v]) => b.has(k) && termEquals(v, b.get(k)!))
+    );
   }
   if (a instanceof Pid) {
-    return b instanceof Pid && a.node === b.node && a.id === b.id && a.serial === b.serial && a.creation === b.creation;
+    return (
+      b instanceof Pid &&
+      a.node === b.node &&
+      a.id === b.id &&
+      a.serial === b.serial &&
+      a.creation === b.creation
+    );
   }
-  if (a instanceof Port) return b instanceof Port && a.node === b.node && a.id === b.id && a.creation === b.creation;
+  if (a instanceof Port)
+    return b instanceof Port && a.node === b.node && a.id === b.id && a.creation === b.creation;
   if (a instanceof Reference) {
-    return b instanceof Reference && a.node === b.node && a.creation === b.creation && listEquals([...a.ids], [...b.ids]);
+    return (
+      b instanceof Reference &&
+      a.node === b.node &&
+      a.creation === b.creation &&
+      listEquals([...a.ids], [...b.ids])
+    );
   }
   if (a instanceof ExportFun) {
     return b instanceof ExportFun && a.module === b.module && a.fun === b.fun && a.arity === b.arity;
