@@ -16,7 +16,9 @@ if (sources.length > 0) {
     execFileSync("erlc", ["-Wall", "+deterministic", "-o", out, ...sources], { stdio: "inherit" });
   } catch (err) {
     if (err.code === "ENOENT") {
-      console.error("erlc was not found: install Erlang/OTP 25 or newer (Debian: apt-get install erlang-dev).");
+      console.error(
+        "erlc was not found: install Erlang/OTP 25 or newer (Debian: apt-get install erlang-dev).",
+      );
       process.exit(1);
     }
     process.exit(typeof err.status === "number" ? err.status : 1);

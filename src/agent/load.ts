@@ -19,13 +19,25 @@ export function readBeam(module: string): Buffer {
   try {
     return readFileSync(file);
   } catch {
-    throw new DistError("PROTOCOL", `${file} is missing: run 'npm run build' (it needs erlc from Erlang/OTP)`);
+    throw new DistError(
+      "PROTOCOL",
+      `${file} is missing: run 'npm run build' (it needs erlc from Erlang/OTP)`,
+    );
   }
 }
 
 /** Loads `module` from `beam` (default: our own build of it) onto `peer`. */
-export async function loadModule(node: LocalNode, peer: string, module: string, beam = readBeam(module)): Promise<void> {
-  const result = await rpc(node, peer, "code", "load_binary", [atom(module), charlist(`elixirscope/${module}.beam`), beam]);
+export async function loadModule(
+  node: LocalNode,
+  peer: string,
+  module: string,
+  beam = readBeam(module),
+): Promise<void> {
+  const result = await rpc(node, peer, "code", "load_binary", [
+    atom(module),
+    charlist(`elixirscope/${module}.beam`),
+    beam,
+  ]);
   if (result instanceof Tuple && isAtom(result.at(0), "module")) return;
   throw new DistError("PROTOCOL", `${peer} refused to load ${module}: ${formatTerm(result)}`);
 }

@@ -27,7 +27,9 @@ const program = new Command()
 
 program
   .command("ping")
-  .description("connect to a node as a hidden node and report its OTP and Elixir versions and the round-trip time")
+  .description(
+    "connect to a node as a hidden node and report its OTP and Elixir versions and the round-trip time",
+  )
   .requiredOption("--node <name>", "the node, as name@host (a bare name means this host)")
   .option("--cookie <cookie>", "the node's cookie (default: ~/.erlang.cookie)")
   .option("--timeout <ms>", "give up after this many milliseconds", "5000")

@@ -35,8 +35,14 @@ async function netKernelRoundTrip(node: LocalNode, peer: string, timeoutMs: numb
   try {
     const ref = node.makeRef();
     const started = process.hrtime.bigint();
-    me.send({ name: "net_kernel", node: peer }, tuple(atom("$gen_call"), tuple(me.pid, ref), tuple(atom("is_auth"), node.nameAtom)));
-    await me.receive((m) => (m instanceof Tuple && m.size === 2 && termEquals(m.at(0), ref) ? true : undefined), timeoutMs);
+    me.send(
+      { name: "net_kernel", node: peer },
+      tuple(atom("$gen_call"), tuple(me.pid, ref), tuple(atom("is_auth"), node.nameAtom)),
+    );
+    await me.receive(
+      (m) => (m instanceof Tuple && m.size === 2 && termEquals(m.at(0), ref) ? true : undefined),
+      timeoutMs,
+    );
     return Number(process.hrtime.bigint() - started) / 1e6;
   } finally {
     me.exit(atom("normal"));
@@ -49,11 +55,19 @@ function text(t: Term): string {
 
 export async function ping(options: PingOptions): Promise<PingResult> {
   const peer = parseNodeName(options.node);
-  const node = await LocalNode.start({ name: localNameFor(peer.host), cookie: options.cookie, connectTimeoutMs: options.timeoutMs });
+  const node = await LocalNode.start({
+    name: localNameFor(peer.host),
+    cookie: options.cookie,
+    connectTimeoutMs: options.timeoutMs,
+  });
   try {
     await node.connect(peer.full);
-    const otpRelease = text(await rpc(node, peer.full, "erlang", "system_info", [atom("otp_release")], options.timeoutMs));
-    const ertsVersion = text(await rpc(node, peer.full, "erlang", "system_info", [atom("version")], options.timeoutMs));
+    const otpRelease = text(
+      await rpc(node, peer.full, "erlang", "system_info", [atom("otp_release")], options.timeoutMs),
+    );
+    const ertsVersion = text(
+      await rpc(node, peer.full, "erlang", "system_info", [atom("version")], options.timeoutMs),
+    );
     let elixirVersion: string | undefined;
     try {
       const v = await rpc(node, peer.full, "Elixir.System", "version", [], options.timeoutMs);
@@ -62,9 +76,16 @@ export async function ping(options: PingOptions): Promise<PingResult> {
       if (!(err instanceof RpcError)) throw err; // undef: no Elixir on that node
     }
     const times: number[] = [];
-    for (let i = 0; i < (options.rounds ?? 9); i++) times.push(await netKernelRoundTrip(node, peer.full, options.timeoutMs));
+    for (let i = 0; i < (options.rounds ?? 9); i++)
+      times.push(await netKernelRoundTrip(node, peer.full, options.timeoutMs));
     times.sort((a, b) => a - b);
-    return { node: peer.full, otpRelease, ertsVersion, elixirVersion, roundTripMs: times[times.length >> 1]! };
+    return {
+      node: peer.full,
+      otpRelease,
+      ertsVersion,
+      elixirVersion,
+      roundTripMs: times[times.length >> 1]!,
+    };
   } finally {
     await node.stop();
   }

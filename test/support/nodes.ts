@@ -44,7 +44,16 @@ export async function startNode(options: StartOptions = {}): Promise<TestNode> {
   const cookie = options.cookie ?? `c_${randomBytes(8).toString("hex")}`;
   const args =
     options.kind === "elixir"
-      ? ["--sname", short, "--cookie", cookie, ...(options.extraArgs ?? []), "--no-halt", "-e", options.eval ?? ":ok"]
+      ? [
+          "--sname",
+          short,
+          "--cookie",
+          cookie,
+          ...(options.extraArgs ?? []),
+          "--no-halt",
+          "-e",
+          options.eval ?? ":ok",
+        ]
       : [
           "-sname",
           short,
@@ -54,7 +63,9 @@ export async function startNode(options: StartOptions = {}): Promise<TestNode> {
           ...(options.extraArgs ?? []),
           ...(options.eval ? ["-eval", options.eval] : []),
         ];
-  const child = spawn(options.kind === "elixir" ? "elixir" : "erl", args, { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(options.kind === "elixir" ? "elixir" : "erl", args, {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
