@@ -1,0 +1,3 @@
+[
+  inputs: ["{mix,.formatter}.exs", "*.exs", "{config,lib,test}/**/*.{ex,exs}"]
+]
