@@ -147,3 +147,27 @@ export async function registerNode(name: string, port: number, timeoutMs = 5000)
     throw err;
   }
 }
+
+/**
+ * Waits until `name` is registered with EPMD on `host`: how we know a node we started is up. Gives up
+ * after `timeoutMs`, or as soon as `stillStarting()` says the node's process has gone.
+ */
+export async function waitForNode(
+  name: string,
+  host: string,
+  timeoutMs: number,
+  stillStarting: () => boolean,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (!stillStarting()) throw new DistError("NODE_DOWN", `node ${name} exited while starting`);
+    try {
+      await lookupNode(name, host, 1000);
+      return;
+    } catch {
+      if (Date.now() > deadline)
+        throw new DistError("TIMEOUT", `node ${name} did not register with EPMD within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}

@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { lookupNode } from "../../src/dist/epmd.js";
+import { waitForNode } from "../../src/dist/epmd.js";
 import { shortHostname } from "../../src/dist/names.js";
 
 export interface TestNode {
@@ -70,19 +70,11 @@ export async function startNode(options: StartOptions = {}): Promise<TestNode> {
   child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`node ${short} exited at start:\n${out}`);
-    try {
-      await lookupNode(short, shortHostname(), 1000);
-      break;
-    } catch {
-      if (Date.now() > deadline) {
-        child.kill("SIGKILL");
-        throw new Error(`node ${short} did not register with EPMD within 20 s:\n${out}`);
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
+  try {
+    await waitForNode(short, shortHostname(), 20_000, () => child.exitCode === null);
+  } catch (err) {
+    child.kill("SIGKILL");
+    throw new Error(`node ${short} did not start: ${(err as Error).message}\n${out}`);
   }
   return {
     name: `${short}@${shortHostname()}`,

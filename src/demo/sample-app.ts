@@ -1,0 +1,61 @@
+/**
+ * Starts the sample Elixir application in `examples/sample_app` as a distributed node (`elixir --sname
+ * ... -S mix run --no-halt`), for the demo and for tests that attach to a running system. Compiles it first.
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { waitForNode } from "../dist/epmd.js";
+import { shortHostname } from "../dist/names.js";
+
+export const SAMPLE_APP_DIR = fileURLToPath(new URL("../../../examples/sample_app/", import.meta.url));
+
+export interface RunningApp {
+  node: string;
+  cookie: string;
+  child: ChildProcess;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Compiles the sample app; throws with mix's output when it fails. */
+export function compileSampleApp(env: NodeJS.ProcessEnv = process.env): void {
+  const result = spawnSync("mix", ["compile"], { cwd: SAMPLE_APP_DIR, env, encoding: "utf8" });
+  if (result.error) throw new Error(`cannot run mix (${result.error.message}): is Elixir installed?`);
+  if (result.status !== 0)
+    throw new Error(`mix compile failed in ${SAMPLE_APP_DIR}:\n${result.stdout}${result.stderr}`);
+}
+
+export async function startSampleApp(options: { cookie?: string; name?: string } = {}): Promise<RunningApp> {
+  compileSampleApp();
+  const short = options.name ?? `sample_app_${randomBytes(3).toString("hex")}`;
+  const cookie = options.cookie ?? randomBytes(12).toString("hex");
+  const child = spawn("elixir", ["--sname", short, "--cookie", cookie, "-S", "mix", "run", "--no-halt"], {
+    cwd: SAMPLE_APP_DIR,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  try {
+    await waitForNode(short, shortHostname(), 30_000, () => child.exitCode === null);
+  } catch (err) {
+    child.kill("SIGKILL");
+    throw new Error(`the sample app did not start: ${(err as Error).message}\n${out}`);
+  }
+  return {
+    node: `${short}@${shortHostname()}`,
+    cookie,
+    child,
+    output: () => out,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+  };
+}

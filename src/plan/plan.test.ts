@@ -1,0 +1,73 @@
+// Trace plans: defaults, MFA patterns in Elixir and Erlang spelling, and errors that name the bad field.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { defaultPlan, loadPlanFile, parsePlan, PlanError } from "./plan.js";
+import { matchesMfa, parseMfaPattern } from "./mfa-pattern.js";
+
+test("an empty plan gets the documented defaults", () => {
+  const plan = defaultPlan(["sample_app"]);
+  assert.deepEqual(plan.modules.applications, ["sample_app"]);
+  assert.equal(plan.processes, "all");
+  assert.equal(plan.capture.messages, true);
+  assert.equal(plan.capture.args, false);
+  assert.equal(plan.limits.maxTermBytes, 4096);
+  assert.equal(plan.limits.maxEvents, null);
+});
+
+test("MFA patterns in Elixir and Erlang spelling", () => {
+  const cases: [string, string, string, number, boolean][] = [
+    ["SampleApp.Bank.*", "Elixir.SampleApp.Bank.Account", "deposit", 2, true],
+    ["SampleApp.Bank.*", "Elixir.SampleApp.Bank", "transfer", 3, true],
+    ["SampleApp.Bank.*", "Elixir.SampleApp.BankRobber", "x", 0, false],
+    ["SampleApp.Bank.transfer/3", "Elixir.SampleApp.Bank", "transfer", 3, true],
+    ["SampleApp.Bank.transfer/3", "Elixir.SampleApp.Bank", "transfer", 2, false],
+    ["SampleApp.Bank.transfer/_", "Elixir.SampleApp.Bank", "transfer", 2, true],
+    ["SampleApp.Bank.Account.handle_*", "Elixir.SampleApp.Bank.Account", "handle_call", 3, true],
+    ["SampleApp.Bank.Account", "Elixir.SampleApp.Bank.Account", "init", 1, true],
+    [":lists.map/2", "lists", "map", 2, true],
+    ["lists:map/2", "lists", "map", 2, true],
+    ["ets", "ets", "insert", 2, true],
+  ];
+  for (const [pattern, m, f, a, expected] of cases) {
+    assert.equal(matchesMfa(parseMfaPattern(pattern), m, f, a), expected, `${pattern} vs ${m}.${f}/${a}`);
+  }
+});
+
+test("a malformed plan names every bad field", () => {
+  assert.throws(
+    () =>
+      parsePlan(
+        {
+          modules: { include: ["SampleApp.Bank.transfer/x"] },
+          limits: { maxQueue: 0 },
+          processes: "some",
+          extra: 1,
+        },
+        "plan.json",
+      ),
+    (err: unknown) => {
+      assert.ok(err instanceof PlanError);
+      assert.match(err.message, /^invalid trace plan plan\.json:/);
+      assert.match(
+        err.message,
+        /modules\.include\[0\]: 'SampleApp\.Bank\.transfer\/x': arity 'x' must be 0\.\.255 or _/,
+      );
+      assert.match(err.message, /limits\.maxQueue: /);
+      assert.match(err.message, /processes: /);
+      assert.match(err.message, /Unrecognized key: "extra"/);
+      return true;
+    },
+  );
+});
+
+test("a plan file that is missing or not JSON says so", () => {
+  const dir = mkdtempSync(join(tmpdir(), "es-plan-"));
+  assert.throws(() => loadPlanFile(join(dir, "nope.json")), /cannot read trace plan .*nope\.json: ENOENT/);
+  writeFileSync(join(dir, "bad.json"), "{ modules: ");
+  assert.throws(() => loadPlanFile(join(dir, "bad.json")), /bad\.json is not valid JSON/);
+  writeFileSync(join(dir, "ok.json"), JSON.stringify({ functions: [{ mfa: "SampleApp.Bank.transfer/3" }] }));
+  assert.equal(loadPlanFile(join(dir, "ok.json")).functions[0]!.returns, true);
+});

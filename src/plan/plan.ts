@@ -1,0 +1,162 @@
+/**
+ * The trace plan: what to record and within which limits. A JSON document users write (or the planner
+ * writes for them), validated here with a clear error naming the bad field. The JSON Schema of the same
+ * shape is in docs/plan.schema.json (generated from this file by `npm run plan-schema`).
+ *
+ *     {
+ *       "modules":   { "include": ["SampleApp.*"], "exclude": ["SampleApp.Bench.*"] },
+ *       "functions": [{ "mfa": "SampleApp.Bank.transfer/3", "args": true, "returns": true }],
+ *       "processes": "all",
+ *       "capture":   { "args": false, "messages": true, "state": true, "processEvents": true },
+ *       "limits":    { "maxEventsPerSec": 2000000, "maxTermBytes": 2048 }
+ *     }
+ */
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { parseMfaPattern, PatternError } from "./mfa-pattern.js";
+
+const pattern = z.string().superRefine((text, ctx) => {
+  try {
+    parseMfaPattern(text);
+  } catch (err) {
+    if (err instanceof PatternError) ctx.addIssue({ code: "custom", message: err.message });
+    else throw err;
+  }
+});
+
+export const limitsSchema = z
+  .strictObject({
+    maxEventsPerSec: z
+      .int()
+      .positive()
+      .default(2_000_000)
+      .describe("events per second above which the agent samples, then drops"),
+    maxQueue: z
+      .int()
+      .positive()
+      .default(200_000)
+      .describe("trace messages waiting in the agent's mailbox before it sheds load"),
+    maxMemoryMb: z
+      .number()
+      .positive()
+      .default(256)
+      .describe("memory of the agent's tracer process before it sheds load"),
+    maxTermBytes: z
+      .int()
+      .positive()
+      .default(4096)
+      .describe("a captured term larger than this is cut, keeping type, size and a prefix"),
+    maxEvents: z
+      .int()
+      .positive()
+      .nullable()
+      .default(null)
+      .describe("stop after this many events (null: no limit)"),
+    maxDurationSec: z
+      .number()
+      .positive()
+      .nullable()
+      .default(null)
+      .describe("stop after this many seconds (null: no limit)"),
+    batchSize: z.int().min(1).max(10_000).default(500),
+    batchMs: z.int().min(1).max(1000).default(20),
+  })
+  .prefault({});
+
+export const planSchema = z.strictObject({
+  version: z.literal(1).default(1),
+  modules: z
+    .strictObject({
+      include: z
+        .array(pattern)
+        .default([])
+        .describe("modules whose calls are recorded; empty with applications unset: the application's own"),
+      exclude: z.array(pattern).default([]),
+      applications: z
+        .array(z.string().regex(/^[a-z][a-z0-9_]*$/, "an OTP application name, like my_app"))
+        .default([]),
+    })
+    .prefault({}),
+  functions: z
+    .array(
+      z.strictObject({
+        mfa: pattern,
+        args: z.boolean().default(true),
+        returns: z
+          .boolean()
+          .default(true)
+          .describe("return values and durations; refused for functions that loop"),
+      }),
+    )
+    .default([]),
+  processes: z
+    .union([z.enum(["all", "new"]), z.strictObject({ names: z.array(z.string().min(1)).min(1) })])
+    .default("all"),
+  capture: z
+    .strictObject({
+      calls: z.boolean().default(true),
+      args: z
+        .boolean()
+        .default(false)
+        .describe("arguments of every traced call (functions[] can ask per function)"),
+      callbackReturns: z
+        .boolean()
+        .default(true)
+        .describe("returns of OTP behaviour callbacks (handle_call/3, ...)"),
+      messages: z.boolean().default(true),
+      state: z
+        .boolean()
+        .default(true)
+        .describe("GenServer and gen_statem state: a snapshot, then every change"),
+      processEvents: z.boolean().default(true).describe("spawn, link, exit, register"),
+    })
+    .prefault({}),
+  limits: limitsSchema,
+});
+
+export type Plan = z.infer<typeof planSchema>;
+export type PlanLimits = Plan["limits"];
+
+export class PlanError extends Error {}
+
+function describeIssues(error: z.ZodError, source: string): string {
+  const lines = error.issues.map((issue) => {
+    const path =
+      issue.path.length > 0
+        ? issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("")
+        : "(top level)";
+    return `  ${path.replace(/^\./, "")}: ${issue.message}`;
+  });
+  return `invalid trace plan ${source}:\n${lines.join("\n")}`;
+}
+
+/** Validates a parsed JSON value as a plan, filling in defaults. */
+export function parsePlan(value: unknown, source = "(inline)"): Plan {
+  const result = planSchema.safeParse(value);
+  if (!result.success) throw new PlanError(describeIssues(result.error, source));
+  return result.data;
+}
+
+/** Reads and validates a plan file. */
+export function loadPlanFile(file: string): Plan {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new PlanError(
+      `cannot read trace plan ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new PlanError(`trace plan ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  return parsePlan(json, file);
+}
+
+/** The default plan: the application's own modules, their callbacks' returns, messages, state, process events. */
+export function defaultPlan(applications: string[] = []): Plan {
+  return parsePlan({ modules: { applications } });
+}
