@@ -7,6 +7,7 @@
 import { Command, CommanderError } from "commander";
 import { DistError } from "../dist/errors.js";
 import { pingCommand } from "./ping.js";
+import { demoCommand } from "./demo.js";
 
 const EXIT_USAGE = 64;
 const EXIT_FAILURE = 2;
@@ -35,6 +36,13 @@ program
   .option("--timeout <ms>", "give up after this many milliseconds", "5000")
   .action(async (opts: { node: string; cookie?: string; timeout: string }) => {
     await pingCommand({ node: opts.node, cookie: opts.cookie, timeoutMs: Number(opts.timeout) });
+  });
+
+program
+  .command("demo")
+  .description("start the sample Elixir application and show ElixirScope working on it")
+  .action(async () => {
+    await demoCommand();
   });
 
 try {

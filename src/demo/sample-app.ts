@@ -5,10 +5,12 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import { waitForNode } from "../dist/epmd.js";
 import { shortHostname } from "../dist/names.js";
 
 export const SAMPLE_APP_DIR = fileURLToPath(new URL("../../../examples/sample_app/", import.meta.url));
+
+/** Printed by the node once the application has started: `mix run -e` runs after the start. */
+const READY = "elixirscope: sample_app started";
 
 export interface RunningApp {
   node: string;
@@ -30,19 +32,39 @@ export async function startSampleApp(options: { cookie?: string; name?: string }
   compileSampleApp();
   const short = options.name ?? `sample_app_${randomBytes(3).toString("hex")}`;
   const cookie = options.cookie ?? randomBytes(12).toString("hex");
-  const child = spawn("elixir", ["--sname", short, "--cookie", cookie, "-S", "mix", "run", "--no-halt"], {
-    cwd: SAMPLE_APP_DIR,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    "elixir",
+    ["--sname", short, "--cookie", cookie, "-S", "mix", "run", "--no-halt", "-e", `IO.puts("${READY}")`],
+    {
+      cwd: SAMPLE_APP_DIR,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let out = "";
   child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`the sample app did not start within 60 s:\n${out}`)),
+      60_000,
+    );
+    child.stdout!.on("data", () => {
+      if (out.includes(READY)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the sample app exited (status ${code}) while starting:\n${out}`));
+    });
+  });
   try {
-    await waitForNode(short, shortHostname(), 30_000, () => child.exitCode === null);
+    await ready;
   } catch (err) {
     child.kill("SIGKILL");
-    throw new Error(`the sample app did not start: ${(err as Error).message}\n${out}`);
+    throw err;
   }
   return {
     node: `${short}@${shortHostname()}`,

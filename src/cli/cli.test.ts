@@ -1,0 +1,73 @@
+// The elixirscope command as a user runs it: output, exit status, and one clear line for each mistake.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { startNode, type TestNode } from "../../test/support/nodes.js";
+
+const MAIN = fileURLToPath(new URL("./main.js", import.meta.url));
+
+function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [MAIN, ...args], { encoding: "utf8", timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function assertOneLineError(r: ReturnType<typeof cli>, pattern: RegExp): void {
+  assert.equal(r.status, 2, r.stderr);
+  assert.equal(r.stdout, "");
+  const lines = r.stderr.trimEnd().split("\n");
+  assert.equal(lines.length, 1, `expected one line, got:\n${r.stderr}`);
+  assert.match(lines[0]!, pattern);
+  assert.doesNotMatch(r.stderr, /\n\s+at /); // no stack trace
+}
+
+describe("elixirscope ping", () => {
+  let peer: TestNode;
+  before(async () => {
+    peer = await startNode();
+  });
+  after(async () => {
+    await peer.stop();
+  });
+
+  test("prints the node's versions and round-trip time", () => {
+    const r = cli("ping", "--node", peer.name, "--cookie", peer.cookie);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`^pong from ${peer.name}\n`));
+    assert.match(r.stdout, /\n {2}OTP 2\d \(ERTS \d+\.\d+(\.\d+)*\)\n/);
+    assert.match(r.stdout, /\n {2}Elixir not loaded on this node\n/);
+    assert.match(r.stdout, /\n {2}round trip \d+\.\d{3} ms \(median of 9\)\n$/);
+  });
+
+  test("a wrong cookie is one line and exit status 2", () => {
+    assertOneLineError(
+      cli("ping", "--node", peer.name, "--cookie", "wrong"),
+      /^elixirscope: .* rejected our cookie/,
+    );
+  });
+
+  test("an unknown node is one line naming the nodes EPMD knows", () => {
+    assertOneLineError(
+      cli("ping", "--node", "surely_not_running", "--cookie", "x"),
+      new RegExp(`no node named 'surely_not_running'.*${peer.name.split("@")[0]}`),
+    );
+  });
+
+  test("a malformed node name is one line", () => {
+    assertOneLineError(cli("ping", "--node", "two@@ats", "--cookie", "x"), /'two@@ats' is not a node name/);
+  });
+
+  test("a missing option is a usage error", () => {
+    const r = cli("ping");
+    assert.equal(r.status, 64);
+    assert.match(r.stderr, /required option '--node <name>' not specified/);
+  });
+});
+
+test("elixirscope demo runs the sample workload on a node it starts and stops", () => {
+  const r = cli("demo");
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /Connected to sample_app_\w+@\S+ as hidden node/);
+  assert.match(r.stdout, /\n {2}account_calls: 43\n/);
+  assert.match(r.stdout, /\n {2}worker_restarts: 1\n/);
+});
