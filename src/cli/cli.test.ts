@@ -64,6 +64,17 @@ describe("elixirscope ping", () => {
   });
 });
 
+test("elixirscope ping reaches an IEx session and reports its Elixir version", async () => {
+  const iex = await startNode({ kind: "iex" });
+  try {
+    const r = cli("ping", "--node", iex.name, "--cookie", iex.cookie);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /\n {2}Elixir 1\.\d+\.\d+\n/);
+  } finally {
+    await iex.stop();
+  }
+});
+
 test("elixirscope demo runs the sample workload on a node it starts and stops", () => {
   const r = cli("demo");
   assert.equal(r.status, 0, r.stderr + r.stdout);

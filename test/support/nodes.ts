@@ -19,8 +19,8 @@ export interface TestNode {
 }
 
 export interface StartOptions {
-  kind?: "erl" | "elixir";
-  /** Expressions run at start: Erlang for erl (`-eval`), Elixir for elixir (`-e`). */
+  kind?: "erl" | "elixir" | "iex";
+  /** Expressions run at start: Erlang for erl (`-eval`), Elixir for elixir and iex (`-e`). */
   eval?: string;
   cookie?: string;
   extraArgs?: string[];
@@ -42,29 +42,24 @@ export async function startNode(options: StartOptions = {}): Promise<TestNode> {
   ensureEpmd();
   const short = uniqueName("es_test");
   const cookie = options.cookie ?? `c_${randomBytes(8).toString("hex")}`;
+  const elixirArgs = ["--sname", short, "--cookie", cookie, ...(options.extraArgs ?? [])];
   const args =
     options.kind === "elixir"
-      ? [
-          "--sname",
-          short,
-          "--cookie",
-          cookie,
-          ...(options.extraArgs ?? []),
-          "--no-halt",
-          "-e",
-          options.eval ?? ":ok",
-        ]
-      : [
-          "-sname",
-          short,
-          "-setcookie",
-          cookie,
-          "-noshell",
-          ...(options.extraArgs ?? []),
-          ...(options.eval ? ["-eval", options.eval] : []),
-        ];
-  const child = spawn(options.kind === "elixir" ? "elixir" : "erl", args, {
-    stdio: ["ignore", "pipe", "pipe"],
+      ? [...elixirArgs, "--no-halt", "-e", options.eval ?? ":ok"]
+      : options.kind === "iex"
+        ? [...elixirArgs, ...(options.eval ? ["-e", options.eval] : [])]
+        : [
+            "-sname",
+            short,
+            "-setcookie",
+            cookie,
+            "-noshell",
+            ...(options.extraArgs ?? []),
+            ...(options.eval ? ["-eval", options.eval] : []),
+          ];
+  // IEx reads its standard input: keep a pipe open so that the shell waits instead of seeing end of file.
+  const child = spawn(options.kind ?? "erl", args, {
+    stdio: [options.kind === "iex" ? "pipe" : "ignore", "pipe", "pipe"],
   });
   let out = "";
   child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
@@ -83,6 +78,7 @@ export async function startNode(options: StartOptions = {}): Promise<TestNode> {
     output: () => out,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
+        child.stdin?.end();
         child.kill("SIGTERM");
         const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
         await exited;
