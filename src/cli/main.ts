@@ -8,6 +8,7 @@ import { Command, CommanderError } from "commander";
 import { DistError } from "../dist/errors.js";
 import { pingCommand } from "./ping.js";
 import { demoCommand } from "./demo.js";
+import { attachCommand, recordCommand } from "./record.js";
 
 const EXIT_USAGE = 64;
 const EXIT_FAILURE = 2;
@@ -36,6 +37,28 @@ program
   .option("--timeout <ms>", "give up after this many milliseconds", "5000")
   .action(async (opts: { node: string; cookie?: string; timeout: string }) => {
     await pingCommand({ node: opts.node, cookie: opts.cookie, timeoutMs: Number(opts.timeout) });
+  });
+
+program
+  .command("record")
+  .description("run a BEAM command (mix test, mix run, iex -S mix, elixir, erl) and record what it does")
+  .option("--plan <file>", "trace plan (JSON); default: the Mix project's own application")
+  .option("--out <file>", "recording file (default: elixirscope-<time>.esrec)")
+  .argument("<command...>", "the command, after --")
+  .action(async (command: string[], opts: { plan?: string; out?: string }) => {
+    process.exitCode = await recordCommand(command, opts);
+  });
+
+program
+  .command("attach")
+  .description("record a running node, with no change to it, until Ctrl-C or --duration")
+  .requiredOption("--node <name>", "the node, as name@host")
+  .option("--cookie <cookie>", "the node's cookie (default: ~/.erlang.cookie)")
+  .option("--plan <file>", "trace plan (JSON); default: the node's own applications")
+  .option("--duration <seconds>", "stop after this many seconds")
+  .option("--out <file>", "recording file (default: elixirscope-<time>.esrec)")
+  .action(async (opts: { node: string; cookie?: string; plan?: string; duration?: string; out?: string }) => {
+    await attachCommand(opts);
   });
 
 program

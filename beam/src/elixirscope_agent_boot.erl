@@ -1,0 +1,162 @@
+%% @doc Starts a recording as the VM boots, and keeps its function list
+%% up to date as modules load.
+%%
+%% `elixirscope record -- mix test' runs the command with two environment
+%% variables that every `erl', `elixir', `iex' and `mix' reads:
+%%
+%% ```
+%% ERL_AFLAGS="-pa <elixirscope>/beam/ebin -s elixirscope_agent_boot start"
+%% ELIXIRSCOPE_BOOT=/tmp/elixirscope-XXXX/boot.etf
+%% '''
+%%
+%% The file holds `term_to_binary(Config)', the configuration of
+%% `elixirscope_agent:start/1' plus the user's selection of modules
+%% (`elixirscope_agent_select'). `start/0' runs before the application's
+%% own code, so the recording sees it from its first call.
+%%
+%% == Modules that load later ==
+%%
+%% Under `mix' and `iex', code loads lazily: a module is loaded on its
+%% first call, and a trace pattern can only be set on a loaded module. So a
+%% watcher polls every few milliseconds. When one of the selected
+%% applications is loaded (`application:load/1', which Mix does before it
+%% starts the application), the watcher loads all of its modules at once
+%% and adds them to the plan, before the application's first process runs.
+%% Other selected modules are added when they appear in `erlang:loaded()'.
+%%
+%% == The end of the command ==
+%%
+%% `erlang:halt/1' ends the VM at once, with events still waiting in the
+%% tracer. On Elixir commands the watcher registers a `System.at_exit/1'
+%% callback that stops the session (sending what is left) before Elixir
+%% halts; a plain `erl' command ending in `halt()' can lose its last
+%% milliseconds of events.
+-module(elixirscope_agent_boot).
+
+-export([start/0, start/1]).
+
+-define(POLL_MS, 10).
+-define(AT_EXIT_WAIT_MS, 60000).
+
+%% @doc Reads `ELIXIRSCOPE_BOOT' and starts the recording it describes.
+%% Does nothing when the variable is not set. Never fails the boot: a
+%% problem is printed and the command runs unrecorded.
+-spec start() -> ok.
+start() ->
+    case os:getenv("ELIXIRSCOPE_BOOT") of
+        false -> ok;
+        File ->
+            %% A VM that this one starts must not record into the same session.
+            os:unsetenv("ELIXIRSCOPE_BOOT"),
+            case file:read_file(File) of
+                {ok, Bin} ->
+                    case start(binary_to_term(Bin)) of
+                        {ok, _} -> ok;
+                        {error, Reason} -> warn("could not start recording: ~p", [Reason])
+                    end;
+                {error, Why} ->
+                    warn("cannot read its configuration ~ts: ~p", [File, Why])
+            end
+    end.
+
+%% @doc Starts a session from `Config' (`elixirscope_agent:start/1''s map
+%% with a `selection' added) and the watcher that maintains its functions.
+%% `elixirscope attach' calls this over distribution.
+-spec start(map()) -> {ok, pid()} | {error, term()}.
+start(#{selection := Selection0, plan := Plan} = Config) ->
+    Selection = preload(maps:get(preload, Config, []), Selection0),
+    Modules = selected_modules(Selection, #{}),
+    {Specs, _Refused} = elixirscope_agent_select:functions(Selection, element(1, Modules)),
+    case elixirscope_agent:start(maps:without([selection, preload], Config#{plan := Plan#{functions => Specs}})) of
+        {ok, Session} ->
+            _ = spawn(fun() -> stop_at_exit(Session) end),
+            _ = spawn(fun() -> watch(Session, Selection, Plan, Modules, probes(Specs), length(erlang:loaded()), 0) end),
+            {ok, Session};
+        {error, _} = Error ->
+            Error
+    end.
+
+%% Loads the modules compiled into `Dirs' (the project's own `ebin'
+%% folders, which `elixirscope record' finds under `_build') and adds them
+%% to the selection, so that their patterns are set before Mix has even
+%% started: `mix run' loads and starts an application in one step, leaving
+%% the watcher no time. A module Mix recompiles and loads again later loses
+%% its patterns; the watcher sets them again on its next look.
+preload(Dirs, Selection) ->
+    Mods = lists:append([preload_dir(D) || D <- Dirs]),
+    Exact = [{{exact, atom_to_binary(M)}, any, any} || M <- Mods],
+    Selection#{include => maps:get(include, Selection, []) ++ Exact}.
+
+preload_dir(Dir) ->
+    case filelib:is_dir(Dir) of
+        false -> [];
+        true ->
+            _ = code:add_patha(Dir),
+            Mods = [list_to_atom(filename:basename(F, ".beam")) || F <- filelib:wildcard(filename:join(Dir, "*.beam"))],
+            _ = code:ensure_modules_loaded(Mods),
+            Mods
+    end.
+
+%% The selected modules loaded now, with the applications already handled.
+selected_modules(Selection, DoneApps) ->
+    Loaded = [A || {A, _, _} <- application:loaded_applications()],
+    NewApps = [A || A <- maps:get(applications, Selection, []), lists:member(A, Loaded),
+                    not is_map_key(A, DoneApps)],
+    _ = [elixirscope_agent_select:application_modules(Selection#{applications => [A]}) || A <- NewApps],
+    Done = maps:merge(DoneApps, maps:from_keys(NewApps, true)),
+    {lists:usort(elixirscope_agent_select:matching_modules(Selection, erlang:loaded())), Done}.
+
+%% Looks again when a module or an application has been loaded since, or
+%% when a traced module was compiled and loaded again (losing its patterns).
+watch(Session, Selection, Plan, {Known, Apps}, Probes, Count, AppCount) ->
+    timer:sleep(?POLL_MS),
+    case is_process_alive(Session) of
+        false -> ok;
+        true ->
+            Now = length(erlang:loaded()),
+            AppsNow = length(application:loaded_applications()),
+            Lost = lost_patterns(Probes),
+            case Now =:= Count andalso AppsNow =:= AppCount andalso not Lost of
+                true -> watch(Session, Selection, Plan, {Known, Apps}, Probes, Count, AppCount);
+                false ->
+                    {Mods, Apps1} = selected_modules(Selection, Apps),
+                    Probes1 = case Mods =/= Known orelse Lost of
+                                  true -> update(Session, Selection, Plan, Mods);
+                                  false -> Probes
+                              end,
+                    watch(Session, Selection, Plan, {Mods, Apps1}, Probes1, Now, AppsNow)
+            end
+    end.
+
+%% The code version of each traced module: a module compiled and loaded
+%% again has a new one, and has lost its patterns.
+probes(Specs) ->
+    maps:from_list([{M, md5(M)} || M <- lists:usort([M || #{module := M} <- Specs])]).
+
+lost_patterns(Probes) ->
+    lists:any(fun({M, Md5}) -> md5(M) =/= Md5 end, maps:to_list(Probes)).
+
+md5(M) ->
+    try M:module_info(md5) catch error:undef -> none end.
+
+update(Session, Selection, Plan, Mods) ->
+    {Specs, _} = elixirscope_agent_select:functions(Selection, Mods),
+    _ = elixirscope_agent:update_plan(Session, Plan#{functions => Specs}),
+    probes(Specs).
+
+%% Elixir halts the VM right after its at_exit callbacks: stop the session
+%% there, so that the last events are sent. Waits for Elixir to start.
+stop_at_exit(Session) ->
+    stop_at_exit(Session, ?AT_EXIT_WAIT_MS div 10).
+
+stop_at_exit(_, 0) -> ok;
+stop_at_exit(Session, Tries) ->
+    case lists:keymember(elixir, 1, application:which_applications()) of
+        true -> 'Elixir.System':at_exit(fun(_) -> catch elixirscope_agent:stop(Session) end);
+        false ->
+            timer:sleep(10),
+            stop_at_exit(Session, Tries - 1)
+    end.
+
+warn(Format, Args) ->
+    io:format(standard_error, "elixirscope: " ++ Format ++ "~n", Args).

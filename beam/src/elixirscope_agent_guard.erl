@@ -1,0 +1,131 @@
+%% @doc The process that sets a session's tracing and always takes it away.
+%%
+%% Each session has two processes. The tracer pumps events and may be
+%% overloaded, killed or stuck in a send; the guard is small, idle and runs
+%% at high priority, and it is the only one that changes the VM's tracing:
+%%
+%% ```
+%%   elixirscope_agent:start/1
+%%            │
+%%            ▼            apply / disable / finish
+%%        tracer ───────────────────────────────────▶ guard
+%%     (events, socket)  ◀── monitor ───  monitor ──▶ (what was set)
+%% '''
+%%
+%% The guard applies a plan (state snapshots and debug functions first, then
+%% patterns and process flags) and keeps the record of everything it set.
+%% When the tracer asks it to finish, and also when it sees the tracer die
+%% for any reason, it removes all of it and exits. The tracer keeps a copy of
+%% the record and cleans up by itself if the guard dies first. Removal takes
+%% well under a second: at most about half a second for debug functions of
+%% processes that do not answer, plus a few microseconds per pattern and per
+%% process.
+-module(elixirscope_agent_guard).
+
+-export([start/1, apply_plan/3, disable/2, finish/1, finish/2, cleanup/1, summary/1]).
+
+-export_type([applied/0]).
+
+-type applied() :: #{tracer := pid(), trace := elixirscope_agent_trace:applied() | none,
+                     state := [pid()], state_skipped := [{pid() | atom(), binary()}]}.
+
+-define(NAME, elixirscope_agent_guard).
+-define(CALL_TIMEOUT, 15000).
+
+%% @doc Starts the guard of `Tracer' (not linked to the caller).
+-spec start(pid()) -> pid().
+start(Tracer) ->
+    spawn_opt(fun() -> init(Tracer) end, [{priority, high}]).
+
+%% @doc Replaces whatever tracing the session had with `Plan'.
+-spec apply_plan(pid(), elixirscope_agent_plan:plan(), pos_integer()) -> {ok, applied()} | {error, term()}.
+apply_plan(Guard, Plan, Budget) -> call(Guard, {apply, Plan, Budget}).
+
+%% @doc Turns off one source of events (load shedding).
+-spec disable(pid(), elixirscope_agent_trace:source()) -> {ok, applied()} | {error, term()}.
+disable(Guard, Source) -> call(Guard, {disable, Source}).
+
+%% @doc Removes all of the session's tracing; the guard then exits.
+-spec finish(pid()) -> ok | {error, term()}.
+finish(Guard) -> call(Guard, finish).
+
+%% @doc {@link finish/1} waiting at most `Timeout' milliseconds.
+-spec finish(pid(), timeout()) -> ok | {error, term()}.
+finish(Guard, Timeout) -> call(Guard, finish, Timeout).
+
+call(Guard, Request) ->
+    call(Guard, Request, ?CALL_TIMEOUT).
+
+call(Guard, Request, Timeout) ->
+    Ref = monitor(process, Guard),
+    Guard ! {?MODULE, self(), Ref, Request},
+    receive
+        {Ref, Reply} -> demonitor(Ref, [flush]), Reply;
+        {'DOWN', Ref, process, _, Why} -> {error, {guard_down, Why}}
+    after Timeout ->
+        demonitor(Ref, [flush]),
+        {error, guard_timeout}
+    end.
+
+init(Tracer) ->
+    catch register(?NAME, self()),
+    loop(Tracer, monitor(process, Tracer), empty(Tracer)).
+
+empty(Tracer) -> #{tracer => Tracer, trace => none, state => [], state_skipped => []}.
+
+loop(Tracer, MRef, Applied) ->
+    receive
+        {?MODULE, From, Ref, Request} ->
+            case handle(Request, Tracer, Applied) of
+                {stop, Reply} ->
+                    From ! {Ref, Reply};
+                {Reply, Applied2} ->
+                    From ! {Ref, Reply},
+                    loop(Tracer, MRef, Applied2)
+            end;
+        {'DOWN', MRef, process, Tracer, _} ->
+            cleanup(Applied)
+    end.
+
+handle({apply, Plan, Budget}, Tracer, Applied) ->
+    cleanup(Applied),
+    {Targets, NotFound} = elixirscope_agent_state:targets(maps:get(state, Plan)),
+    {Captured, Skipped} = elixirscope_agent_state:capture(Targets, Tracer, Budget),
+    State = (empty(Tracer))#{state := Captured, state_skipped := NotFound ++ Skipped},
+    try elixirscope_agent_trace:apply_plan(Tracer, Plan, Captured =/= []) of
+        Trace -> {{ok, State#{trace := Trace}}, State#{trace := Trace}}
+    catch Class:Why:Stack ->
+        %% A half-applied plan: we do not know what was set, so the kill
+        %% switch's sweep finds our marked patterns and flags.
+        cleanup(State),
+        elixirscope_agent_trace:sweep(),
+        {{error, {apply_failed, Class, Why, hd(Stack ++ [none])}}, empty(Tracer)}
+    end;
+handle({disable, {state, Pid}}, Tracer, #{state := Ps} = A) ->
+    elixirscope_agent_state:remove([Pid], Tracer),
+    New = A#{state := Ps -- [Pid]},
+    {{ok, New}, New};
+handle({disable, Source}, _, #{trace := T} = A) when T =/= none ->
+    New = A#{trace := elixirscope_agent_trace:disable(T, Source)},
+    {{ok, New}, New};
+handle({disable, _}, _, A) ->
+    {{ok, A}, A};
+handle(finish, _, Applied) ->
+    cleanup(Applied),
+    {stop, ok}.
+
+%% @doc Removes everything in `Applied'. Safe to call more than once and
+%% from any process.
+-spec cleanup(applied()) -> ok.
+cleanup(#{tracer := Tracer, trace := T, state := Ps}) ->
+    T =/= none andalso elixirscope_agent_trace:remove(T),
+    elixirscope_agent_state:remove(Ps, Tracer).
+
+%% @doc What was applied, in the form the hello frame reports it.
+-spec summary(applied()) -> map().
+summary(#{trace := none} = A) ->
+    #{state => maps:get(state, A), skipped => maps:get(state_skipped, A)};
+summary(#{trace := T, state := Ps, state_skipped := SS}) ->
+    #{backend => maps:get(backend, T), functions => lists:sort(maps:keys(maps:get(patterns, T))),
+      processes => maps:get(procs, T), flags => maps:get(flags, T), state => Ps,
+      skipped => maps:get(skipped, T) ++ SS}.

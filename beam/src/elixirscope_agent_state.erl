@@ -1,0 +1,232 @@
+%% @doc Records how GenServer and gen_statem states change, at a cost that
+%% scales with what changed.
+%%
+%% == Snapshot, then changes ==
+%%
+%% For each process whose state the plan asks for, the agent first takes a
+%% snapshot with `sys:get_state/2' (250 ms timeout: a process that does not
+%% answer is skipped and reported, never waited for), then installs a debug
+%% function with `sys:install/3'. OTP's behaviours call that function inside
+%% the observed process on each of their system events, so the function sees
+%% the state where it lives, without asking the process for a copy:
+%%
+%% ```
+%%   observed process                                tracer
+%%   {in, Msg}           remember Msg as the trigger
+%%   {out, Reply, To, S} compare S with the previous ──▶ {es_state, Pid, Ns,
+%%   {noreply, S}        state (kept, not copied)          Trigger, Reply | none,
+%%                                                         StateAfter}
+%% '''
+%%
+%% `StateAfter' is
+%% <ul>
+%% <li>`unchanged' when the new state is `=:=' the previous one (the usual
+%%     answer to a read-only call; comparing a state with itself is fast
+%%     because unchanged parts are the same terms in memory);</li>
+%% <li>`{changed, #{Key => NewValue}, RemovedKeys}' when both states are
+%%     maps (Elixir structs included): only the top-level keys whose value
+%%     changed are copied, so a one-key update of a 10,000-key map sends one
+%%     key. Finding them costs one pass over the keys, comparing values that
+%%     are mostly the very same terms;</li>
+%% <li>`{changed_elements, [{Position, NewValue}]}' when both are tuples of
+%%     the same size and tag (Erlang records);</li>
+%% <li>the whole new state otherwise, and for the first event after the
+%%     snapshot.</li>
+%% </ul>
+%%
+%% `Trigger' is the sys event that started the callback: `{in, Msg}' (Msg
+%% as the process received it: `{'$gen_call', From, Request}',
+%% `{'$gen_cast', Request}' or any other message) or `{continue, Term}'.
+%% Every term in the event is cut to the plan's `max_term_bytes' before it
+%% leaves the observed process.
+%%
+%% == gen_statem ==
+%%
+%% OTP 25's gen_statem gives its debug functions the event, the replies and
+%% the state names (`{in, Event, State}', `{out, Reply, To}',
+%% `{consume, Event, State, NextState}'), but never the data. Its events are
+%% therefore `{es_state, Pid, Ns, {in, Event}, Reply | none,
+%% {state_name, NextState}}': the snapshot has the full `{State, Data}', the
+%% changes have the state names. Data changes of a gen_statem need call
+%% tracing of its callback module with return values.
+%%
+%% == Which processes `all' means ==
+%%
+%% Every process started through proc_lib with an initial call
+%% `{Module, init, 1}' where `Module' declares the behaviour `gen_server',
+%% `gen_statem' or `Elixir.GenServer', except processes of OTP's and
+%% Elixir's own applications (kernel, stdlib, sasl, elixir, logger, iex,
+%% mix, ...), found by the callback module's application. Elixir Agents
+%% (`Elixir.Agent.Server') are included: their state is user data. Only
+%% processes alive at the start are captured.
+%%
+%% == Removal ==
+%%
+%% The debug function is installed under the id `{elixirscope_agent,
+%% Tracer}', and removal (`sys:remove/3', by id) touches no other debug
+%% function. A process that cannot answer the removal in time still drops
+%% the function by itself: on its next event the function sees that the
+%% tracer is gone and returns `done', which makes sys forget it.
+-module(elixirscope_agent_state).
+
+-export([targets/1, capture/3, remove/2, on_event/3, diff/2]).
+
+-define(TIMEOUT, 250).
+-define(SYSTEM_APPS, [kernel, stdlib, sasl, compiler, crypto, ssl, public_key, asn1, inets, ssh,
+                      runtime_tools, tools, os_mon, observer, mnesia, erts, elixir, logger, iex,
+                      mix, eex, ex_unit]).
+
+%% @doc The processes a plan's `state' field names, and those it names but
+%% that cannot be found.
+-spec targets(none | all | [pid() | atom()]) -> {[pid()], [{pid() | atom(), binary()}]}.
+targets(none) ->
+    {[], []};
+targets(all) ->
+    {[P || P <- processes(), P =/= self(), behaviour_process(P)], []};
+targets(L) ->
+    Found = [{X, whereis_alive(X)} || X <- L],
+    {lists:usort([P || {_, P} <- Found, is_pid(P)]), [{X, Why} || {X, Why} <- Found, is_binary(Why)]}.
+
+whereis_alive(P) when is_pid(P) ->
+    case is_process_alive(P) of true -> P; false -> <<"not alive">> end;
+whereis_alive(Name) ->
+    case whereis(Name) of undefined -> <<"no process is registered under this name">>; P -> P end.
+
+behaviour_process(P) ->
+    case initial_call(P) of
+        {'Elixir.Agent.Server', init, 1} -> true;
+        {M, init, 1} when is_atom(M) -> not system_module(M) andalso behaves(M);
+        _ -> false
+    end.
+
+%% process_info/2 with {dictionary, Key} exists from OTP 26; OTP 25 copies
+%% the whole dictionary, which is small for the processes we look for.
+initial_call(P) ->
+    try erlang:process_info(P, {dictionary, '$initial_call'}) of
+        {_, Call} -> Call;
+        _ -> undefined
+    catch error:badarg ->
+        case erlang:process_info(P, dictionary) of
+            {dictionary, D} -> proplists:get_value('$initial_call', D);
+            _ -> undefined
+        end
+    end.
+
+system_module(M) ->
+    case application:get_application(M) of
+        {ok, App} -> lists:member(App, ?SYSTEM_APPS);
+        undefined -> false
+    end.
+
+behaves(M) ->
+    Attrs = try M:module_info(attributes) catch _:_ -> [] end,
+    Bs = lists:append([V || {K, V} <- Attrs, K =:= behaviour orelse K =:= behavior]),
+    lists:any(fun(B) -> lists:member(B, [gen_server, gen_statem, 'Elixir.GenServer']) end, Bs).
+
+%% @doc Snapshots each process's state into the tracer's mailbox and installs
+%% the debug function, all processes in parallel, within about a second.
+%% Returns the processes now captured and those skipped with a reason.
+-spec capture([pid()], pid(), pos_integer()) -> {[pid()], [{pid(), binary()}]}.
+capture(Pids, Tracer, Budget) ->
+    Results = parallel(fun(P) -> capture_one(P, Tracer, Budget) end, Pids),
+    {[P || {P, ok} <- Results], [{P, Why} || {P, Why} <- Results, Why =/= ok]}.
+
+capture_one(P, Tracer, Budget) ->
+    try sys:get_state(P, ?TIMEOUT) of
+        State ->
+            Tracer ! {es_state, P, erlang:monotonic_time(nanosecond), snapshot, none,
+                      elixirscope_agent_cut:fit(State, Budget)},
+            Spec = {id(Tracer), fun ?MODULE:on_event/3, {Tracer, Budget, nothing_yet, none, none}},
+            ok = sys:install(P, Spec, ?TIMEOUT)
+    catch
+        exit:{timeout, _} -> <<"did not answer sys:get_state within 250 ms">>;
+        _:_ -> <<"is not a process that answers sys messages">>
+    end.
+
+%% @doc Removes the debug function from each process, in parallel.
+-spec remove([pid()], pid()) -> ok.
+remove(Pids, Tracer) ->
+    _ = parallel(fun(P) -> catch sys:remove(P, id(Tracer), ?TIMEOUT * 2) end, Pids),
+    ok.
+
+id(Tracer) -> {elixirscope_agent, Tracer}.
+
+%% Runs F on each pid in its own process, waits at most a second in all.
+parallel(F, Pids) ->
+    Me = self(),
+    Jobs = [{spawn_monitor(fun() -> Me ! {self(), F(P)} end), P} || P <- Pids],
+    Deadline = erlang:monotonic_time(millisecond) + 4 * ?TIMEOUT,
+    [collect(Job, P, Deadline) || {Job, P} <- Jobs].
+
+collect({Pid, Ref}, P, Deadline) ->
+    Left = max(0, Deadline - erlang:monotonic_time(millisecond)),
+    receive
+        {Pid, Result} -> demonitor(Ref, [flush]), {P, Result};
+        {'DOWN', Ref, process, Pid, _} -> {P, <<"state capture crashed">>}
+    after Left ->
+        exit(Pid, kill),
+        demonitor(Ref, [flush]),
+        {P, <<"did not answer within a second">>}
+    end.
+
+%% @doc The debug function, run by sys inside the observed process.
+%% Its state is `{Tracer, Budget, PreviousState, Trigger, Reply}'.
+-spec on_event(tuple(), term(), term()) -> tuple() | done.
+on_event({Tracer, _, _, _, _} = S, Event, _ProcName) ->
+    case is_process_alive(Tracer) of
+        true -> step(Event, S);
+        false -> done
+    end.
+
+%% gen_server
+step({in, Msg}, {T, B, Prev, _, _}) -> {T, B, Prev, {in, Msg}, none};
+step({continue, C}, {T, B, Prev, _, _}) -> {T, B, Prev, {continue, C}, none};
+step({out, Reply, _To, State}, S) -> emit(Reply, State, S);
+step({noreply, State}, {_, _, _, _, Reply} = S) -> emit(Reply, State, S);
+%% gen_statem
+step({in, Event, _StateName}, {T, B, Prev, _, _}) -> {T, B, Prev, {in, Event}, none};
+step({out, Reply, _To}, {T, B, Prev, Trigger, _}) -> {T, B, Prev, Trigger, Reply};
+step({consume, _, _, Next}, S) -> statem(Next, S);
+step({postpone, _, _, Next}, S) -> statem(Next, S);
+step(_, S) -> S.
+
+emit(Reply, New, {T, B, Prev, Trigger, _}) ->
+    After = case Prev of
+                nothing_yet -> New;
+                _ -> diff(Prev, New)
+            end,
+    send(T, B, Trigger, Reply, After),
+    {T, B, New, none, none}.
+
+statem(Next, {T, B, Prev, Trigger, Reply}) ->
+    send(T, B, Trigger, Reply, {state_name, Next}),
+    {T, B, Prev, none, none}.
+
+send(T, B, Trigger, Reply, After) ->
+    Cut = fun(X) -> elixirscope_agent_cut:fit(X, B) end,
+    T ! {es_state, self(), erlang:monotonic_time(nanosecond), Cut(Trigger), Cut(Reply), Cut(After)},
+    ok.
+
+%% @doc What changed from `Old' to `New', as described in the module doc.
+-spec diff(term(), term()) -> term().
+diff(Same, Same) ->
+    unchanged;
+diff(Old, New) when is_map(Old), is_map(New) ->
+    Changed = maps:filter(fun(K, V) ->
+                                  case Old of
+                                      #{K := V} -> false;
+                                      _ -> true
+                                  end
+                          end, New),
+    Added = length([K || K <- maps:keys(Changed), not is_map_key(K, Old)]),
+    Removed = case map_size(Old) > map_size(New) - Added of
+                  true -> [K || K <- maps:keys(Old), not is_map_key(K, New)];
+                  false -> []
+              end,
+    {changed, Changed, Removed};
+diff(Old, New) when is_tuple(Old), is_tuple(New), tuple_size(Old) =:= tuple_size(New),
+                    tuple_size(Old) > 0, element(1, Old) =:= element(1, New) ->
+    {changed_elements, [{I, element(I, New)} || I <- lists:seq(1, tuple_size(New)),
+                                                 element(I, Old) =/= element(I, New)]};
+diff(_, New) ->
+    New.

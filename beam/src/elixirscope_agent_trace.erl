@@ -1,0 +1,281 @@
+%% @doc Sets and removes the VM's tracing for one session, and nothing else.
+%%
+%% This module is the only place that calls `erlang:trace/3',
+%% `erlang:trace_pattern/3' or OTP 27's `trace' module. It turns a checked
+%% plan into trace settings, remembers each one it made in an `applied()'
+%% map, and undoes exactly those.
+%%
+%% == Patterns ==
+%%
+%% Function patterns are expanded to one pattern per function before they
+%% are set (`{lists, '_', '_'}' becomes one pattern for each function of
+%% `lists', minus the plan's exclusions). That costs about 15 microseconds
+%% per function once, and in return every pattern can be checked, removed
+%% or disabled on its own: load shedding can turn off one noisy function,
+%% and cleanup can tell our patterns from other tools' patterns.
+%%
+%% Every match spec we set ends with a clause that can never be reached:
+%%
+%% ```
+%% [{'_', [], Body}, {[elixirscope_agent_marker], [], []}]
+%% '''
+%%
+%% The first clause matches every call, so the second costs nothing; it is
+%% there so that `erlang:trace_info(MFA, match_spec)' shows whose pattern it
+%% is. Cleanup removes a pattern only while it is still ours: if another
+%% tool (dbg, recon) replaced it since, it is left alone. That is the limit
+%% of what OTP 25 and 26 allow: a function has one pattern for the whole
+%% node, so a tool that sets a pattern on a function we trace replaces ours,
+%% and ours replaces theirs, which cleanup cannot bring back.
+%%
+%% == Process flags ==
+%%
+%% On OTP 25 and 26 a process has at most one tracer. Flags are removed
+%% only from processes whose tracer is this session's tracer, found by
+%% looking at every process (about a microsecond each), twice, so that a
+%% process spawned by a traced one during the first pass is caught by the
+%% second. The default flags for new processes are removed only while
+%% their tracer is ours.
+%%
+%% == OTP 27 trace sessions ==
+%%
+%% When `trace:session_create/3' exists, the same settings are made in a
+%% session of our own (`trace:process/4', `trace:function/4',
+%% `trace:send/3'), which isolates them from every other tool, and cleanup
+%% is `trace:session_destroy/1'. The VM also destroys a session whose
+%% handle is garbage collected, so a session cannot outlive the processes
+%% holding it. This branch is small on purpose: it cannot be tested on the
+%% OTP 25 this project is developed with.
+%%
+%% == The kill switch sweep ==
+%%
+%% {@link sweep/0} removes, without knowing any session, every pattern
+%% carrying the marker clause above (in every loaded module, about two
+%% microseconds per function), the marked `send' pattern, and the flags of
+%% processes whose tracer is dead or is one of ours. It is what
+%% `elixirscope_agent:kill/0' does after stopping the sessions it can find.
+-module(elixirscope_agent_trace).
+
+-export([apply_plan/3, remove/1, disable/2, sweep/0, session_api/0, ms/1]).
+
+-export_type([applied/0, source/0]).
+
+-type applied() :: #{tracer := pid(), backend := classic | session, session := term(),
+                     procs := processes | new_processes | [pid()], flags := [atom()],
+                     patterns := #{mfa() => list()}, send_ms := list() | undefined,
+                     skipped := [{pid() | atom(), binary()}]}.
+-type source() :: mfa() | {messages, pid()} | {procs, pid()} | {state, pid()}.
+
+-define(MARKER, {[elixirscope_agent_marker], [], []}).
+-define(SESSION_NAME, elixirscope).
+
+%% @doc Whether OTP 27's trace sessions are available on this node.
+-spec session_api() -> boolean().
+session_api() ->
+    _ = code:ensure_loaded(trace),
+    erlang:function_exported(trace, session_create, 3).
+
+%% @doc The match spec for a function: return tracing only when asked for.
+-spec ms(boolean()) -> list().
+ms(true) -> [{'_', [], [{exception_trace}]}, ?MARKER];
+ms(false) -> [{'_', [], []}, ?MARKER].
+
+%% @doc Sets the plan's patterns and process flags, with `Tracer' receiving
+%% the events. `StateOn' says whether GenServer states are captured (see
+%% `send_ms/3'). Returns what was set, for {@link remove/1}.
+-spec apply_plan(pid(), elixirscope_agent_plan:plan(), boolean()) -> applied().
+apply_plan(Tracer, Plan, StateOn) ->
+    Backend = case session_api() of true -> session; false -> classic end,
+    Session = new_session(Backend, Tracer),
+    {Expanded, Unmatched} = expand(Plan),
+    %% A function named twice gets return tracing if either pattern asks for
+    %% it: ms(false) sorts before ms(true), and from_list keeps the last.
+    Patterns = maps:from_list(lists:keysort(2, Expanded)),
+    maps:foreach(fun(MFA, MS) -> set_pattern(Session, MFA, MS) end, Patterns),
+    SendMS = send_ms(Plan, Tracer, StateOn),
+    SendMS =/= undefined andalso set_send(Session, SendMS),
+    Flags = flags(Plan, Patterns),
+    {Procs, Skipped} = procs(maps:get(processes, Plan), Flags),
+    Flags =/= [] andalso set_flags(Session, Tracer, Procs, Flags),
+    untrace_agent(Session, Tracer),
+    #{tracer => Tracer, backend => Backend, session => Session, procs => Procs, flags => Flags,
+      patterns => Patterns, send_ms => SendMS, skipped => Unmatched ++ Skipped}.
+
+new_session(classic, _) -> undefined;
+new_session(session, Tracer) -> trace:session_create(?SESSION_NAME, Tracer, []).
+
+%% One {MFA, MatchSpec} per function the plan names, exclusions removed,
+%% and the patterns that matched no loaded function.
+expand(#{functions := Fs, exclude := Ex}) ->
+    Each = [{{M, F, A}, [{MFA, ms(Ret)} || MFA <- functions(M, F, A), not excluded(MFA, Ex)]}
+            || #{module := M, function := F, arity := A, return := Ret} <- Fs],
+    {lists:append([L || {_, L} <- Each]),
+     [{P, <<"matches no loaded function">>} || {P, []} <- Each]}.
+
+functions(M, F, A) ->
+    _ = code:ensure_loaded(M),
+    case erlang:module_loaded(M) of
+        false -> [];
+        true -> [{M, F1, A1} || {F1, A1} <- M:module_info(functions),
+                                F =:= '_' orelse F =:= F1, A =:= '_' orelse A =:= A1,
+                                not generated(F1)]
+    end.
+
+%% module_info/0,1 and the compiler's own helpers are not worth tracing.
+generated(module_info) -> true;
+generated(F) -> lists:prefix("-", atom_to_list(F)).
+
+excluded({M, F, A}, Ex) ->
+    lists:any(fun({XM, XF, XA}) -> XM =:= M andalso (XF =:= '_' orelse XF =:= F)
+                                       andalso (XA =:= '_' orelse XA =:= A) end, Ex).
+
+%% `arity' is a process flag, not a pattern option: arguments are left out
+%% of call events only when no pattern of the plan wants them.
+flags(Plan, Patterns) ->
+    Calls = case map_size(Patterns) of 0 -> []; _ -> [call] end,
+    Arity = case [x || #{args := true} <- maps:get(functions, Plan)] of
+                [] when Calls =/= [] -> [arity];
+                _ -> []
+            end,
+    Msgs = case maps:get(messages, Plan) of true -> [send, 'receive']; false -> [] end,
+    Procs = case maps:get(process_events, Plan) of true -> [procs]; false -> [] end,
+    case Calls ++ Arity ++ Msgs ++ Procs of
+        [] -> [];
+        Fs -> [monotonic_timestamp | Fs]
+    end.
+
+%% Chosen processes bring their future children along (set_on_spawn): work
+%% handed to a spawned helper belongs to the story the user asked about.
+procs(all, _) -> {processes, []};
+procs(new, _) -> {new_processes, []};
+procs(L, _) ->
+    Found = [{X, resolve(X)} || X <- L],
+    {[P || {_, P} <- Found, is_pid(P)],
+     [{X, Why} || {X, Why} <- Found, is_binary(Why)]}.
+
+resolve(P) when is_pid(P) ->
+    case is_process_alive(P) of true -> P; false -> <<"not alive">> end;
+resolve(Name) ->
+    case whereis(Name) of
+        undefined -> <<"no process is registered under this name">>;
+        P -> P
+    end.
+
+set_flags(undefined, Tracer, Procs, Flags) when is_atom(Procs) ->
+    erlang:trace(Procs, true, [{tracer, Tracer} | Flags]);
+set_flags(undefined, Tracer, Procs, Flags) ->
+    [catch erlang:trace(P, true, [{tracer, Tracer}, set_on_spawn | Flags]) || P <- Procs];
+set_flags(S, _, Procs, Flags) when is_atom(Procs) ->
+    trace:process(S, Procs, true, Flags);
+set_flags(S, _, Procs, Flags) ->
+    [catch trace:process(S, P, true, [set_on_spawn | Flags]) || P <- Procs].
+
+%% The tracer, and the guard calling this, never trace themselves.
+untrace_agent(undefined, Tracer) ->
+    [catch erlang:trace(P, false, [all]) || P <- [self(), Tracer]];
+untrace_agent(S, Tracer) ->
+    [catch trace:process(S, P, false, [all]) || P <- [self(), Tracer]].
+
+set_pattern(undefined, MFA, MS) -> erlang:trace_pattern(MFA, MS, [local]);
+set_pattern(S, MFA, MS) -> trace:function(S, MFA, MS, [local]).
+
+%% A GenServer whose state is captured sends its state changes to the
+%% tracer; when that process's messages are traced too, each of those sends
+%% would be a second, larger event. The send pattern skips them.
+send_ms(#{messages := true}, Tracer, true) ->
+    [{[Tracer, '_'], [], [{message, false}]}, {'_', [], []}, ?MARKER];
+send_ms(_, _, _) ->
+    undefined.
+
+set_send(undefined, MS) -> erlang:trace_pattern(send, MS, []);
+set_send(S, MS) -> trace:send(S, MS, []).
+
+%% @doc Removes everything `apply_plan/3' set that is still ours.
+-spec remove(applied()) -> ok.
+remove(#{backend := session, session := S}) ->
+    catch trace:session_destroy(S),
+    ok;
+remove(#{tracer := Tracer, patterns := Patterns, send_ms := SendMS, flags := Flags}) ->
+    Flags =/= [] andalso untrace_new(fun(T) -> T =:= Tracer end),
+    Flags =/= [] andalso untrace_processes(fun(T) -> T =:= Tracer end),
+    maps:foreach(fun(MFA, MS) -> unset_pattern(MFA, MS) end, Patterns),
+    SendMS =/= undefined andalso unset_send(fun(MS) -> MS =:= SendMS end),
+    Flags =/= [] andalso untrace_processes(fun(T) -> T =:= Tracer end),
+    ok.
+
+unset_pattern(MFA, MS) ->
+    case erlang:trace_info(MFA, match_spec) of
+        {match_spec, MS} -> erlang:trace_pattern(MFA, false, [local]);
+        _ -> 0
+    end.
+
+unset_send(Ours) ->
+    case erlang:trace_info(send, match_spec) of
+        {match_spec, MS} when is_list(MS) ->
+            Ours(MS) andalso erlang:trace_pattern(send, true, []);
+        _ -> false
+    end.
+
+untrace_new(Ours) ->
+    case erlang:trace_info(new_processes, tracer) of
+        {tracer, T} when is_pid(T) ->
+            Ours(T) andalso erlang:trace(new_processes, false, [all]);
+        _ -> false
+    end.
+
+untrace_processes(Ours) ->
+    [catch erlang:trace(P, false, [all]) || P <- processes(), traced_by(P, Ours)],
+    ok.
+
+traced_by(P, Ours) ->
+    case erlang:trace_info(P, tracer) of
+        {tracer, T} when is_pid(T) -> Ours(T);
+        _ -> false
+    end.
+
+%% @doc Turns off one source of events while the session goes on: a
+%% function's pattern, a process's message or process-event tracing. State
+%% capture sources are the caller's business (`elixirscope_agent_state').
+-spec disable(applied(), source()) -> applied().
+disable(#{patterns := Ps, session := S} = A, {_, _, _} = MFA) when is_map_key(MFA, Ps) ->
+    case S of
+        undefined -> unset_pattern(MFA, maps:get(MFA, Ps));
+        _ -> catch trace:function(S, MFA, false, [local])
+    end,
+    A#{patterns := maps:remove(MFA, Ps)};
+disable(#{session := S} = A, {What, Pid}) when What =:= messages; What =:= procs ->
+    Flags = case What of messages -> [send, 'receive']; procs -> [procs] end,
+    case S of
+        undefined -> catch erlang:trace(Pid, false, Flags);
+        _ -> catch trace:process(S, Pid, false, Flags)
+    end,
+    A;
+disable(A, _) ->
+    A.
+
+%% @doc The kill switch's safety net: removes our marked patterns from every
+%% loaded module and the flags of every process traced by a dead process or
+%% by one of ours. Returns how many patterns it removed.
+-spec sweep() -> non_neg_integer().
+sweep() ->
+    Ours = fun(T) -> not is_process_alive(T) orelse agent_process(T) end,
+    untrace_new(Ours),
+    untrace_processes(Ours),
+    unset_send(fun(MS) -> lists:member(?MARKER, MS) end),
+    length([x || {M, _} <- code:all_loaded(), {F, A} <- module_functions(M),
+                 marked({M, F, A}) andalso erlang:trace_pattern({M, F, A}, false, [local]) > 0]).
+
+module_functions(M) ->
+    try M:module_info(functions) catch _:_ -> [] end.
+
+marked(MFA) ->
+    case erlang:trace_info(MFA, match_spec) of
+        {match_spec, MS} when is_list(MS) -> lists:member(?MARKER, MS);
+        _ -> false
+    end.
+
+agent_process(P) ->
+    case erlang:process_info(P, registered_name) of
+        {registered_name, Name} -> lists:prefix("elixirscope_agent", atom_to_list(Name));
+        _ -> false
+    end.

@@ -1,0 +1,125 @@
+/**
+ * The frames the in-VM agent sends, decoded from their ETF terms into tagged objects. The protocol itself is
+ * described in docs/agent-protocol.md.
+ */
+import { decode } from "../etf/decode.js";
+import { formatTerm } from "../etf/format.js";
+import { Atom, ErlMap, isAtom, Pid, type Term, Tuple } from "../etf/terms.js";
+
+/** What the agent says first: who it is, its clocks, and the plan as it applied it. */
+export interface AgentHello {
+  node: string;
+  otpRelease: string;
+  /** `null` on a node running no Elixir. */
+  elixirVersion: string | null;
+  /** The session's tracer process. */
+  session: Pid;
+  /** `erlang:time_offset(nanosecond)`: a trace timestamp plus this is Erlang system time (Unix epoch, ns). */
+  timeOffsetNs: bigint;
+  /** The node's monotonic clock when the hello was sent. */
+  monotonicNs: bigint;
+  /** The plan as the agent checked it, defaults filled in. */
+  plan: Term;
+  /** What the agent set: functions, process flags, captured states, and what it skipped and why. */
+  applied: Term;
+  /** The whole `Info` map. */
+  raw: ErlMap;
+}
+
+export type AgentFrame =
+  /** Raw trace messages and `es_state` events, oldest first; `raw` is the frame's ETF bytes. */
+  | { type: "events"; seq: number; events: Term[]; raw: Uint8Array }
+  | { type: "drops"; count: number; reason: string }
+  /** Load shedding turned off a source: `{M, F, A}`, `{messages, Pid}`, `{procs, Pid}` or `{state, Pid}`. */
+  | { type: "pattern_disabled"; source: Term; reason: string }
+  | { type: "plan_applied"; plan: Term; applied: Term }
+  | { type: "plan_rejected"; reason: Term }
+  /** The last frame. `stats` holds `delivered`, `dropped` (by reason), `batches`, `duration_ms`, `disabled`. */
+  | { type: "stopped"; reason: Term; stats: Term }
+  | { type: "unknown"; term: Term };
+
+export class AgentProtocolError extends Error {}
+
+const EVENTS = Atom.of("events");
+const HELLO = Atom.of("hello");
+
+function text(t: Term | undefined): string {
+  if (t instanceof Uint8Array) return Buffer.from(t).toString("utf8");
+  if (t instanceof Atom) return t.name;
+  return formatTerm(t ?? [], { limit: 200 });
+}
+
+function big(t: Term | undefined): bigint {
+  if (typeof t === "bigint") return t;
+  if (typeof t === "number") return BigInt(t);
+  throw new AgentProtocolError(`expected an integer, got ${formatTerm(t ?? [])}`);
+}
+
+/** Decodes one frame's bytes. Throws AgentProtocolError on bytes that are not a term. */
+export function decodeFrame(bytes: Uint8Array): AgentFrame {
+  let term: Term;
+  try {
+    term = decode(bytes);
+  } catch (err) {
+    throw new AgentProtocolError(`a frame from the agent is not a term: ${(err as Error).message}`);
+  }
+  if (!(term instanceof Tuple)) return { type: "unknown", term };
+  const [tag, a, b] = term.elements;
+  switch (term.size === 0 ? "" : String(tag)) {
+    case "events":
+      if (tag === EVENTS && term.size === 3 && typeof a === "number" && Array.isArray(b)) {
+        return { type: "events", seq: a, events: b, raw: bytes };
+      }
+      break;
+    case "drops":
+      if (term.size === 3 && typeof a === "number") return { type: "drops", count: a, reason: text(b) };
+      break;
+    case "pattern_disabled":
+      if (term.size === 3) return { type: "pattern_disabled", source: a!, reason: text(b) };
+      break;
+    case "plan_applied":
+      if (term.size === 3) return { type: "plan_applied", plan: a!, applied: b! };
+      break;
+    case "plan_rejected":
+      if (term.size === 2) return { type: "plan_rejected", reason: a! };
+      break;
+    case "stopped":
+      if (term.size === 3) return { type: "stopped", reason: a!, stats: b! };
+      break;
+  }
+  return { type: "unknown", term };
+}
+
+/**
+ * The hello frame's contents if `term` is a version-1 hello carrying a token `tokenOk` accepts, else a
+ * sentence saying what is wrong. The token is checked before anything else is looked at.
+ */
+export function readHello(term: Term, tokenOk: (token: Uint8Array) => boolean): AgentHello | string {
+  if (!(term instanceof Tuple) || term.size !== 4 || term.at(0) !== HELLO) {
+    return `the first frame is not a hello: ${formatTerm(term, { limit: 120 })}`;
+  }
+  const [, version, token, info] = term.elements;
+  if (!(token instanceof Uint8Array)) return "the hello carries no token";
+  if (!tokenOk(token)) return "the hello carries a wrong token";
+  if (version !== 1) return `unsupported agent protocol version ${formatTerm(version!)}`;
+  if (!(info instanceof ErlMap)) return "the hello carries no info map";
+  const get = (k: string) => info.get(Atom.of(k));
+  const session = get("session");
+  if (!(session instanceof Pid)) return "the hello names no session pid";
+  const elixir = get("elixir_version");
+  try {
+    return {
+      node: text(get("node")),
+      otpRelease: text(get("otp_release")),
+      elixirVersion: elixir === undefined || isAtom(elixir, "nil") ? null : text(elixir),
+      session,
+      timeOffsetNs: big(get("time_offset_ns")),
+      monotonicNs: big(get("monotonic_ns")),
+      plan: get("plan") ?? new ErlMap(),
+      applied: get("applied") ?? new ErlMap(),
+      raw: info,
+    };
+  } catch (err) {
+    return `the hello is malformed: ${(err as Error).message}`;
+  }
+}

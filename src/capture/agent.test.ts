@@ -1,0 +1,508 @@
+// The in-VM recording agent against a real node: exact event counts for known workloads, GenServer states,
+// term cutting, floods, and cleanup however a session ends.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { encode } from "../etf/encode.js";
+import { formatTerm } from "../etf/format.js";
+import { atom, binary, ErlMap, isAtom, mapOf, Pid, type Term, Tuple, tuple, termEquals } from "../etf/terms.js";
+import { LocalNode } from "../dist/node.js";
+import { rpc } from "../dist/rpc.js";
+import { startNode, type TestNode } from "../../test/support/nodes.js";
+import type { AgentFrame } from "./agent-frames.js";
+import { type AgentSession, listenForAgent, type SessionEnd } from "./agent-socket.js";
+import { packet } from "./packet-reader.js";
+import { type AgentPlan, agentConfigTerm } from "./plan-term.js";
+import { AgentStartError, loadAgent, startRecording } from "./remote.js";
+
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const EBIN = join(ROOT, "beam", "ebin");
+const FIX = "es_fixture";
+/** Limits that never drop, for exact counts. */
+const ROOMY = { maxEventsPerSec: 100_000_000, maxQueue: 10_000_000, maxMemoryBytes: 4 * 1024 ** 3 };
+
+interface Recording {
+  events: Term[];
+  /** Events received (all of them, also when not kept). */
+  count: number;
+  frames: AgentFrame[];
+  drops: Map<string, number>;
+  end: SessionEnd;
+  firstEventAt: number;
+  lastEventAt: number;
+}
+
+function kind(e: Term): string {
+  if (!(e instanceof Tuple)) return "?";
+  if (isAtom(e.at(0), "es_state")) return "es_state";
+  return String(e.at(2));
+}
+
+function mfaOf(e: Tuple): string {
+  const mfa = e.at(3) as Tuple;
+  const a = mfa.at(2);
+  return `${String(mfa.at(0))}:${String(mfa.at(1))}/${Array.isArray(a) ? a.length : String(a)}`;
+}
+
+function calls(r: Recording, mfa: string): Tuple[] {
+  return r.events.filter((e): e is Tuple => kind(e) === "call" && mfaOf(e as Tuple) === mfa);
+}
+
+function ofKind(r: Recording, k: string): Tuple[] {
+  return r.events.filter((e): e is Tuple => kind(e) === k);
+}
+
+function totalDrops(r: Recording): number {
+  return [...r.drops.values()].reduce((a, b) => a + b, 0);
+}
+
+function same(a: Term, b: Term): boolean {
+  return termEquals(a, b);
+}
+
+/** Reads every frame of a session until it ends. */
+async function collect(session: AgentSession, onFrame?: (f: AgentFrame) => void, keep = true): Promise<Recording> {
+  const r: Recording = {
+    events: [],
+    count: 0,
+    frames: [],
+    drops: new Map(),
+    end: { reason: "closed" },
+    firstEventAt: 0,
+    lastEventAt: 0,
+  };
+  for await (const frame of session.frames()) {
+    onFrame?.(frame);
+    if (frame.type === "events") {
+      if (r.firstEventAt === 0) r.firstEventAt = performance.now();
+      r.lastEventAt = performance.now();
+      r.count += frame.events.length;
+      if (keep) for (const e of frame.events) r.events.push(e);
+    } else {
+      r.frames.push(frame);
+      if (frame.type === "drops") r.drops.set(frame.reason, (r.drops.get(frame.reason) ?? 0) + frame.count);
+    }
+  }
+  r.end = await session.closed;
+  return r;
+}
+
+function statsOf(r: Recording): ErlMap {
+  assert.equal(r.end.reason, "stopped", `session ended with ${JSON.stringify(r.end)}`);
+  return (r.end as { stats: Term }).stats as ErlMap;
+}
+
+describe("the recording agent on a real node", () => {
+  let peer: TestNode;
+  let node: LocalNode;
+  let fixtureDir: string;
+
+  const call = (module: string, fun: string, args: Term[] = [], timeoutMs = 60_000) =>
+    rpc(node, peer.name, module, fun, args, timeoutMs);
+
+  async function record(plan: AgentPlan, work: () => Promise<unknown>, keep = true): Promise<Recording> {
+    const session = await startRecording(node, peer.name, { plan, load: false });
+    const recording = collect(session, undefined, keep);
+    await work();
+    await session.stop();
+    return recording;
+  }
+
+  async function leftovers(mfas: Term[], pids: Term[]): Promise<ErlMap> {
+    return (await call(FIX, "leftovers", [mfas, pids])) as ErlMap;
+  }
+
+  function clean(left: ErlMap): boolean {
+    const empty = (k: string) => {
+      const v = left.get(atom(k));
+      return Array.isArray(v) && v.length === 0;
+    };
+    return empty("flags") && empty("functions") && empty("debug") && empty("new") && isAtom(left.get(atom("send"))!, "true");
+  }
+
+  /** Polls until nothing is left; returns how long that took in ms. */
+  async function cleanWithin(ms: number, mfas: Term[], pids: Term[]): Promise<number> {
+    const started = performance.now();
+    let left = await leftovers(mfas, pids);
+    while (!clean(left) && performance.now() - started < ms) {
+      await new Promise((r) => setTimeout(r, 20));
+      left = await leftovers(mfas, pids);
+    }
+    assert.ok(clean(left), `left after ${ms} ms: ${formatTerm(left, { syntax: "erlang", limit: 2000 })}`);
+    return performance.now() - started;
+  }
+
+  before(async () => {
+    fixtureDir = mkdtempSync(join(tmpdir(), "es-agent-"));
+    execFileSync("erlc", ["-o", fixtureDir, join(ROOT, "test", "support", `${FIX}.erl`)]);
+    const extra = process.env["ES_NODE_ARGS"]?.split(" ").filter(Boolean) ?? [];
+    peer = await startNode({ extraArgs: ["-pa", EBIN, "-pa", fixtureDir, ...extra] });
+    node = await LocalNode.start({ cookie: peer.cookie });
+    await loadAgent(node, peer.name);
+  });
+
+  after(async () => {
+    await node.stop();
+    await peer.stop();
+    rmSync(fixtureDir, { recursive: true, force: true });
+  });
+
+  test("calls come with their arguments and returns with their values, exactly once each", async () => {
+    const expected = (await call(FIX, "fib_calls", [12])) as number;
+    const r = await record(
+      { functions: [{ module: FIX, function: "fib", arity: 1, args: true, return: true }], processes: "new" },
+      () => call(FIX, "fib", [12]),
+    );
+    const fibCalls = calls(r, "es_fixture:fib/1");
+    const returns = ofKind(r, "return_from");
+    assert.equal(fibCalls.length, expected);
+    assert.equal(returns.length, expected);
+    assert.ok(same((fibCalls[0]!.at(3) as Tuple).at(2), [12]));
+    assert.equal(returns.at(-1)!.at(4), 144);
+    assert.equal(r.events.length, 2 * expected);
+    assert.equal(totalDrops(r), 0);
+    const stats = statsOf(r);
+    assert.equal(stats.get(atom("delivered")), 2 * expected);
+    assert.ok(isAtom((r.end as { agentReason: Term }).agentReason, "collector_stop"));
+  });
+
+  test("messages sent and received are recorded on both sides", async () => {
+    const r = await record({ processes: "new", messages: true }, () => call(FIX, "pingpong", [100]));
+    const tagged = (events: Tuple[], tag: string, at: number) =>
+      events.filter((e) => e.at(at) instanceof Tuple && isAtom((e.at(at) as Tuple).at(0), tag));
+    assert.equal(tagged(ofKind(r, "send"), "ping", 3).length, 100);
+    assert.equal(tagged(ofKind(r, "receive"), "ping", 3).length, 100);
+    assert.equal(tagged(ofKind(r, "send"), "pong", 3).length, 100);
+    assert.equal(tagged(ofKind(r, "receive"), "pong", 3).length, 100);
+    assert.equal(totalDrops(r), 0);
+  });
+
+  test("spawns and exits are recorded with their reasons", async () => {
+    const r = await record({ processes: "new", processEvents: true }, () => call(FIX, "spawn_exit", [5]));
+    const exits = ofKind(r, "exit").filter((e) => e.at(3) instanceof Tuple && isAtom((e.at(3) as Tuple).at(0), "done"));
+    assert.deepEqual(exits.map((e) => (e.at(3) as Tuple).at(1)).sort(), [1, 2, 3, 4, 5]);
+    const exited = new Set(exits.map((e) => String(e.at(1))));
+    const spawns = ofKind(r, "spawn").filter((e) => exited.has(String(e.at(3))));
+    const spawned = ofKind(r, "spawned").filter((e) => exited.has(String(e.at(1))));
+    assert.equal(spawns.length, 5);
+    assert.equal(spawned.length, 5);
+  });
+
+  test("a GenServer's state: a snapshot, then only what changed", async () => {
+    await call(FIX, "start_counter", [atom("es_ctr")]);
+    const r = await record({ state: ["es_ctr"] }, async () => {
+      await call(FIX, "bump", [atom("es_ctr"), atom("a")]);
+      await call(FIX, "bump", [atom("es_ctr"), atom("a")]);
+      await call(FIX, "read", [atom("es_ctr")]);
+      await call(FIX, "forget", [atom("es_ctr"), atom("a")]);
+      await call(FIX, "read", [atom("es_ctr")]);
+    });
+    const states = ofKind(r, "es_state");
+    const show = (t: Term) => formatTerm(t, { syntax: "erlang" });
+    assert.deepEqual(
+      states.map((s) => [show(s.at(4)), show(s.at(5))]),
+      [
+        ["none", "#{count => 0,name => es_ctr}"],
+        ["1", "#{a => 1,count => 0,name => es_ctr}"],
+        ["2", "{changed,#{a => 2},[]}"],
+        ["#{a => 2,count => 0,name => es_ctr}", "unchanged"],
+        ["none", "{changed,#{},[a]}"],
+        ["#{count => 0,name => es_ctr}", "unchanged"],
+      ].map(([reply, after]) => [reply, after]),
+    );
+    assert.ok(isAtom(states[0]!.at(3), "snapshot"));
+    const trigger = states[1]!.at(3) as Tuple;
+    assert.ok(isAtom(trigger.at(0), "in"));
+    assert.ok(same(((trigger.at(1) as Tuple).at(2) as Tuple).elements[0]!, atom("bump")));
+    const pid = (await call("erlang", "whereis", [atom("es_ctr")])) as Pid;
+    assert.ok(clean(await leftovers([], [pid])));
+  });
+
+  test("a tail-recursive receive loop traced without returns keeps flat memory over 100k messages", async () => {
+    const loop = (await call(FIX, "start_loop")) as Pid;
+    await call(FIX, "feed", [loop, 1000]);
+    const [mem0, stack0] = ((await call(FIX, "loop_memory", [loop])) as Tuple).elements as number[];
+    const r = await record(
+      {
+        functions: [{ module: FIX, function: "loop", arity: 1, args: false, return: false }],
+        processes: [loop],
+        limits: ROOMY,
+      },
+      () => call(FIX, "feed", [loop, 100_000]),
+    );
+    const [mem1, stack1] = ((await call(FIX, "loop_memory", [loop])) as Tuple).elements as number[];
+    assert.equal(calls(r, "es_fixture:loop/1").length, 100_001);
+    assert.equal(totalDrops(r), 0);
+    assert.ok(stack1! <= stack0! + 8, `stack grew from ${stack0} to ${stack1} words`);
+    assert.ok(mem1! <= mem0! + 16 * 1024, `memory grew from ${mem0} to ${mem1} bytes`);
+  });
+
+  test("terms over max_term_bytes are cut, keeping type, size and a prefix", async () => {
+    const big = Buffer.alloc(1024 * 1024, 0x61);
+    const list = Array.from({ length: 100_000 }, (_, i) => i);
+    const map = new ErlMap(Array.from({ length: 5000 }, (_, i): [Term, Term] => [i, binary(`value ${i}`)]));
+    const r = await record(
+      {
+        functions: [{ module: FIX, function: "echo", arity: 1, args: true, return: true }],
+        processes: "new",
+        limits: { maxTermBytes: 1000 },
+      },
+      async () => {
+        for (const t of [big, list, map, tuple(atom("small"), 1)]) await call(FIX, "echo", [t]);
+      },
+    );
+    const args = calls(r, "es_fixture:echo/1").map((e) => ((e.at(3) as Tuple).at(2) as Term[])[0]!);
+    const rets = ofKind(r, "return_from").map((e) => e.at(4));
+    assert.equal(args.length, 4);
+    const cut = (t: Term) => t as Tuple;
+    for (const values of [args, rets]) {
+      const [b, l, m, small] = values.map(cut);
+      assert.equal(formatTerm(b!.elements.slice(0, 3), { syntax: "erlang" }), "['$es_cut',binary,1048576]");
+      assert.ok((b!.at(3) as Uint8Array).length <= 1000);
+      assert.ok(isAtom(l!.at(0), "$es_cut") && isAtom(l!.at(1), "list"));
+      assert.ok((l!.at(3) as Term[]).length > 50 && (l!.at(3) as Term[]).length < 1000);
+      assert.ok(isAtom(m!.at(1), "map") && m!.at(2) === 5000 && (m!.at(3) as ErlMap).size < 200);
+      assert.equal(formatTerm(small!, { syntax: "erlang" }), "{small,1}");
+      for (const t of [b, l, m]) assert.ok(encode(t!).length <= 1100, `${encode(t!).length} bytes`);
+    }
+  });
+
+  test("over max_events_per_sec, delivered plus dropped events add up to the events generated", async () => {
+    const perProcess = 200_000;
+    const r = await record(
+      {
+        functions: [{ module: FIX, function: "tiny", arity: 1, args: false, return: false }],
+        processes: "new",
+        limits: { ...ROOMY, maxEventsPerSec: 50_000 },
+      },
+      () => call(FIX, "calls_in", [2, perProcess, 1]),
+    );
+    const delivered = calls(r, "es_fixture:tiny/1").length;
+    assert.equal(delivered + totalDrops(r), 2 * perProcess);
+    assert.ok((r.drops.get("rate_limit") ?? 0) > 0);
+    assert.equal(r.events.length, delivered);
+    const stats = statsOf(r);
+    assert.equal(stats.get(atom("delivered")), delivered);
+  });
+
+  test("a flood over max_queue keeps the node's memory bounded, reports drops and sheds the noisy pattern", async () => {
+    const me = node.spawn();
+    const sampler = (await call(FIX, "memory_sampler", [5, me.pid])) as Pid;
+    const perProcess = 1_000_000;
+    const r = await record(
+      {
+        functions: [{ module: FIX, function: "tiny", arity: 1, args: false, return: false }],
+        processes: "new",
+        limits: { maxEventsPerSec: 100_000_000, maxQueue: 5_000, maxMemoryBytes: 32 * 1024 * 1024 },
+      },
+      () => call(FIX, "calls_in", [2, perProcess, 1]),
+    );
+    me.send(sampler, atom("stop"));
+    const peak = (await me.receive((m) => m, 5000)) as Tuple;
+    const grew = (peak.at(1) as number) - (peak.at(2) as number);
+    const delivered = calls(r, "es_fixture:tiny/1").length;
+    const dropped = (r.drops.get("queue_limit") ?? 0) + (r.drops.get("memory_limit") ?? 0);
+    console.log(
+      `# flood: ${2 * perProcess} calls, ${delivered} delivered, drops ${JSON.stringify(Object.fromEntries(r.drops))}, ` +
+        `node memory +${(grew / 1024 / 1024).toFixed(1)} MiB at peak`,
+    );
+    assert.ok(dropped > 0, "the queue limit was never hit");
+    assert.ok(delivered + totalDrops(r) <= 2 * perProcess);
+    const disabled = r.frames.filter((f) => f.type === "pattern_disabled");
+    assert.ok(disabled.length >= 1);
+    assert.equal(formatTerm((disabled[0] as { source: Term }).source, { syntax: "erlang" }), "{es_fixture,tiny,1}");
+    assert.ok(grew < 64 * 1024 * 1024, `node memory grew by ${grew} bytes`);
+  });
+
+  test("max_events stops the session with that reason", async () => {
+    const session = await startRecording(node, peer.name, {
+      load: false,
+      plan: {
+        functions: [{ module: FIX, function: "tiny", arity: 1, args: false, return: false }],
+        processes: "new",
+        limits: { ...ROOMY, maxEvents: 1000 },
+      },
+    });
+    const recording = collect(session);
+    await call(FIX, "calls_in", [1, 5000, 1]);
+    const r = await recording;
+    assert.ok(isAtom((r.end as { agentReason: Term }).agentReason, "max_events"));
+    assert.equal(r.events.length, 1000);
+    assert.ok(r.events.length + totalDrops(r) <= 5000);
+    assert.ok(clean(await leftovers([tuple(atom(FIX), atom("tiny"), 1)], [])));
+  });
+
+  describe("cleanup, however the session ends", () => {
+    const tinyMfa = tuple(atom(FIX), atom("tiny"), 1);
+    const bumpMfa = tuple(atom(FIX), atom("bump"), 2);
+    let ctr: Pid;
+
+    async function busySession(): Promise<{ session: AgentSession; recording: Promise<Recording>; work: Promise<Term> }> {
+      ctr = (await call("erlang", "whereis", [atom("es_ctr")])) as Pid;
+      if (!(ctr instanceof Pid)) ctr = (await call(FIX, "start_counter", [atom("es_ctr")])) as Pid;
+      const session = await startRecording(node, peer.name, {
+        load: false,
+        plan: {
+          functions: [
+            { module: FIX, function: "tiny", arity: 1, args: true, return: true },
+            { module: FIX, function: "bump", arity: 2, args: true, return: true },
+          ],
+          processes: "all",
+          messages: true,
+          processEvents: true,
+          state: ["es_ctr"],
+        },
+      });
+      const recording = collect(session);
+      const work = call(FIX, "churn", [1500, atom("es_ctr")]);
+      await new Promise((r) => setTimeout(r, 300));
+      return { session, recording, work };
+    }
+
+    test("the collector's socket closing mid-recording: the node runs on and nothing is left within 1 s", async () => {
+      const { session, recording, work } = await busySession();
+      session.close();
+      const took = await cleanWithin(1000, [tinyMfa, bumpMfa], [ctr]);
+      console.log(`# cleanup after the socket closed: ${took.toFixed(0)} ms`);
+      await work;
+      assert.equal(await call("erlang", "node"), atom(peer.name));
+      const status = (await call("elixirscope_agent", "status")) as ErlMap;
+      assert.deepEqual(status.get(atom("sessions")), []);
+      assert.equal((await recording).end.reason, "closed");
+    });
+
+    test("elixirscope_agent:kill() removes everything at once", async () => {
+      const { recording, work } = await busySession();
+      const result = (await call("elixirscope_agent", "kill")) as ErlMap;
+      assert.equal(result.get(atom("sessions")), 1);
+      assert.ok(clean(await leftovers([tinyMfa, bumpMfa], [ctr])));
+      await work;
+      const r = await recording;
+      assert.ok(isAtom((r.end as { agentReason: Term }).agentReason, "killed"), JSON.stringify(r.end));
+    });
+
+    test("elixirscope_agent:stop(Session) removes everything", async () => {
+      const { session, recording, work } = await busySession();
+      assert.ok(isAtom(await call("elixirscope_agent", "stop", [session.info.session]), "ok"));
+      assert.ok(clean(await leftovers([tinyMfa, bumpMfa], [ctr])));
+      await work;
+      const r = await recording;
+      assert.ok(isAtom((r.end as { agentReason: Term }).agentReason, "stop"));
+      assert.ok(r.events.length > 0);
+    });
+
+    test("the tracer process dying: its guard removes everything within 1 s", async () => {
+      const { session, recording, work } = await busySession();
+      await call("erlang", "exit", [session.info.session, atom("kill")]);
+      const took = await cleanWithin(1000, [tinyMfa, bumpMfa], [ctr]);
+      console.log(`# cleanup after the tracer was killed: ${took.toFixed(0)} ms`);
+      await work;
+      assert.equal((await recording).end.reason, "agent_gone");
+    });
+  });
+
+  test("a bad plan is refused with the field and a sentence; a second session is refused", async () => {
+    await assert.rejects(
+      startRecording(node, peer.name, {
+        load: false,
+        plan: { functions: [{ module: FIX, function: "_", arity: "_", args: false, return: true }] },
+      }),
+      (err: unknown) =>
+        err instanceof AgentStartError && /functions\[1\]: return tracing on every function of es_fixture is refused/.test(err.message),
+    );
+    const first = await startRecording(node, peer.name, { load: false, plan: { processEvents: true, processes: "new" } });
+    const firstFrames = collect(first);
+    await assert.rejects(
+      startRecording(node, peer.name, { load: false, plan: { processEvents: true } }),
+      /already_recording/,
+    );
+    await first.stop();
+    await firstFrames;
+  });
+
+  test("a connection with the wrong token is closed and the listener keeps waiting", async () => {
+    const listener = await listenForAgent({ token: "right" });
+    try {
+      const intruder = connect(listener.port, "127.0.0.1");
+      await new Promise<void>((resolve) => intruder.once("connect", () => resolve()));
+      const hello = tuple(atom("hello"), 1, binary("wrong"), mapOf({ session: new Pid(atom("x@y"), 1, 0, 0) }));
+      intruder.write(packet(encode(hello)));
+      await new Promise<void>((resolve) => intruder.once("close", () => resolve()));
+      assert.deepEqual(listener.rejected, ["the hello carries a wrong token"]);
+      const config = agentConfigTerm({ host: "127.0.0.1", port: listener.port, token: "right", plan: { processEvents: true } });
+      const started = (await call("elixirscope_agent", "start", [config])) as Tuple;
+      assert.ok(isAtom(started.at(0), "ok"), formatTerm(started));
+      const session = await listener.session;
+      assert.equal(session.info.node, peer.name);
+      assert.equal(session.info.otpRelease.length >= 2, true);
+      assert.equal(typeof session.info.timeOffsetNs, "bigint");
+      const frames = collect(session);
+      await session.stop();
+      assert.equal((await frames).end.reason, "stopped");
+    } finally {
+      listener.close();
+    }
+  });
+
+  test("a new plan replaces the tracing while recording", async () => {
+    const session = await startRecording(node, peer.name, {
+      load: false,
+      plan: { functions: [{ module: FIX, function: "tiny", arity: 1, args: false, return: false }], processes: "new" },
+    });
+    let applied!: () => void;
+    const planApplied = new Promise<void>((resolve) => (applied = resolve));
+    const recording = collect(session, (f) => f.type === "plan_applied" && applied());
+    await call(FIX, "calls_in", [1, 10, 1]);
+    session.sendPlan({ functions: [{ module: FIX, function: "echo", arity: 1, args: true, return: true }], processes: "new" });
+    await planApplied;
+    await call(FIX, "calls_in", [1, 10, 1]);
+    await call(FIX, "echo", [atom("hi")]);
+    await session.stop();
+    const r = await recording;
+    assert.equal(calls(r, "es_fixture:tiny/1").length, 10);
+    assert.equal(calls(r, "es_fixture:echo/1").length, 1);
+    assert.equal(r.frames.filter((f) => f.type === "plan_applied").length, 1);
+  });
+
+  test("pipeline capacity: 1M small call events sent to the tracer, delivered and decoded in Node", async () => {
+    // es_fixture:inject/2 feeds the tracer as fast as its socket takes the frames: this measures tracer,
+    // socket and decoding, without the cost of tracing the calls.
+    const n = 1_000_000;
+    const session = await startRecording(node, peer.name, {
+      load: false,
+      plan: { processEvents: true, processes: [], limits: { ...ROOMY, maxEvents: "infinity", batchSize: 1000 } },
+    });
+    const recording = collect(session, undefined, false);
+    await call(FIX, "inject", [session.info.session, n]);
+    await session.stop();
+    const r = await recording;
+    const seconds = (r.lastEventAt - r.firstEventAt) / 1000;
+    console.log(`# pipeline: ${r.count} events in ${seconds.toFixed(2)} s = ${Math.round(r.count / seconds)} events/s, drops ${totalDrops(r)}`);
+    assert.equal(r.count, n);
+    assert.equal(totalDrops(r), 0);
+  });
+
+  test("throughput: small call events delivered end to end into Node, decoded, with no drops", async () => {
+    const perProcess = 1_000_000;
+    const r = await record(
+      {
+        functions: [{ module: FIX, function: "tiny", arity: 1, args: false, return: false }],
+        processes: "new",
+        limits: { ...ROOMY, maxEvents: "infinity", batchSize: 1000 },
+      },
+      () => call(FIX, "calls_in", [Number(process.env["ES_GEN"] ?? 2), perProcess, 1]),
+      false,
+    );
+    const seconds = (r.lastEventAt - r.firstEventAt) / 1000;
+    const rate = r.count / seconds;
+    console.log(`# throughput: ${r.count} events in ${seconds.toFixed(2)} s = ${Math.round(rate)} events/s, drops ${totalDrops(r)}`);
+    assert.equal(totalDrops(r), 0);
+    assert.equal(r.count, Number(process.env["ES_GEN"] ?? 2) * perProcess);
+    assert.ok(rate > 200_000, `only ${Math.round(rate)} events/s`);
+  });
+});

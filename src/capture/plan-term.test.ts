@@ -1,0 +1,43 @@
+// The resolved plan as an Erlang term: field names, atoms, defaults left to the agent, and readable errors.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { formatTerm } from "../etf/format.js";
+import { atom, binary, Pid, tuple } from "../etf/terms.js";
+import { agentConfigTerm, describePlanError, planToTerm } from "./plan-term.js";
+
+test("a plan becomes the map elixirscope_agent:start/1 takes", () => {
+  const pid = new Pid(atom("a@h"), 81, 0, 1);
+  const term = planToTerm({
+    functions: [{ module: "Elixir.App.Worker", function: "handle", arity: 2, args: true, return: false }],
+    exclude: [{ module: "lists", function: "_", arity: "_" }],
+    processes: [pid, "my_server"],
+    messages: true,
+    state: "all",
+    limits: { maxEventsPerSec: 1000, maxEvents: "infinity" },
+  });
+  assert.equal(
+    formatTerm(term, { syntax: "erlang" }),
+    "#{functions => [#{module => 'Elixir.App.Worker',function => handle,arity => 2,args => true,return => false}]," +
+      "exclude => [{lists,'_','_'}],processes => [<0.81.0>,my_server],messages => true," +
+      "process_events => false,state => all,limits => #{max_events_per_sec => 1000,max_events => infinity}}",
+  );
+});
+
+test("mistakes a caller can make are refused with the field", () => {
+  assert.throws(
+    () => planToTerm({ functions: [{ module: "m", function: "f", arity: 300, args: true, return: true }] }),
+    /plan functions\[0\]\.arity: expected an arity 0\.\.255 or "_", got 300/,
+  );
+  assert.throws(() => planToTerm({ processes: "some" as "all" }), /plan processes: expected "all" or "new"/);
+  assert.throws(() => planToTerm({ limits: { maxQueue: -1 } }), /plan limits\.maxQueue: expected a positive integer/);
+  assert.throws(
+    () => agentConfigTerm({ host: "127.0.0.1", port: 70000, token: "t", plan: {} }),
+    /plan port: expected a TCP port number/,
+  );
+});
+
+test("the agent's bad_plan reasons read as one sentence", () => {
+  const reason = tuple(atom("bad_plan"), tuple(atom("functions"), 2), binary("arity must be 0..255"));
+  assert.equal(describePlanError(reason), "functions[2]: arity must be 0..255");
+  assert.equal(describePlanError(atom("other")), undefined);
+});

@@ -1,0 +1,64 @@
+/** `elixirscope record` and `elixirscope attach`: argument handling, progress and summary on the terminal. */
+import { defaultPlan, loadPlanFile, type Plan } from "../plan/plan.js";
+import { selectsNothing } from "../plan/agent-terms.js";
+import { attachAndRecord } from "../record/attach.js";
+import { launchAndRecord } from "../record/launch.js";
+import { mixApplication, mixEbin } from "../record/mix-project.js";
+import { summaryText, terminalProgress } from "../record/progress.js";
+
+function defaultOut(): string {
+  return `elixirscope-${new Date().toISOString().replace(/[:.]/g, "-")}.esrec`;
+}
+
+export async function recordCommand(
+  command: string[],
+  opts: { plan?: string; out?: string },
+): Promise<number> {
+  if (command.length === 0)
+    throw new Error("nothing to record: give a command after --, as in: elixirscope record -- mix test");
+  const app = mixApplication(process.cwd());
+  const plan: Plan = opts.plan ? loadPlanFile(opts.plan) : defaultPlan(app ? [app] : []);
+  const preload = app ? [mixEbin(process.cwd(), app, command)] : [];
+  if (selectsNothing(plan)) {
+    process.stderr.write(
+      "elixirscope: no Mix project here and no --plan: recording messages, processes and state, but no function calls\n",
+    );
+  }
+  const out = opts.out ?? defaultOut();
+  const progress = terminalProgress(process.stderr);
+  const result = await launchAndRecord({ command, plan, out, preload, onProgress: progress });
+  if (process.stderr.isTTY) process.stderr.write("\r\x1b[K");
+  if (result.stats) process.stderr.write(summaryText(out, result.stats) + "\n");
+  else process.stderr.write(`elixirscope: nothing was recorded: ${result.problem}\n`);
+  return result.exitCode;
+}
+
+export async function attachCommand(opts: {
+  node: string;
+  cookie?: string;
+  plan?: string;
+  duration?: string;
+  out?: string;
+}): Promise<void> {
+  const plan = opts.plan ? loadPlanFile(opts.plan) : defaultPlan();
+  const durationMs = opts.duration === undefined ? undefined : Number(opts.duration) * 1000;
+  if (durationMs !== undefined && !(durationMs > 0))
+    throw new Error(`--duration must be a positive number of seconds`);
+  const out = opts.out ?? defaultOut();
+  const stop = new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
+  const stats = await attachAndRecord({
+    node: opts.node,
+    cookie: opts.cookie,
+    plan,
+    out,
+    durationMs,
+    stop,
+    onProgress: terminalProgress(process.stderr),
+    onStarted: () =>
+      process.stderr.write(
+        `Recording ${opts.node}${durationMs ? ` for ${opts.duration} s` : ""}; Ctrl-C stops.\n`,
+      ),
+  });
+  if (process.stderr.isTTY) process.stderr.write("\r\x1b[K");
+  process.stderr.write(summaryText(out, stats) + "\n");
+}

@@ -1,0 +1,138 @@
+/**
+ * `elixirscope attach`: records a node that is already running, with no change to it. Connects as a hidden
+ * node, loads the agent's modules over distribution, starts a session that streams to a loopback listener
+ * here, records until stopped (Ctrl-C, `--duration`, or the node going down), then stops the session, which
+ * removes all its tracing, and disconnects.
+ */
+import { randomBytes } from "node:crypto";
+import { listenForAgent } from "../capture/agent-socket.js";
+import { agentConfigTerm, describePlanError } from "../capture/plan-term.js";
+import { loadAgent } from "../capture/remote.js";
+import { LocalNode } from "../dist/node.js";
+import { rpc } from "../dist/rpc.js";
+import { DistError } from "../dist/errors.js";
+import { formatTerm } from "../etf/index.js";
+import { atom, ErlMap, isAtom, Tuple } from "../etf/terms.js";
+import { agentPlanOf, selectionTerm } from "../plan/agent-terms.js";
+import type { Plan } from "../plan/plan.js";
+import { RecordingWriter } from "../store/recording-file.js";
+import { collect, type CollectStats, type ProgressListener } from "./collect.js";
+
+export interface AttachOptions {
+  node: string;
+  cookie?: string;
+  plan: Plan;
+  out: string;
+  /** Stop after this many milliseconds; otherwise when `stop` resolves. */
+  durationMs?: number;
+  /** Resolves when the user asks to stop (Ctrl-C). */
+  stop?: Promise<void>;
+  onProgress?: ProgressListener;
+  /** Called once the agent has connected and recording has begun. */
+  onStarted?: () => void;
+}
+
+/** Applications every node has: the default plan traces the others, the node's own. */
+const PLATFORM_APPS = new Set([
+  "kernel",
+  "stdlib",
+  "compiler",
+  "elixir",
+  "logger",
+  "iex",
+  "mix",
+  "ex_unit",
+  "eex",
+  "crypto",
+  "asn1",
+  "public_key",
+  "ssl",
+  "inets",
+  "sasl",
+  "runtime_tools",
+  "tools",
+  "syntax_tools",
+  "hex",
+  "os_mon",
+  "xmerl",
+]);
+
+/** The node's own running applications, for the default plan. */
+export async function userApplications(node: LocalNode, peer: string): Promise<string[]> {
+  const apps = await rpc(node, peer, "application", "which_applications", []);
+  if (!Array.isArray(apps)) return [];
+  return apps
+    .map((a) => {
+      const name = a instanceof Tuple ? a.at(0) : undefined;
+      return name !== undefined && isAtom(name) ? name.name : "";
+    })
+    .filter((a) => a !== "" && !PLATFORM_APPS.has(a));
+}
+
+export async function attachAndRecord(options: AttachOptions): Promise<CollectStats> {
+  const local = await LocalNode.start({ cookie: options.cookie });
+  try {
+    const conn = await local.connect(options.node);
+    const peer = conn.peerName;
+    let plan = options.plan;
+    if (
+      plan.modules.applications.length === 0 &&
+      plan.modules.include.length === 0 &&
+      plan.functions.length === 0
+    ) {
+      plan = { ...plan, modules: { ...plan.modules, applications: await userApplications(local, peer) } };
+    }
+    await loadAgent(local, peer);
+    const token = randomBytes(16).toString("hex");
+    const listener = await listenForAgent({ token });
+    let session;
+    try {
+      const config = agentConfigTerm({
+        host: "127.0.0.1",
+        port: listener.port,
+        token,
+        plan: agentPlanOf(plan),
+      });
+      const withSelection = new ErlMap([...config.entries, [atom("selection"), selectionTerm(plan)]]);
+      const started = await rpc(local, peer, "elixirscope_agent_boot", "start", [withSelection], 60_000);
+      if (!(started instanceof Tuple && isAtom(started.at(0), "ok"))) {
+        const reason = started instanceof Tuple && started.size === 2 ? started.at(1) : started;
+        throw new DistError(
+          "PROTOCOL",
+          `the agent on ${peer} did not start: ${describePlanError(reason) ?? formatTerm(reason)}`,
+        );
+      }
+      session = await listener.session;
+    } finally {
+      listener.close();
+    }
+    const writer = new RecordingWriter(options.out, {
+      tool: "elixirscope",
+      version: 1,
+      startedAt: new Date().toISOString(),
+      attachedTo: peer,
+      plan,
+    });
+    options.onStarted?.();
+    const collecting = collect(session, writer, options.onProgress);
+    const stopWhen = [
+      options.stop,
+      options.durationMs === undefined
+        ? undefined
+        : new Promise<void>((r) => setTimeout(r, options.durationMs).unref()),
+    ].filter((p): p is Promise<void> => p !== undefined);
+    const ended = session.closed.then(() => undefined);
+    await Promise.race([ended, ...stopWhen]);
+    // Ask the agent to stop: it sends what it holds, removes its tracing, and closes the connection.
+    const stopping = session.stop().catch(() => undefined);
+    const deadline = setTimeout(() => session.close(), 5000);
+    await stopping;
+    clearTimeout(deadline);
+    const stats = await collecting;
+    writer.end({ type: "end", events: stats.events, drops: stats.drops, ended: stats.ended });
+    writer.close();
+    return stats;
+  } finally {
+    await local.stop();
+  }
+}

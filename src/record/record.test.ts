@@ -1,0 +1,85 @@
+// `elixirscope record -- mix run ...` on the sample application: the recording holds exactly what the
+// workload did, and the receive loop is never return-traced.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { compileSampleApp, SAMPLE_APP_DIR } from "../demo/sample-app.js";
+import { countEvents, recordedEvents } from "./events.js";
+import { formatTerm } from "../etf/index.js";
+
+const MAIN = fileURLToPath(new URL("../cli/main.js", import.meta.url));
+
+/** The `name: count` lines the workload prints. */
+function workloadCounts(stdout: string): Record<string, number> {
+  return Object.fromEntries([...stdout.matchAll(/^ {2}(\w+): (\d+)$/gm)].map((m) => [m[1]!, Number(m[2])]));
+}
+
+test("recording the sample workload captures exactly what it did", () => {
+  compileSampleApp();
+  const out = join(mkdtempSync(join(tmpdir(), "es-record-")), "workload.esrec");
+  const r = spawnSync(
+    process.execPath,
+    [MAIN, "record", "--out", out, "--", "mix", "run", "run_workload.exs"],
+    {
+      cwd: SAMPLE_APP_DIR,
+      encoding: "utf8",
+      timeout: 120_000,
+    },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const expected = workloadCounts(r.stdout);
+  assert.equal(expected["account_calls"], 43, r.stdout);
+  assert.match(r.stderr, /Recorded [\d,]+ events in [\d.]+ s into .*workload\.esrec/);
+  assert.match(r.stderr, /No event was dropped\./);
+
+  const c = countEvents(out);
+  const n = (k: string) => c.get(k) ?? 0;
+  const A = "Elixir.SampleApp.";
+  assert.equal(n(`call ${A}Bank.Account.handle_call/3`), expected["account_calls"]);
+  assert.equal(n(`return_from ${A}Bank.Account.handle_call/3`), expected["account_calls"]);
+  assert.equal(n(`call ${A}Bank.Teller.handle_info/2`), expected["transfers"]);
+  assert.equal(n(`call ${A}Bank.transfer/3`), expected["transfers"]);
+  assert.equal(n(`call ${A}Worker.handle_call/3`), expected["worker_calls"]);
+  assert.equal(n(`exception_from ${A}Worker.handle_call/3`), expected["worker_crashes"]);
+  assert.equal(n(`call ${A}Worker.init/1`), 1 + expected["worker_restarts"]!);
+  assert.equal(n(`call ${A}Bank.Account.init/1`), expected["accounts"]);
+  assert.equal(n(`call ${A}Chain.relay/1`), expected["chain_length"]);
+  assert.equal(n(`call ${A}Loop.add/2`), expected["loop_messages"]);
+  assert.equal(n(`call ${A}Loop.loop/1`), expected["loop_messages"]! + 2);
+  // The tail-call rule: the receive loop gets no return tracing.
+  assert.equal(n(`return_from ${A}Loop.loop/1`), 0);
+
+  // The crash: the worker exits with the ArgumentError, and its supervisor starts a new one.
+  const exits = [...recordedEvents(out)].filter(
+    (e) => String(e.at(2)) === "exit" && /ArgumentError/.test(formatTerm(e.at(3))),
+  );
+  assert.equal(exits.length, expected["worker_crashes"]);
+  // Messages: every transfer message was sent and received.
+  const transferSends = [...recordedEvents(out)].filter(
+    (e) => String(e.at(2)) === "send" && /^\{:transfer, /.test(formatTerm(e.at(3))),
+  );
+  assert.equal(transferSends.length, expected["transfers"]);
+});
+
+test("record passes the command's exit status through and says when nothing could be recorded", () => {
+  const out = join(mkdtempSync(join(tmpdir(), "es-record-")), "x.esrec");
+  const failing = spawnSync(
+    process.execPath,
+    [MAIN, "record", "--out", out, "--", "erl", "-noshell", "-eval", "halt(3)."],
+    {
+      encoding: "utf8",
+      timeout: 60_000,
+    },
+  );
+  assert.equal(failing.status, 3, failing.stderr);
+  const missing = spawnSync(process.execPath, [MAIN, "record", "--out", out, "--", "no-such-command-xyz"], {
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  assert.notEqual(missing.status, 0);
+  assert.match(missing.stderr, /cannot run 'no-such-command-xyz': command not found/);
+});
