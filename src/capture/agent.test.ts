@@ -500,7 +500,7 @@ describe("the recording agent on a real node", () => {
     );
     const seconds = (r.lastEventAt - r.firstEventAt) / 1000;
     const rate = r.count / seconds;
-    console.log(`# throughput: ${r.count} events in ${seconds.toFixed(2)} s = ${Math.round(rate)} events/s, drops ${totalDrops(r)}`);
+    console.log(`# throughput: ${r.count} events in ${seconds.toFixed(2)} s = ${Math.round(rate)} events/s, drops ${JSON.stringify(Object.fromEntries(r.drops))}`);
     assert.equal(totalDrops(r), 0);
     assert.equal(r.count, Number(process.env["ES_GEN"] ?? 2) * perProcess);
     assert.ok(rate > 200_000, `only ${Math.round(rate)} events/s`);

@@ -3,6 +3,9 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startNode, type TestNode } from "../../test/support/nodes.js";
 
 const MAIN = fileURLToPath(new URL("./main.js", import.meta.url));
@@ -75,10 +78,12 @@ test("elixirscope ping reaches an IEx session and reports its Elixir version", a
   }
 });
 
-test("elixirscope demo runs the sample workload on a node it starts and stops", () => {
-  const r = cli("demo");
+test("elixirscope demo records the sample workload and says what the recording holds", () => {
+  const file = join(mkdtempSync(join(tmpdir(), "es-demo-")), "demo.esrec");
+  const r = cli("demo", "--out", file);
   assert.equal(r.status, 0, r.stderr + r.stdout);
-  assert.match(r.stdout, /Connected to sample_app_\w+@\S+ as hidden node/);
-  assert.match(r.stdout, /\n {2}account_calls: 43\n/);
-  assert.match(r.stdout, /\n {2}worker_restarts: 1\n/);
+  assert.match(r.stdout, /Recorded [\d,]+ events in [\d.]+ s into .*demo\.esrec/);
+  assert.match(r.stdout, /No event was dropped\./);
+  assert.match(r.stdout, /the crash: #PID<[\d.]+> exited with \{%ArgumentError\{/);
+  assert.match(r.stdout, new RegExp(`The recording is ${file.replace(/[.]/g, "\\.")}\\.`));
 });

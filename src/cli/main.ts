@@ -63,9 +63,10 @@ program
 
 program
   .command("demo")
-  .description("start the sample Elixir application and show ElixirScope working on it")
-  .action(async () => {
-    await demoCommand();
+  .description("record the sample Elixir application's workload and show what the recording holds")
+  .option("--out <file>", "recording file (default: elixirscope-demo.esrec)")
+  .action(async (opts: { out?: string }) => {
+    await demoCommand(opts);
   });
 
 try {

@@ -1,0 +1,73 @@
+// `attach` on a running sample application: records the workload run while attached, then leaves the node
+// exactly as it found it: no trace flags, no trace patterns, no sys debug functions.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startSampleApp } from "../demo/sample-app.js";
+import { LocalNode } from "../dist/node.js";
+import { rpc } from "../dist/rpc.js";
+import { atom, ErlMap, Tuple, tuple, type Term } from "../etf/terms.js";
+import { defaultPlan } from "../plan/plan.js";
+import { formatTerm } from "../etf/index.js";
+import { attachAndRecord } from "./attach.js";
+import { countEvents } from "./events.js";
+
+test("attach records a running node's workload and removes all its tracing when done", async () => {
+  const app = await startSampleApp();
+  const driver = await LocalNode.start({ cookie: app.cookie });
+  try {
+    const out = join(mkdtempSync(join(tmpdir(), "es-attach-")), "attach.esrec");
+    let started!: () => void;
+    const isStarted = new Promise<void>((r) => (started = r));
+    let stop!: () => void;
+    const stopped = new Promise<void>((r) => (stop = r));
+    const recording = attachAndRecord({
+      node: app.node,
+      cookie: app.cookie,
+      plan: defaultPlan(),
+      out,
+      stop: stopped,
+      onStarted: started,
+    });
+    await Promise.race([isStarted, recording]);
+    const counts = (await rpc(driver, app.node, "Elixir.SampleApp.Workload", "run", [[]], 60_000)) as ErlMap;
+    const expected = (k: string) => counts.get(atom(k)) as number;
+    stop();
+    const stats = await recording;
+    assert.equal(totalDrops(stats.drops), 0);
+    assert.match(stats.ended, /the agent stopped/);
+
+    const c = countEvents(out);
+    const n = (k: string) => c.get(k) ?? 0;
+    assert.equal(n("call Elixir.SampleApp.Bank.Account.handle_call/3"), expected("account_calls"));
+    assert.equal(n("return_from Elixir.SampleApp.Bank.Account.handle_call/3"), expected("account_calls"));
+    assert.equal(n("call Elixir.SampleApp.Bank.Teller.handle_info/2"), expected("transfers"));
+    assert.equal(n("exception_from Elixir.SampleApp.Worker.handle_call/3"), expected("worker_crashes"));
+    assert.equal(n("call Elixir.SampleApp.Worker.init/1"), expected("worker_restarts"));
+    assert.equal(n("return_from Elixir.SampleApp.Loop.loop/1"), 0);
+
+    // Nothing left behind on the node.
+    const teller = await rpc(driver, app.node, "erlang", "whereis", [atom("Elixir.SampleApp.Bank.Teller")]);
+    const left = async (args: Term[]) => rpc(driver, app.node, "erlang", "trace_info", args);
+    assert.deepEqual(await left([teller, atom("flags")]), tuple(atom("flags"), []));
+    assert.deepEqual(await left([atom("new"), atom("flags")]), tuple(atom("flags"), []));
+    const pattern = (await left([
+      tuple(atom("Elixir.SampleApp.Bank.Account"), atom("handle_call"), 3),
+      atom("traced"),
+    ])) as Tuple;
+    assert.equal(String(pattern.at(1)), "false");
+    const status = await rpc(driver, app.node, "sys", "get_status", [teller]);
+    // The debug functions of sys:install/3 show in the status as {install, {Id, Fun}} entries.
+    assert.match(formatTerm(status), /\{:status, #PID</);
+    assert.doesNotMatch(formatTerm(status), /elixirscope_agent|:install/);
+  } finally {
+    await driver.stop();
+    await app.stop();
+  }
+});
+
+function totalDrops(drops: Record<string, number>): number {
+  return Object.values(drops).reduce((a, b) => a + b, 0);
+}
