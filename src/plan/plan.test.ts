@@ -71,3 +71,13 @@ test("a plan file that is missing or not JSON says so", () => {
   writeFileSync(join(dir, "ok.json"), JSON.stringify({ functions: [{ mfa: "SampleApp.Bank.transfer/3" }] }));
   assert.equal(loadPlanFile(join(dir, "ok.json")).functions[0]!.returns, true);
 });
+
+test("docs/plan.schema.json is the schema of this code (regenerate with npm run plan-schema)", async () => {
+  const { readFileSync } = await import("node:fs");
+  const { z } = await import("zod");
+  const { planSchema } = await import("./plan.js");
+  const file = new URL("../../../docs/plan.schema.json", import.meta.url);
+  const committed = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+  const current = { ...z.toJSONSchema(planSchema, { io: "input" }), title: "ElixirScope trace plan" };
+  assert.deepEqual(committed, JSON.parse(JSON.stringify(current)));
+});
