@@ -84,6 +84,6 @@ test("elixirscope demo records the sample workload and says what the recording h
   assert.equal(r.status, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /Recorded [\d,]+ events in [\d.]+ s into .*demo\.esrec/);
   assert.match(r.stdout, /No event was dropped\./);
-  assert.match(r.stdout, /the crash: #PID<[\d.]+> exited with \{%ArgumentError\{/);
+  assert.match(r.stdout, /the crash: #PID<[\d.]+> exited with %ArgumentError\{/);
   assert.match(r.stdout, new RegExp(`The recording is ${file.replace(/[.]/g, "\\.")}\\.`));
 });
