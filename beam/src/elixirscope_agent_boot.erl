@@ -70,7 +70,7 @@ start(#{selection := Selection0, plan := Plan} = Config) ->
     case elixirscope_agent:start(maps:without([selection, preload], Config#{plan := Plan#{functions => Specs}})) of
         {ok, Session} ->
             _ = spawn(fun() -> stop_at_exit(Session) end),
-            _ = spawn(fun() -> watch(Session, Selection, Plan, Modules, probes(Specs), length(erlang:loaded()), 0) end),
+            _ = spawn(fun() -> watch(Session, Selection, Plan, Modules, Specs) end),
             {ok, Session};
         {error, _} = Error ->
             Error
@@ -106,27 +106,47 @@ selected_modules(Selection, DoneApps) ->
     Done = maps:merge(DoneApps, maps:from_keys(NewApps, true)),
     {lists:usort(elixirscope_agent_select:matching_modules(Selection, erlang:loaded())), Done}.
 
+%% The watcher's state: what it has applied, and what it last saw.
+-record(watch, {session, selection, plan,
+                modules = [], apps = #{}, specs = [], probes = #{},
+                module_count = 0, app_count = 0}).
+
+watch(Session, Selection, Plan, {Mods, Apps}, Specs) ->
+    watch(#watch{session = Session, selection = Selection, plan = Plan, modules = Mods, apps = Apps,
+                 specs = Specs, probes = probes(Specs), module_count = length(erlang:loaded())}).
+
 %% Looks again when a module or an application has been loaded since, or
-%% when a traced module was compiled and loaded again (losing its patterns).
-watch(Session, Selection, Plan, {Known, Apps}, Probes, Count, AppCount) ->
+%% when a traced module was compiled and loaded again (losing its
+%% patterns).
+watch(#watch{session = Session} = W) ->
     timer:sleep(?POLL_MS),
     case is_process_alive(Session) of
         false -> ok;
         true ->
-            Now = length(erlang:loaded()),
-            AppsNow = length(application:loaded_applications()),
-            Lost = lost_patterns(Probes),
-            case Now =:= Count andalso AppsNow =:= AppCount andalso not Lost of
-                true -> watch(Session, Selection, Plan, {Known, Apps}, Probes, Count, AppCount);
-                false ->
-                    {Mods, Apps1} = selected_modules(Selection, Apps),
-                    Probes1 = case Mods =/= Known orelse Lost of
-                                  true -> update(Session, Selection, Plan, Mods);
-                                  false -> Probes
-                              end,
-                    watch(Session, Selection, Plan, {Mods, Apps1}, Probes1, Now, AppsNow)
+            {Changed, W1} = look_at_modules(W),
+            Changed andalso update(W1),
+            watch(W1)
+    end.
+
+look_at_modules(#watch{selection = Selection} = W) ->
+    Now = length(erlang:loaded()),
+    AppsNow = length(application:loaded_applications()),
+    Lost = lost_patterns(W#watch.probes),
+    case Now =:= W#watch.module_count andalso AppsNow =:= W#watch.app_count andalso not Lost of
+        true -> {false, W};
+        false ->
+            {Mods, Apps} = selected_modules(Selection, W#watch.apps),
+            W1 = W#watch{apps = Apps, module_count = Now, app_count = AppsNow},
+            case Mods =/= W#watch.modules orelse Lost of
+                false -> {false, W1};
+                true ->
+                    {Specs, _} = elixirscope_agent_select:functions(Selection, Mods),
+                    {true, W1#watch{modules = Mods, specs = Specs, probes = probes(Specs)}}
             end
     end.
+
+update(#watch{session = Session, plan = Plan, specs = Specs}) ->
+    elixirscope_agent:update_plan(Session, Plan#{functions => Specs}).
 
 %% The code version of each traced module: a module compiled and loaded
 %% again has a new one, and has lost its patterns.
@@ -138,11 +158,6 @@ lost_patterns(Probes) ->
 
 md5(M) ->
     try M:module_info(md5) catch error:undef -> none end.
-
-update(Session, Selection, Plan, Mods) ->
-    {Specs, _} = elixirscope_agent_select:functions(Selection, Mods),
-    _ = elixirscope_agent:update_plan(Session, Plan#{functions => Specs}),
-    probes(Specs).
 
 %% Elixir halts the VM right after its at_exit callbacks: stop the session
 %% there, so that the last events are sent. Waits for Elixir to start.

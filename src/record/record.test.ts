@@ -47,6 +47,9 @@ test("recording the sample workload captures exactly what it did", () => {
   assert.equal(n(`exception_from ${A}Worker.handle_call/3`), expected["worker_crashes"]);
   assert.equal(n(`call ${A}Worker.init/1`), 1 + expected["worker_restarts"]!);
   assert.equal(n(`call ${A}Bank.Account.init/1`), expected["accounts"]);
+  // GenServers started during the recording: their states are the return values of their callbacks,
+  // from init/1's {:ok, state} on.
+  assert.equal(n(`return_from ${A}Bank.Account.init/1`), expected["accounts"]);
   assert.equal(n(`call ${A}Chain.relay/1`), expected["chain_length"]);
   assert.equal(n(`call ${A}Loop.add/2`), expected["loop_messages"]);
   assert.equal(n(`call ${A}Loop.loop/1`), expected["loop_messages"]! + 2);
