@@ -161,8 +161,11 @@ stop(Session) ->
         ok
     end.
 
-%% @doc Replaces the session's plan while it records: the old tracing is
-%% removed, the new plan applied (GenServer states get a new snapshot).
+%% @doc Replaces the session's plan while it records. Only what differs is
+%% changed: patterns that stay are kept, process flags are redone only when
+%% the flags or processes change, and states that stay captured keep their
+%% debug function (only newly named processes get a snapshot). A plan that
+%% only adds functions, as modules load, loses no events.
 -spec update_plan(pid(), map()) -> ok | {error, term()}.
 update_plan(Session, Plan) ->
     Ref = monitor(process, Session),

@@ -13,7 +13,10 @@
 %% '''
 %%
 %% The guard applies a plan (state snapshots and debug functions first, then
-%% patterns and process flags) and keeps the record of everything it set.
+%% patterns and process flags) and keeps the record of everything it set. A
+%% new plan changes only what differs (`elixirscope_agent_trace:update/3'):
+%% processes whose state stays captured keep their debug function, patterns
+%% that stay are not set again.
 %% When the tracer asks it to finish, and also when it sees the tracer die
 %% for any reason, it removes all of it and exits. The tracer keeps a copy of
 %% the record and cleans up by itself if the guard dies first. Removal takes
@@ -27,7 +30,8 @@
 -export_type([applied/0]).
 
 -type applied() :: #{tracer := pid(), trace := elixirscope_agent_trace:applied() | none,
-                     state := [pid()], state_skipped := [{pid() | atom(), binary()}]}.
+                     state := [pid()], state_skipped := [{pid() | atom(), binary()}],
+                     state_spec := none | all | [pid() | atom()], budget := non_neg_integer()}.
 
 -define(NAME, elixirscope_agent_guard).
 -define(CALL_TIMEOUT, 15000).
@@ -41,8 +45,10 @@ start(Tracer) ->
 -spec apply_plan(pid(), elixirscope_agent_plan:plan(), pos_integer()) -> {ok, applied()} | {error, term()}.
 apply_plan(Guard, Plan, Budget) -> call(Guard, {apply, Plan, Budget}).
 
-%% @doc Turns off one source of events (load shedding).
--spec disable(pid(), elixirscope_agent_trace:source()) -> {ok, applied()} | {error, term()}.
+%% @doc Turns off one source of events (load shedding); says whether it
+%% was on.
+-spec disable(pid(), elixirscope_agent_trace:source()) ->
+    {ok, boolean(), applied()} | {error, term()}.
 disable(Guard, Source) -> call(Guard, {disable, Source}).
 
 %% @doc Removes all of the session's tracing; the guard then exits.
@@ -71,7 +77,8 @@ init(Tracer) ->
     catch register(?NAME, self()),
     loop(Tracer, monitor(process, Tracer), empty(Tracer)).
 
-empty(Tracer) -> #{tracer => Tracer, trace => none, state => [], state_skipped => []}.
+empty(Tracer) ->
+    #{tracer => Tracer, trace => none, state => [], state_skipped => [], state_spec => none, budget => 0}.
 
 loop(Tracer, MRef, Applied) ->
     receive
@@ -84,15 +91,13 @@ loop(Tracer, MRef, Applied) ->
                     loop(Tracer, MRef, Applied2)
             end;
         {'DOWN', MRef, process, Tracer, _} ->
-            cleanup(Applied)
+            cleanup(Applied),
+            catch unregister(?NAME)
     end.
 
 handle({apply, Plan, Budget}, Tracer, Applied) ->
-    cleanup(Applied),
-    {Targets, NotFound} = elixirscope_agent_state:targets(maps:get(state, Plan)),
-    {Captured, Skipped} = elixirscope_agent_state:capture(Targets, Tracer, Budget),
-    State = (empty(Tracer))#{state := Captured, state_skipped := NotFound ++ Skipped},
-    try elixirscope_agent_trace:apply_plan(Tracer, Plan, Captured =/= []) of
+    State = states(maps:get(state, Plan), Budget, Tracer, Applied),
+    try trace(Tracer, Plan, maps:get(state, State) =/= [], maps:get(trace, Applied)) of
         Trace -> {{ok, State#{trace := Trace}}, State#{trace := Trace}}
     catch Class:Why:Stack ->
         %% A half-applied plan: we do not know what was set, so the kill
@@ -104,15 +109,36 @@ handle({apply, Plan, Budget}, Tracer, Applied) ->
 handle({disable, {state, Pid}}, Tracer, #{state := Ps} = A) ->
     elixirscope_agent_state:remove([Pid], Tracer),
     New = A#{state := Ps -- [Pid]},
-    {{ok, New}, New};
+    {{ok, lists:member(Pid, Ps), New}, New};
 handle({disable, Source}, _, #{trace := T} = A) when T =/= none ->
-    New = A#{trace := elixirscope_agent_trace:disable(T, Source)},
-    {{ok, New}, New};
+    {On, T2} = elixirscope_agent_trace:disable(T, Source),
+    New = A#{trace := T2},
+    {{ok, On, New}, New};
 handle({disable, _}, _, A) ->
-    {{ok, A}, A};
+    {{ok, false, A}, A};
 handle(finish, _, Applied) ->
     cleanup(Applied),
+    catch unregister(?NAME),
     {stop, ok}.
+
+trace(Tracer, Plan, StateOn, none) -> elixirscope_agent_trace:apply_plan(Tracer, Plan, StateOn);
+trace(_, Plan, StateOn, Trace) -> elixirscope_agent_trace:update(Trace, Plan, StateOn).
+
+%% The captured states for a new plan: processes that stay captured keep
+%% their debug function (no new snapshot); the others are released, and the
+%% new ones snapshotted and captured. A new max_term_bytes recaptures all.
+states(Spec, Budget, _, #{state_spec := Spec, budget := Budget} = A) ->
+    A;
+states(Spec, Budget, Tracer, #{state := Old, budget := Budget0} = A) ->
+    {Targets, NotFound} = elixirscope_agent_state:targets(Spec),
+    Kept = case Budget =:= Budget0 of
+               true -> [P || P <- Old, lists:member(P, Targets)];
+               false -> []
+           end,
+    elixirscope_agent_state:remove(Old -- Kept, Tracer),
+    {New, Skipped} = elixirscope_agent_state:capture(Targets -- Kept, Tracer, Budget),
+    A#{state := Kept ++ New, state_skipped := NotFound ++ Skipped, state_spec := Spec,
+       budget := Budget}.
 
 %% @doc Removes everything in `Applied'. Safe to call more than once and
 %% from any process.

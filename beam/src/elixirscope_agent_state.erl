@@ -52,13 +52,15 @@
 %%
 %% == Which processes `all' means ==
 %%
-%% Every process started through proc_lib with an initial call
+%% Every process started through proc_lib whose `'$initial_call'' is
 %% `{Module, init, 1}' where `Module' declares the behaviour `gen_server',
-%% `gen_statem' or `Elixir.GenServer', except processes of OTP's and
-%% Elixir's own applications (kernel, stdlib, sasl, elixir, logger, iex,
-%% mix, ...), found by the callback module's application. Elixir Agents
-%% (`Elixir.Agent.Server') are included: their state is user data. Only
-%% processes alive at the start are captured.
+%% `gen_statem' or `Elixir.GenServer', or that is waiting in gen_server's or
+%% gen_statem's loop (an Elixir Agent's `'$initial_call'' is the agent's
+%% function: their state is user data too); except when that initial-call
+%% module belongs to one of OTP's or Elixir's own applications (kernel,
+%% stdlib, sasl, elixir, logger, iex, mix, ...), which also leaves out
+%% supervisors (`{supervisor, Module, 1}'). Only processes alive when the
+%% plan is applied are captured.
 %%
 %% == Removal ==
 %%
@@ -94,8 +96,18 @@ whereis_alive(Name) ->
 
 behaviour_process(P) ->
     case initial_call(P) of
-        {'Elixir.Agent.Server', init, 1} -> true;
-        {M, init, 1} when is_atom(M) -> not system_module(M) andalso behaves(M);
+        {M, F, A} when is_atom(M) ->
+            not system_module(M) andalso
+                ((F =:= init andalso A =:= 1 andalso behaves(M)) orelse in_behaviour_loop(P));
+        _ ->
+            false
+    end.
+
+%% Elixir's Agent sets '$initial_call' to the agent's function, whose module
+%% declares no behaviour; an idle Agent waits in gen_server's loop.
+in_behaviour_loop(P) ->
+    case erlang:process_info(P, current_function) of
+        {current_function, {M, _, _}} -> M =:= gen_server orelse M =:= gen_statem;
         _ -> false
     end.
 

@@ -56,7 +56,7 @@
 %% `elixirscope_agent:kill/0' does after stopping the sessions it can find.
 -module(elixirscope_agent_trace).
 
--export([apply_plan/3, remove/1, disable/2, sweep/0, session_api/0, ms/1]).
+-export([apply_plan/3, update/3, remove/1, disable/2, sweep/0, session_api/0, ms/1]).
 
 -export_type([applied/0, source/0]).
 
@@ -82,24 +82,52 @@ ms(false) -> [{'_', [], []}, ?MARKER].
 
 %% @doc Sets the plan's patterns and process flags, with `Tracer' receiving
 %% the events. `StateOn' says whether GenServer states are captured (see
-%% `send_ms/3'). Returns what was set, for {@link remove/1}.
+%% `send_ms/3'). Returns what was set, for {@link update/3} and
+%% {@link remove/1}.
 -spec apply_plan(pid(), elixirscope_agent_plan:plan(), boolean()) -> applied().
 apply_plan(Tracer, Plan, StateOn) ->
     Backend = case session_api() of true -> session; false -> classic end,
-    Session = new_session(Backend, Tracer),
+    Empty = #{tracer => Tracer, backend => Backend, session => new_session(Backend, Tracer),
+              procs => [], flags => [], patterns => #{}, send_ms => undefined, skipped => []},
+    update(Empty, Plan, StateOn).
+
+%% @doc Changes the tracing from what `Applied' set to what `Plan' asks
+%% for, touching only the differences: patterns that stay are not set
+%% again (unless their module was loaded again, which drops them), and
+%% process flags are redone only when the flags or the processes change. A
+%% plan that only adds functions (as modules load) costs the new patterns
+%% and nothing else, and loses no events.
+-spec update(applied(), elixirscope_agent_plan:plan(), boolean()) -> applied().
+update(#{tracer := Tracer, session := S, patterns := OldPs, send_ms := OldSend, flags := OldFlags,
+         procs := OldProcs} = A, Plan, StateOn) ->
     {Expanded, Unmatched} = expand(Plan),
     %% A function named twice gets return tracing if either pattern asks for
     %% it: ms(false) sorts before ms(true), and from_list keeps the last.
-    Patterns = maps:from_list(lists:keysort(2, Expanded)),
-    maps:foreach(fun(MFA, MS) -> set_pattern(Session, MFA, MS) end, Patterns),
+    Ps = maps:from_list(lists:keysort(2, Expanded)),
+    maps:foreach(fun(MFA, MS) -> maps:get(MFA, Ps, none) =/= MS andalso unset_pattern(S, MFA, MS) end,
+                 OldPs),
+    maps:foreach(fun(MFA, MS) -> is_set(S, MFA, MS, OldPs) orelse set_pattern(S, MFA, MS) end, Ps),
     SendMS = send_ms(Plan, Tracer, StateOn),
-    SendMS =/= undefined andalso set_send(Session, SendMS),
-    Flags = flags(Plan, Patterns),
+    SendMS =/= OldSend andalso OldSend =/= undefined andalso unset_send(S, OldSend),
+    SendMS =/= OldSend andalso SendMS =/= undefined andalso set_send(S, SendMS),
+    Flags = flags(Plan, Ps),
     {Procs, Skipped} = procs(maps:get(processes, Plan), Flags),
-    Flags =/= [] andalso set_flags(Session, Tracer, Procs, Flags),
-    untrace_agent(Session, Tracer),
-    #{tracer => Tracer, backend => Backend, session => Session, procs => Procs, flags => Flags,
-      patterns => Patterns, send_ms => SendMS, skipped => Unmatched ++ Skipped}.
+    case {Flags, Procs} =:= {OldFlags, OldProcs} of
+        true -> ok;
+        false ->
+            OldFlags =/= [] andalso untrace(S, Tracer),
+            Flags =/= [] andalso set_flags(S, Tracer, Procs, Flags)
+    end,
+    untrace_agent(S, Tracer),
+    A#{procs := Procs, flags := Flags, patterns := Ps, send_ms := SendMS,
+       skipped := Unmatched ++ Skipped}.
+
+%% A pattern we set is still there unless its module was loaded again since
+%% (new code has no patterns), or another tool replaced it.
+is_set(undefined, MFA, MS, OldPs) ->
+    maps:get(MFA, OldPs, none) =:= MS andalso erlang:trace_info(MFA, match_spec) =:= {match_spec, MS};
+is_set(_, _, _, _) ->
+    false.
 
 new_session(classic, _) -> undefined;
 new_session(session, Tracer) -> trace:session_create(?SESSION_NAME, Tracer, []).
@@ -190,31 +218,49 @@ send_ms(_, _, _) ->
 set_send(undefined, MS) -> erlang:trace_pattern(send, MS, []);
 set_send(S, MS) -> trace:send(S, MS, []).
 
-%% @doc Removes everything `apply_plan/3' set that is still ours.
+%% @doc Removes everything `apply_plan/3' and `update/3' set that is still
+%% ours.
 -spec remove(applied()) -> ok.
 remove(#{backend := session, session := S}) ->
     catch trace:session_destroy(S),
     ok;
 remove(#{tracer := Tracer, patterns := Patterns, send_ms := SendMS, flags := Flags}) ->
-    Flags =/= [] andalso untrace_new(fun(T) -> T =:= Tracer end),
-    Flags =/= [] andalso untrace_processes(fun(T) -> T =:= Tracer end),
-    maps:foreach(fun(MFA, MS) -> unset_pattern(MFA, MS) end, Patterns),
-    SendMS =/= undefined andalso unset_send(fun(MS) -> MS =:= SendMS end),
-    Flags =/= [] andalso untrace_processes(fun(T) -> T =:= Tracer end),
+    Flags =/= [] andalso untrace(undefined, Tracer),
+    maps:foreach(fun(MFA, MS) -> unset_pattern(undefined, MFA, MS) end, Patterns),
+    SendMS =/= undefined andalso unset_send(undefined, SendMS),
     ok.
 
-unset_pattern(MFA, MS) ->
+unset_pattern(undefined, MFA, MS) ->
     case erlang:trace_info(MFA, match_spec) of
         {match_spec, MS} -> erlang:trace_pattern(MFA, false, [local]);
         _ -> 0
-    end.
+    end;
+unset_pattern(S, MFA, _) ->
+    trace:function(S, MFA, false, [local]).
 
-unset_send(Ours) ->
+unset_send(undefined, SendMS) ->
+    unset_send_if(fun(MS) -> MS =:= SendMS end);
+unset_send(S, _) ->
+    trace:send(S, true, []).
+
+unset_send_if(Ours) ->
     case erlang:trace_info(send, match_spec) of
         {match_spec, MS} when is_list(MS) ->
             Ours(MS) andalso erlang:trace_pattern(send, true, []);
         _ -> false
     end.
+
+%% Flags off for the processes this tracer traces: the default for new
+%% processes first, then every process, twice (a process spawned by a traced
+%% one during the first pass inherited the flags).
+untrace(undefined, Tracer) ->
+    Ours = fun(T) -> T =:= Tracer end,
+    untrace_new(Ours),
+    untrace_processes(Ours),
+    untrace_processes(Ours);
+untrace(S, _) ->
+    [catch trace:process(S, What, false, [all]) || What <- [new_processes, processes]],
+    ok.
 
 untrace_new(Ours) ->
     case erlang:trace_info(new_processes, tracer) of
@@ -234,24 +280,25 @@ traced_by(P, Ours) ->
     end.
 
 %% @doc Turns off one source of events while the session goes on: a
-%% function's pattern, a process's message or process-event tracing. State
-%% capture sources are the caller's business (`elixirscope_agent_state').
--spec disable(applied(), source()) -> applied().
+%% function's pattern, a process's message or process-event tracing.
+%% Returns whether the source was on. State capture sources are the
+%% caller's business (`elixirscope_agent_state').
+-spec disable(applied(), source()) -> {boolean(), applied()}.
 disable(#{patterns := Ps, session := S} = A, {_, _, _} = MFA) when is_map_key(MFA, Ps) ->
-    case S of
-        undefined -> unset_pattern(MFA, maps:get(MFA, Ps));
-        _ -> catch trace:function(S, MFA, false, [local])
-    end,
-    A#{patterns := maps:remove(MFA, Ps)};
-disable(#{session := S} = A, {What, Pid}) when What =:= messages; What =:= procs ->
+    unset_pattern(S, MFA, maps:get(MFA, Ps)),
+    {true, A#{patterns := maps:remove(MFA, Ps)}};
+disable(#{session := S, tracer := T} = A, {What, Pid}) when What =:= messages; What =:= procs ->
     Flags = case What of messages -> [send, 'receive']; procs -> [procs] end,
-    case S of
-        undefined -> catch erlang:trace(Pid, false, Flags);
-        _ -> catch trace:process(S, Pid, false, Flags)
-    end,
-    A;
+    On = case S of
+             undefined ->
+                 traced_by(Pid, fun(X) -> X =:= T end) andalso
+                     (catch erlang:trace(Pid, false, Flags)) =:= 1;
+             _ ->
+                 (catch trace:process(S, Pid, false, Flags)) =:= 1
+         end,
+    {On, A};
 disable(A, _) ->
-    A.
+    {false, A}.
 
 %% @doc The kill switch's safety net: removes our marked patterns from every
 %% loaded module and the flags of every process traced by a dead process or
@@ -261,7 +308,7 @@ sweep() ->
     Ours = fun(T) -> not is_process_alive(T) orelse agent_process(T) end,
     untrace_new(Ours),
     untrace_processes(Ours),
-    unset_send(fun(MS) -> lists:member(?MARKER, MS) end),
+    unset_send_if(fun(MS) -> lists:member(?MARKER, MS) end),
     length([x || {M, _} <- code:all_loaded(), {F, A} <- module_functions(M),
                  marked({M, F, A}) andalso erlang:trace_pattern({M, F, A}, false, [local]) > 0]).
 

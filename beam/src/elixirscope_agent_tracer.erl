@@ -292,9 +292,11 @@ overload(Reason, S) ->
 
 shed(Source, Reason, #st{guard = G, frames = Fs, disabled = D} = S) ->
     case elixirscope_agent_guard:disable(G, Source) of
-        {ok, Applied} ->
+        {ok, true, Applied} ->
             S#st{applied = Applied, disabled = [Source | D],
                  frames = Fs ++ [{pattern_disabled, Source, Reason}]};
+        {ok, false, Applied} ->
+            S#st{applied = Applied};
         {error, _} ->
             S
     end.
@@ -305,7 +307,7 @@ control(tick, S) ->
 control({inet_reply, _, ok}, S) ->
     loop(S);
 control({inet_reply, _, {error, Why}}, S) ->
-    finish({socket_error, Why}, S);
+    finish({socket_error, Why}, S#st{broken = {socket_error, Why}});
 control({tcp, Sock, Data}, #st{sock = Sock} = S) ->
     _ = inet:setopts(Sock, [{active, once}]),
     command(elixirscope_agent_wire:command(Data), S);
@@ -374,8 +376,13 @@ update(Plan0, #st{guard = G, term_bytes = TB} = S) ->
 %% a blocking send: no tracing is left to feed the mailbox meanwhile.
 finish(Reason, S) ->
     untrace(S),
+    %% The collector's `kill' is the kill switch too: nothing marked as ours stays.
+    Reason =:= killed andalso elixirscope_agent_trace:sweep(),
     Ref = erlang:trace_delivered(all),
     S1 = last_events(Ref, Reason, now_ms() + 1000, S),
+    %% Nothing of this session is traced any more: a new one may start
+    %% while the last frames go out.
+    catch unregister(?NAME),
     case S1 of
         #st{broken = undefined, sock = Sock, n = N, seq = Seq} ->
             Last = [{events, Seq, lists:reverse(S1#st.batch)} || N > 0],
@@ -387,7 +394,6 @@ finish(Reason, S) ->
         #st{sock = Sock} ->
             gen_tcp:close(Sock)
     end,
-    catch unregister(?NAME),
     exit(normal).
 
 untrace(#st{guard = undefined, applied = A}) ->

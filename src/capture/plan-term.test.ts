@@ -29,7 +29,10 @@ test("mistakes a caller can make are refused with the field", () => {
     /plan functions\[0\]\.arity: expected an arity 0\.\.255 or "_", got 300/,
   );
   assert.throws(() => planToTerm({ processes: "some" as "all" }), /plan processes: expected "all" or "new"/);
-  assert.throws(() => planToTerm({ limits: { maxQueue: -1 } }), /plan limits\.maxQueue: expected a positive integer/);
+  assert.throws(
+    () => planToTerm({ limits: { maxQueue: -1 } }),
+    /plan limits\.maxQueue: expected a positive integer/,
+  );
   assert.throws(
     () => agentConfigTerm({ host: "127.0.0.1", port: 70000, token: "t", plan: {} }),
     /plan port: expected a TCP port number/,

@@ -109,7 +109,8 @@ function bool(field: string, value: unknown): Term {
 
 function processes(field: string, value: unknown, words: string[]): Term {
   if (typeof value === "string") {
-    if (!words.includes(value)) fail(field, `${words.map((w) => `"${w}"`).join(" or ")} or a list of processes`, value);
+    if (!words.includes(value))
+      fail(field, `${words.map((w) => `"${w}"`).join(" or ")} or a list of processes`, value);
     return atom(value);
   }
   if (!Array.isArray(value)) fail(field, "a word or a list of pids and registered names", value);
@@ -191,13 +192,16 @@ export function agentConfigTerm(config: AgentConfig): ErlMap {
 export function describePlanError(reason: Term): string | undefined {
   if (!(reason instanceof Tuple) || reason.size !== 3) return undefined;
   const [tag, field, why] = reason.elements;
-  if (!(tag === atom("bad_plan") || tag === atom("bad_config")) || !(why instanceof Uint8Array)) return undefined;
+  if (!(tag === atom("bad_plan") || tag === atom("bad_config")) || !(why instanceof Uint8Array))
+    return undefined;
   return `${fieldText(field!)}: ${Buffer.from(why).toString("utf8")}`;
 }
 
 function fieldText(field: Term): string {
   if (field instanceof Tuple) {
-    return field.elements.map((e, i) => (typeof e === "number" ? `[${e}]` : (i > 0 ? "." : "") + fieldText(e))).join("");
+    return field.elements
+      .map((e, i) => (typeof e === "number" ? `[${e}]` : (i > 0 ? "." : "") + fieldText(e)))
+      .join("");
   }
   return String(field);
 }

@@ -32,8 +32,10 @@ export async function loadAgent(node: LocalNode, peer: string): Promise<void> {
       rpc(node, peer, "beam_lib", "md5", [beam]),
       rpc(node, peer, "erlang", "get_module_info", [atom(module), atom("md5")]).catch(() => atom("none")),
     ]);
-    const md5 = ours instanceof Tuple && ours.at(1) instanceof Tuple ? (ours.at(1) as Tuple).at(1) : undefined;
-    if (md5 instanceof Uint8Array && loaded instanceof Uint8Array && Buffer.compare(md5, loaded) === 0) continue;
+    const md5 =
+      ours instanceof Tuple && ours.at(1) instanceof Tuple ? (ours.at(1) as Tuple).at(1) : undefined;
+    if (md5 instanceof Uint8Array && loaded instanceof Uint8Array && Buffer.compare(md5, loaded) === 0)
+      continue;
     await loadModule(node, peer, module, beam);
   }
 }

@@ -6,6 +6,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { shortHostname } from "../dist/names.js";
+import { stopChild } from "../util/child-process.js";
 
 export const SAMPLE_APP_DIR = fileURLToPath(new URL("../../../examples/sample_app/", import.meta.url));
 
@@ -71,13 +72,6 @@ export async function startSampleApp(options: { cookie?: string; name?: string }
     cookie,
     child,
     output: () => out,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-        await exited;
-        clearTimeout(timer);
-      }
-    },
+    stop: () => stopChild(child, exited, 5000),
   };
 }

@@ -6,7 +6,7 @@
 -export([fib/1, fib_calls/1, echo/1, tiny/1, calls/2, calls_in/3, flood/2,
          pingpong/1, spawn_exit/1, start_loop/0, loop/1, feed/2, loop_memory/1,
          start_counter/1, bump/2, read/1, forget/2,
-         churn/2, inject/2, leftovers/2, memory_sampler/2]).
+         churn/2, inject/2, inject_at_once/2, leftovers/2, memory_sampler/2]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2]).
 
 %% fib(N) makes fib_calls(N) calls of fib/1.
@@ -129,6 +129,16 @@ inject(Session, Sock, N, T) ->
         false ->
             receive after 1 -> inject(Session, Sock, N, T) end
     end.
+
+%% Puts N call events into the session's mailbox at once, the tracer
+%% suspended meanwhile: a backlog of exactly N events.
+inject_at_once(Session, N) ->
+    erlang:suspend_process(Session),
+    T = erlang:monotonic_time(nanosecond),
+    Me = self(),
+    [Session ! {trace_ts, Me, call, {?MODULE, tiny, 1}, T + I} || I <- lists:seq(1, N)],
+    erlang:resume_process(Session),
+    ok.
 
 %% What tracing is left: processes with trace flags, the given functions
 %% with any trace setting, the given processes with sys debug functions,

@@ -6,6 +6,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { waitForNode } from "../../src/dist/epmd.js";
 import { shortHostname } from "../../src/dist/names.js";
+import { stopChild } from "../../src/util/child-process.js";
 
 export interface TestNode {
   /** Full node name, `name@host`. */
@@ -38,16 +39,20 @@ export function uniqueName(prefix: string): string {
   return `${prefix}_${randomBytes(3).toString("hex")}`;
 }
 
+const READY = "elixirscope-test-node-ready";
+
 export async function startNode(options: StartOptions = {}): Promise<TestNode> {
   ensureEpmd();
   const short = uniqueName("es_test");
   const cookie = options.cookie ?? `c_${randomBytes(8).toString("hex")}`;
+  // The node prints READY once its start-up expressions have run: EPMD knows a node before that.
+  const elixirEval = options.eval ? ["-e", options.eval, "-e", `IO.puts("${READY}")`] : [];
   const elixirArgs = ["--sname", short, "--cookie", cookie, ...(options.extraArgs ?? [])];
   const args =
     options.kind === "elixir"
-      ? [...elixirArgs, "--no-halt", "-e", options.eval ?? ":ok"]
+      ? [...elixirArgs, "--no-halt", ...(options.eval ? elixirEval : ["-e", ":ok"])]
       : options.kind === "iex"
-        ? [...elixirArgs, ...(options.eval ? ["-e", options.eval] : [])]
+        ? [...elixirArgs, ...elixirEval]
         : [
             "-sname",
             short,
@@ -55,7 +60,7 @@ export async function startNode(options: StartOptions = {}): Promise<TestNode> {
             cookie,
             "-noshell",
             ...(options.extraArgs ?? []),
-            ...(options.eval ? ["-eval", options.eval] : []),
+            ...(options.eval ? ["-eval", options.eval, "-eval", `io:format("~s~n", ["${READY}"]).`] : []),
           ];
   // IEx reads its standard input: keep a pipe open so that the shell waits instead of seeing end of file.
   const child = spawn(options.kind ?? "erl", args, {
@@ -67,6 +72,12 @@ export async function startNode(options: StartOptions = {}): Promise<TestNode> {
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   try {
     await waitForNode(short, shortHostname(), 20_000, () => child.exitCode === null);
+    const deadline = Date.now() + 20_000;
+    while (options.eval && !out.includes(READY)) {
+      if (child.exitCode !== null || Date.now() > deadline)
+        throw new Error("its start-up expressions did not finish");
+      await new Promise((r) => setTimeout(r, 20));
+    }
   } catch (err) {
     child.kill("SIGKILL");
     throw new Error(`node ${short} did not start: ${(err as Error).message}\n${out}`);
@@ -76,14 +87,6 @@ export async function startNode(options: StartOptions = {}): Promise<TestNode> {
     cookie,
     child,
     output: () => out,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.stdin?.end();
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
-        await exited;
-        clearTimeout(timer);
-      }
-    },
+    stop: () => stopChild(child, exited, 3000),
   };
 }
