@@ -2,7 +2,7 @@
  * The frames the in-VM agent sends, decoded from their ETF terms into tagged objects. The protocol itself is
  * described in docs/agent-protocol.md.
  */
-import { decode } from "../etf/decode.js";
+import { decode, decodeBody } from "../etf/decode.js";
 import { formatTerm } from "../etf/format.js";
 import { Atom, ErlMap, isAtom, Pid, type Term, Tuple } from "../etf/terms.js";
 
@@ -27,8 +27,11 @@ export interface AgentHello {
 }
 
 export type AgentFrame =
-  /** Raw trace messages and `es_state` events, oldest first; `raw` is the frame's ETF bytes. */
-  | { type: "events"; seq: number; events: Term[]; raw: Uint8Array }
+  /**
+   * Raw trace messages and `es_state` events, oldest first; `raw` is the frame's ETF bytes. `count` is read
+   * from the envelope; `events` is decoded when first read.
+   */
+  | { type: "events"; seq: number; count: number; readonly events: Term[]; raw: Uint8Array }
   | { type: "drops"; count: number; reason: string }
   /** Load shedding turned off a source: `{M, F, A}`, `{messages, Pid}`, `{procs, Pid}` or `{state, Pid}`. */
   | { type: "pattern_disabled"; source: Term; reason: string }
@@ -55,8 +58,51 @@ function big(t: Term | undefined): bigint {
   throw new AgentProtocolError(`expected an integer, got ${formatTerm(t ?? [])}`);
 }
 
+/**
+ * An `{events, Seq, [...]}` frame read by its envelope only: the tuple header, the atom, the sequence number
+ * and the list's length. The events themselves are decoded on first access to `events`, so a collector that
+ * only stores batches never pays for decoding them. Undefined when the bytes are not such a frame.
+ */
+function eventsEnvelope(bytes: Uint8Array): AgentFrame | undefined {
+  // 131, SMALL_TUPLE_EXT, arity 3, then the atom `events`.
+  if (bytes.length < 4 || bytes[0] !== 131 || bytes[1] !== 104 || bytes[2] !== 3) return undefined;
+  try {
+    const tag = decodeBody(bytes, 3);
+    if (tag.term !== EVENTS) return undefined;
+    const seq = decodeBody(bytes, tag.end);
+    if (typeof seq.term !== "number") return undefined;
+    const listTag = bytes[seq.end];
+    let count: number;
+    if (listTag === 106) count = 0;
+    else if (listTag === 108 && seq.end + 5 <= bytes.length) {
+      count = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).readUInt32BE(seq.end + 1);
+    } else return undefined;
+    let events: Term[] | undefined;
+    const listStart = seq.end;
+    return {
+      type: "events",
+      seq: seq.term,
+      count,
+      raw: bytes,
+      get events(): Term[] {
+        if (events === undefined) {
+          const list = decodeBody(bytes, listStart).term;
+          if (!Array.isArray(list))
+            throw new AgentProtocolError("an events frame holds no proper list of events");
+          events = list;
+        }
+        return events;
+      },
+    };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Decodes one frame's bytes. Throws AgentProtocolError on bytes that are not a term. */
 export function decodeFrame(bytes: Uint8Array): AgentFrame {
+  const envelope = eventsEnvelope(bytes);
+  if (envelope) return envelope;
   let term: Term;
   try {
     term = decode(bytes);
@@ -68,7 +114,7 @@ export function decodeFrame(bytes: Uint8Array): AgentFrame {
   switch (term.size === 0 ? "" : String(tag)) {
     case "events":
       if (tag === EVENTS && term.size === 3 && typeof a === "number" && Array.isArray(b)) {
-        return { type: "events", seq: a, events: b, raw: bytes };
+        return { type: "events", seq: a, count: b.length, events: b, raw: bytes };
       }
       break;
     case "drops":

@@ -62,7 +62,7 @@ export async function collect(
     switch (frame.type) {
       case "events":
         writer.events(BigInt(stats.events), frame.raw);
-        stats.events += frame.events.length;
+        stats.events += frame.count;
         stats.batches++;
         break;
       case "drops":
