@@ -27,9 +27,9 @@
 %% without bound. So returns are traced only for:
 %%
 %% <ul>
-%% <li>the callbacks of OTP behaviours (`handle_call/3', `init/1', ...)
-%%     in modules that declare the behaviour: they return to the behaviour's
-%%     own loop after each message;</li>
+%% <li>the callbacks of OTP behaviours (`handle_call/3', `init/1', a
+%%     gen_statem's state functions, ...) in modules that declare the
+%%     behaviour: they return to the behaviour's own loop after each message;</li>
 %% <li>functions the selection names with `return => true', unless the
 %%     function can reach itself through tail calls within its module,
 %%     found by reading the module's BEAM code (`beam_disasm'). When the
@@ -172,9 +172,17 @@ return_allowed(true, FA, {ok, Loops}) ->
     end.
 
 callbacks(M) ->
-    Behaviours = lists:append([B || {behaviour, B} <- M:module_info(attributes)] ++
-                              [B || {behavior, B} <- M:module_info(attributes)]),
-    lists:append([maps:get(erlang_behaviour(B), ?CALLBACKS, []) || B <- Behaviours]).
+    Behaviours = [erlang_behaviour(B) || B <- lists:append([B || {behaviour, B} <- M:module_info(attributes)] ++
+                                                           [B || {behavior, B} <- M:module_info(attributes)])],
+    lists:append([maps:get(B, ?CALLBACKS, []) || B <- Behaviours]) ++ state_functions(M, Behaviours).
+
+%% A gen_statem in `state_functions' mode has one callback per state:
+%% every exported function of arity 3 is one (`locked/3', `open/3').
+state_functions(M, Behaviours) ->
+    case lists:member(gen_statem, Behaviours) of
+        true -> [{F, 3} || {F, 3} <- M:module_info(exports), F =/= code_change, F =/= terminate];
+        false -> []
+    end.
 
 %% Elixir's behaviours are OTP's under another name.
 erlang_behaviour('Elixir.GenServer') -> gen_server;

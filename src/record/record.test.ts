@@ -53,6 +53,9 @@ test("recording the sample workload captures exactly what it did", () => {
   assert.equal(n(`call ${A}Chain.relay/1`), expected["chain_length"]);
   assert.equal(n(`call ${A}Loop.add/2`), expected["loop_messages"]);
   assert.equal(n(`call ${A}Loop.loop/1`), expected["loop_messages"]! + 2);
+  // The gen_statem: each state function call returns the transition it made.
+  const doorEvents = n(`return_from ${A}Door.locked/3`) + n(`return_from ${A}Door.open/3`);
+  assert.equal(doorEvents, expected["door_events"]);
   // The tail-call rule: the receive loop gets no return tracing.
   assert.equal(n(`return_from ${A}Loop.loop/1`), 0);
 
