@@ -1,0 +1,100 @@
+// What happens when one side of a recording dies: the node survives a killed collector and is left with
+// no tracing within a second; a killed node leaves a readable recording whose summary says so.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startSampleApp } from "../demo/sample-app.js";
+import { LocalNode } from "../dist/node.js";
+import { rpc } from "../dist/rpc.js";
+import { atom, tuple, type Term } from "../etf/terms.js";
+import { formatTerm } from "../etf/index.js";
+import { defaultPlan } from "../plan/plan.js";
+import { readRecording, RecordKind } from "../store/recording-file.js";
+import { attachAndRecord } from "./attach.js";
+
+const MAIN = fileURLToPath(new URL("../cli/main.js", import.meta.url));
+
+function eventCount(file: string): number {
+  return readRecording(file).entries.filter((e) => e.kind === RecordKind.Events).length;
+}
+
+test("killing the collector leaves the node running and untraced within a second", async () => {
+  const app = await startSampleApp();
+  const driver = await LocalNode.start({ cookie: app.cookie });
+  try {
+    const out = join(mkdtempSync(join(tmpdir(), "es-kill-")), "killed.esrec");
+    const collector = spawn(
+      process.execPath,
+      [MAIN, "attach", "--node", app.node, "--cookie", app.cookie, "--out", out],
+      {
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
+    let err = "";
+    collector.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    const deadline = Date.now() + 30_000;
+    while (!err.includes("Ctrl-C stops")) {
+      assert.ok(Date.now() < deadline && collector.exitCode === null, `attach did not start: ${err}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await rpc(driver, app.node, "Elixir.SampleApp.Workload", "run", [[]], 60_000);
+    await new Promise((r) => setTimeout(r, 200)); // let a batch or two reach the file
+    collector.kill("SIGKILL");
+    const killedAt = Date.now();
+
+    const info = (args: Term[]) => rpc(driver, app.node, "erlang", "trace_info", args);
+    const pattern = tuple(atom("Elixir.SampleApp.Bank.Account"), atom("handle_call"), 3);
+    for (;;) {
+      const flags = formatTerm(await info([atom("new"), atom("flags")]));
+      const traced = formatTerm(await info([pattern, atom("traced")]));
+      if (flags === "{:flags, []}" && traced === "{:traced, false}") break;
+      assert.ok(Date.now() - killedAt < 1000, "tracing still set a second after the collector died");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    // The node goes on working.
+    const counts = await rpc(driver, app.node, "Elixir.SampleApp.Workload", "run", [[]], 60_000);
+    assert.ok(counts instanceof Object);
+    // The recording opens with the batches written before the kill.
+    assert.ok(eventCount(out) > 0);
+  } finally {
+    await driver.stop();
+    await app.stop();
+  }
+});
+
+test("killing the node leaves a readable recording whose summary says the node went down", async () => {
+  const app = await startSampleApp();
+  const driver = await LocalNode.start({ cookie: app.cookie });
+  try {
+    const out = join(mkdtempSync(join(tmpdir(), "es-kill-")), "node-died.esrec");
+    let started!: () => void;
+    const isStarted = new Promise<void>((r) => (started = r));
+    const recording = attachAndRecord({
+      node: app.node,
+      cookie: app.cookie,
+      plan: defaultPlan(),
+      out,
+      onStarted: started,
+    });
+    await isStarted;
+    await rpc(driver, app.node, "Elixir.SampleApp.Workload", "run", [[]], 60_000);
+    await new Promise((r) => setTimeout(r, 200));
+    app.child.kill("SIGKILL");
+    const stats = await recording;
+    assert.match(stats.ended, /the node went down/);
+    assert.ok(stats.events > 0);
+    const file = readRecording(out);
+    assert.ok(
+      file.entries.some(
+        (e) => e.kind === RecordKind.End && /node went down/.test(String(e.summary["ended"])),
+      ),
+    );
+  } finally {
+    await driver.stop();
+    await app.stop();
+  }
+});
