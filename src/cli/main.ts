@@ -62,6 +62,20 @@ program
   });
 
 program
+  .command("listen")
+  .description(
+    "wait for an application that has ElixirScope as a dependency to connect, and record it until Ctrl-C, --duration or its end",
+  )
+  .requiredOption("--port <port>", "the port of the application's collector setting (on 127.0.0.1)")
+  .requiredOption("--token <token>", "the application's token setting")
+  .option("--duration <seconds>", "stop this many seconds after the application connected")
+  .option("--out <file>", "recording file (default: elixirscope-<time>.esrec)")
+  .action(async (opts: { port: string; token: string; duration?: string; out?: string }) => {
+    const { listenCommand } = await import("./listen.js");
+    await listenCommand(opts);
+  });
+
+program
   .command("demo")
   .description("record the sample Elixir application's workload and show what the recording holds")
   .option("--out <file>", "recording file (default: elixirscope-demo.esrec)")
