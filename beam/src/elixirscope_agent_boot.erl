@@ -33,7 +33,7 @@
 %% milliseconds of events.
 -module(elixirscope_agent_boot).
 
--export([start/0, start/1]).
+-export([start/0, start/1, replan/2]).
 
 -define(POLL_MS, 10).
 -define(AT_EXIT_WAIT_MS, 60000).
@@ -65,6 +65,7 @@ start() ->
 -spec start(map()) -> {ok, pid()} | {error, term()}.
 start(#{selection := Selection0, plan := Plan} = Config) ->
     Selection = preload(maps:get(preload, Config, []), Selection0),
+    load_available(Selection),
     Modules = selected_modules(Selection, #{}),
     {Specs, _Refused} = elixirscope_agent_select:functions(Selection, element(1, Modules)),
     case elixirscope_agent:start(maps:without([selection, preload], Config#{plan := Plan#{functions => Specs}})) of
@@ -97,6 +98,14 @@ preload_dir(Dir) ->
             Mods
     end.
 
+%% Loads the selected modules that are on the code path but not loaded yet:
+%% on a running node, code loads on first call, and a call made before the
+%% watcher sees its module would be missed.
+load_available(Selection) ->
+    Available = [list_to_atom(Name) || {Name, _, false} <- code:all_available()],
+    _ = code:ensure_modules_loaded(elixirscope_agent_select:matching_modules(Selection, Available)),
+    ok.
+
 %% The selected modules loaded now, with the applications already handled.
 selected_modules(Selection, DoneApps) ->
     Loaded = [A || {A, _, _} <- application:loaded_applications()],
@@ -112,6 +121,7 @@ selected_modules(Selection, DoneApps) ->
                 module_count = 0, app_count = 0}).
 
 watch(Session, Selection, Plan, {Mods, Apps}, Specs) ->
+    catch register(elixirscope_agent_watcher, self()),
     watch(#watch{session = Session, selection = Selection, plan = Plan, modules = Mods, apps = Apps,
                  specs = Specs, probes = probes(Specs), module_count = length(erlang:loaded())}).
 
@@ -119,13 +129,38 @@ watch(Session, Selection, Plan, {Mods, Apps}, Specs) ->
 %% when a traced module was compiled and loaded again (losing its
 %% patterns).
 watch(#watch{session = Session} = W) ->
-    timer:sleep(?POLL_MS),
-    case is_process_alive(Session) of
-        false -> ok;
-        true ->
-            {Changed, W1} = look_at_modules(W),
-            Changed andalso update(W1),
-            watch(W1)
+    receive
+        {replan, From, Ref, Selection, Plan} ->
+            load_available(Selection),
+            W1 = W#watch{selection = Selection, plan = Plan, modules = none, module_count = -1},
+            {_, W2} = look_at_modules(W1),
+            From ! {Ref, update(W2)},
+            watch(W2)
+    after ?POLL_MS ->
+            case is_process_alive(Session) of
+                false -> ok;
+                true ->
+                    {Changed, W1} = look_at_modules(W),
+                    Changed andalso update(W1),
+                    watch(W1)
+            end
+    end.
+
+%% @doc Replaces the running session's selection and plan while it records
+%% (`elixirscope attach' does this when its plan file changes). Only what
+%% differs is changed: patterns that stay are not set again.
+-spec replan(map(), map()) -> ok | {error, term()}.
+replan(Selection, Plan) ->
+    case whereis(elixirscope_agent_watcher) of
+        undefined -> {error, not_recording};
+        Watcher ->
+            Ref = monitor(process, Watcher),
+            Watcher ! {replan, self(), Ref, Selection, Plan},
+            receive
+                {Ref, Reply} -> demonitor(Ref, [flush]), Reply;
+                {'DOWN', Ref, process, _, _} -> {error, not_recording}
+            after 30000 -> demonitor(Ref, [flush]), {error, timeout}
+            end
     end.
 
 look_at_modules(#watch{selection = Selection} = W) ->

@@ -54,6 +54,13 @@ export async function attachCommand(opts: {
     durationMs,
     stop,
     onProgress: terminalProgress(process.stderr),
+    planFile: opts.plan,
+    onReplan: (problem) =>
+      process.stderr.write(
+        problem === undefined
+          ? `\nelixirscope: now recording with the changed ${opts.plan}\n`
+          : `\nelixirscope: ${problem}; the previous plan stays\n`,
+      ),
     onStarted: () =>
       process.stderr.write(
         `Recording ${opts.node}${durationMs ? ` for ${opts.duration} s` : ""}; Ctrl-C stops.\n`,

@@ -2,14 +2,14 @@
 // exactly as it found it: no trace flags, no trace patterns, no sys debug functions.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSampleApp } from "../demo/sample-app.js";
 import { LocalNode } from "../dist/node.js";
 import { rpc } from "../dist/rpc.js";
 import { atom, ErlMap, Tuple, tuple, type Term } from "../etf/terms.js";
-import { defaultPlan } from "../plan/plan.js";
+import { defaultPlan, loadPlanFile } from "../plan/plan.js";
 import { formatTerm } from "../etf/index.js";
 import { attachAndRecord } from "./attach.js";
 import { countEvents } from "./events.js";
@@ -71,3 +71,60 @@ test("attach records a running node's workload and removes all its tracing when 
 function totalDrops(drops: Record<string, number>): number {
   return Object.values(drops).reduce((a, b) => a + b, 0);
 }
+
+test("changing the plan file while attached switches the recording to it without stopping", async () => {
+  const app = await startSampleApp();
+  const driver = await LocalNode.start({ cookie: app.cookie });
+  try {
+    const dir = mkdtempSync(join(tmpdir(), "es-replan-"));
+    const planFile = join(dir, "plan.json");
+    writeFileSync(planFile, JSON.stringify({ modules: { include: ["SampleApp.Bank.*"] } }));
+    const out = join(dir, "replan.esrec");
+    let started!: () => void;
+    const isStarted = new Promise<void>((r) => (started = r));
+    let stop!: () => void;
+    const stopped = new Promise<void>((r) => (stop = r));
+    const replans: (string | undefined)[] = [];
+    const recording = attachAndRecord({
+      node: app.node,
+      cookie: app.cookie,
+      plan: loadPlanFile(planFile),
+      planFile,
+      onReplan: (p) => replans.push(p),
+      out,
+      stop: stopped,
+      onStarted: started,
+    });
+    await isStarted;
+    const workload = () => rpc(driver, app.node, "Elixir.SampleApp.Workload", "run", [[]], 60_000);
+    await workload();
+
+    const waitForReplans = async (n: number) => {
+      const deadline = Date.now() + 10_000;
+      while (replans.length < n) {
+        assert.ok(Date.now() < deadline, "the plan change was not picked up");
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    writeFileSync(
+      planFile,
+      JSON.stringify({ modules: { include: ["SampleApp.Bank.*"] }, limits: { maxQueue: -5 } }),
+    );
+    await waitForReplans(1);
+    assert.match(replans[0]!, /limits\.maxQueue/);
+    writeFileSync(planFile, JSON.stringify({ modules: { include: ["SampleApp.Bank.*", "SampleApp.Loop"] } }));
+    await waitForReplans(2);
+    assert.equal(replans[1], undefined);
+    await workload();
+    stop();
+    await recording;
+
+    const c = countEvents(out);
+    assert.equal(c.get("call Elixir.SampleApp.Bank.Account.handle_call/3"), 2 * 43);
+    assert.equal(c.get("call Elixir.SampleApp.Loop.add/2"), 1000); // the second run only
+    assert.equal(c.get("call Elixir.SampleApp.Worker.handle_call/3"), undefined); // never selected
+  } finally {
+    await driver.stop();
+    await app.stop();
+  }
+});

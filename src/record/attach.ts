@@ -6,7 +6,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { listenForAgent } from "../capture/agent-socket.js";
-import { agentConfigTerm, describePlanError } from "../capture/plan-term.js";
+import { agentConfigTerm, describePlanError, planToTerm } from "../capture/plan-term.js";
+import { unwatchFile, watchFile } from "node:fs";
 import { loadAgent } from "../capture/remote.js";
 import { LocalNode } from "../dist/node.js";
 import { rpc } from "../dist/rpc.js";
@@ -14,7 +15,7 @@ import { DistError } from "../dist/errors.js";
 import { formatTerm } from "../etf/index.js";
 import { atom, ErlMap, isAtom, Tuple } from "../etf/terms.js";
 import { agentPlanOf, selectionTerm } from "../plan/agent-terms.js";
-import type { Plan } from "../plan/plan.js";
+import { loadPlanFile, type Plan } from "../plan/plan.js";
 import { RecordingWriter } from "../store/recording-file.js";
 import { collect, type CollectStats, type ProgressListener } from "./collect.js";
 
@@ -30,6 +31,10 @@ export interface AttachOptions {
   onProgress?: ProgressListener;
   /** Called once the agent has connected and recording has begun. */
   onStarted?: () => void;
+  /** A plan file to watch: when it changes, the recording switches to it without stopping. */
+  planFile?: string;
+  /** Told how each change of the plan file went: undefined when applied, else why not. */
+  onReplan?: (problem: string | undefined) => void;
 }
 
 /** Applications every node has: the default plan traces the others, the node's own. */
@@ -115,6 +120,20 @@ export async function attachAndRecord(options: AttachOptions): Promise<CollectSt
     });
     options.onStarted?.();
     const collecting = collect(session, writer, options.onProgress);
+    const planFile = options.planFile;
+    const replan = async () => {
+      try {
+        const next = loadPlanFile(planFile!);
+        const r = await rpc(local, peer, "elixirscope_agent_boot", "replan", [
+          selectionTerm(next),
+          planToTerm(agentPlanOf(next)),
+        ]);
+        options.onReplan?.(isAtom(r, "ok") ? undefined : `the node refused the new plan: ${formatTerm(r)}`);
+      } catch (err) {
+        options.onReplan?.((err as Error).message);
+      }
+    };
+    if (planFile) watchFile(planFile, { interval: 250 }, () => void replan());
     const stopWhen = [
       options.stop,
       options.durationMs === undefined
@@ -128,6 +147,7 @@ export async function attachAndRecord(options: AttachOptions): Promise<CollectSt
     const deadline = setTimeout(() => session.close(), 5000);
     await stopping;
     clearTimeout(deadline);
+    if (planFile) unwatchFile(planFile);
     const stats = await collecting;
     writer.end({ type: "end", events: stats.events, drops: stats.drops, ended: stats.ended });
     writer.close();
