@@ -7,6 +7,7 @@ import type { BenchResult } from "./result.js";
 const benches: Record<string, () => Promise<{ run(): Promise<BenchResult[]> }>> = {
   "etf-decode": () => import("./etf-decode.js"),
   rpc: () => import("./rpc.js"),
+  recorder: () => import("./recorder.js"),
 };
 
 function fmt(n: number): string {

@@ -84,18 +84,26 @@ start(#{selection := Selection0, plan := Plan} = Config) ->
 %% the watcher no time. A module Mix recompiles and loads again later loses
 %% its patterns; the watcher sets them again on its next look.
 preload(Dirs, Selection) ->
-    Mods = lists:append([preload_dir(D) || D <- Dirs]),
+    Apps = maps:get(applications, Selection, []),
+    Mods = lists:append([preload_dir(D, Apps) || D <- Dirs]),
     Exact = [{{exact, atom_to_binary(M)}, any, any} || M <- Mods],
     Selection#{include => maps:get(include, Selection, []) ++ Exact}.
 
-preload_dir(Dir) ->
+%% Loads a folder's modules; returns them when they belong to one of the
+%% selected applications (its `.app' file says which), so that a plan that
+%% names other modules does not trace the whole project.
+preload_dir(Dir, Apps) ->
     case filelib:is_dir(Dir) of
         false -> [];
         true ->
             _ = code:add_patha(Dir),
             Mods = [list_to_atom(filename:basename(F, ".beam")) || F <- filelib:wildcard(filename:join(Dir, "*.beam"))],
             _ = code:ensure_modules_loaded(Mods),
-            Mods
+            DirApps = [list_to_atom(filename:basename(F, ".app")) || F <- filelib:wildcard(filename:join(Dir, "*.app"))],
+            case lists:any(fun(A) -> lists:member(A, Apps) end, DirApps) of
+                true -> Mods;
+                false -> []
+            end
     end.
 
 %% Loads the selected modules that are on the code path but not loaded yet:

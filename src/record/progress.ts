@@ -17,7 +17,7 @@ export function summaryText(file: string, s: CollectStats): string {
     `Recorded ${s.events.toLocaleString("en-US")} events in ${secs.toFixed(1)} s into ${file} (${mb(s.bytes)}).`,
     drops.length === 0
       ? "  No event was dropped."
-      : `  Dropped ${totalDrops(s).toLocaleString("en-US")} events: ${drops.map(([r, n]) => `${n} (${r})`).join(", ")}.`,
+      : `  Dropped ${totalDrops(s).toLocaleString("en-US")} events: ${drops.map(([r, n]) => `${n.toLocaleString("en-US")} (${r})`).join(", ")}.`,
     ...(s.disabled.length > 0 ? [`  Turned off to protect the node: ${s.disabled.join(", ")}.`] : []),
     `  Ended: ${s.ended}.`,
   ];

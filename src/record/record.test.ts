@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -88,4 +88,22 @@ test("record passes the command's exit status through and says when nothing coul
   });
   assert.notEqual(missing.status, 0);
   assert.match(missing.stderr, /cannot run 'no-such-command-xyz': command not found/);
+});
+
+test("record --plan traces what the plan selects, not the whole project", () => {
+  const dir = mkdtempSync(join(tmpdir(), "es-record-"));
+  const plan = join(dir, "plan.json");
+  writeFileSync(plan, JSON.stringify({ modules: { include: ["SampleApp.Bank.*"] } }));
+  const out = join(dir, "bank.esrec");
+  const r = spawnSync(
+    process.execPath,
+    [MAIN, "record", "--plan", plan, "--out", out, "--", "mix", "run", "run_workload.exs"],
+    { cwd: SAMPLE_APP_DIR, encoding: "utf8", timeout: 120_000 },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const c = countEvents(out);
+  assert.equal(c.get("call Elixir.SampleApp.Bank.Account.handle_call/3"), 43);
+  assert.equal(c.get("call Elixir.SampleApp.Bank.transfer/3"), 20);
+  const outside = [...c.keys()].filter((k) => k.startsWith("call ") && !k.includes("SampleApp.Bank"));
+  assert.deepEqual(outside, []);
 });
