@@ -20,6 +20,19 @@ if (files.length === 0) {
   console.error("no test files matched");
   process.exit(1);
 }
+// Tests in several files run the sample app with mix; compile it once here, for both environments they use,
+// so that two test files never compile it at the same time.
+for (const env of ["dev", "test"]) {
+  const mix = spawnSync("mix", ["compile"], {
+    cwd: join(root, "examples", "sample_app"),
+    env: { ...process.env, MIX_ENV: env },
+    stdio: "inherit",
+  });
+  if (mix.status !== 0) {
+    console.error(`mix compile (MIX_ENV=${env}) failed in examples/sample_app`);
+    process.exit(1);
+  }
+}
 const result = spawnSync(process.execPath, ["--test", "--test-concurrency=2", ...files], {
   cwd: root,
   stdio: "inherit",
