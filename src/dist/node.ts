@@ -331,12 +331,12 @@ export class LocalNode extends EventEmitter<LocalNodeEvents> implements ProcessH
     }
     this.connect(peer).then(
       (conn) => conn.send(ctrl, payload),
-      () => this.failedSignal(peer, ctrl),
+      () => this.failedSignal(ctrl),
     );
   }
 
   /** A link or monitor towards a node we cannot reach fires at once with noconnection. */
-  private failedSignal(peer: string, ctrl: Tuple): void {
+  private failedSignal(ctrl: Tuple): void {
     const tag = controlTag(ctrl);
     if (tag === CTRL.LINK) {
       const [, from, to] = ctrl.elements as [number, Pid, Pid];
@@ -346,7 +346,6 @@ export class LocalNode extends EventEmitter<LocalNodeEvents> implements ProcessH
       const ref = ctrl.elements[3] as Reference;
       this.fireMonitor(ref, NOCONNECTION);
     }
-    void peer;
   }
 
   link(from: LocalProcess, to: Pid): void {
