@@ -30,7 +30,8 @@
 %%     dropped as `rate_limit'.</li>
 %% <li>`max_queue' and `max_memory_bytes': the mailbox length is checked
 %%     every 128 events and after every batch, the memory (which costs time
-%%     proportional to the mailbox) on the timer only. When over:
+%%     proportional to the mailbox) on the timer and every 8 batches (the
+%%     timer's message waits behind the backlog). When over:
 %%     `queue_limit' or `memory_limit' drops and load shedding.</li>
 %% <li>a full socket queue: the batch is dropped as `collector_busy'.</li>
 %% <li>`max_events' events recorded, or `max_duration_ms' elapsed: the
@@ -75,6 +76,7 @@
 -define(SAMPLE, 100).
 %% The mailbox is looked at every this many events (and after each batch).
 -define(CHECK_EVERY, 128).
+-define(MEMORY_EVERY, 8).
 %% Events looked at to find the noisiest source when shedding load.
 -define(SHED_SAMPLE, 2000).
 -define(REASONS, [rate_limit, queue_limit, memory_limit, collector_busy, max_events]).
@@ -239,9 +241,17 @@ after_flush(#st{broken = Why} = S) when Why =/= undefined ->
 after_flush(S) ->
     mailbox(window(S)).
 
-mailbox(S) ->
+%% The mailbox length is checked after every batch; the memory, which costs
+%% more to measure, every ?MEMORY_EVERY batches as well as on each tick (a
+%% tick waits behind the backlog it is meant to bound).
+mailbox(#st{seq = Seq} = S) ->
     case erlang:process_info(self(), message_queue_len) of
         {_, Q} when Q > S#st.max_queue -> loop(boost(0, overload(queue_limit, S)));
+        {_, Q} when Seq rem ?MEMORY_EVERY =:= 0 ->
+            case erlang:process_info(self(), memory) of
+                {_, M} when M > S#st.max_memory -> loop(boost(0, overload(memory_limit, S)));
+                _ -> loop(boost(Q, S))
+            end;
         {_, Q} -> loop(boost(Q, S))
     end.
 
