@@ -3,8 +3,8 @@
  * limits: `elixirscope_agent:start/1`) and the selection of modules and functions, which the agent resolves
  * against the modules loaded on the node (`elixirscope_agent_select`), now and as more load.
  */
-import { atom, binary, mapOf, type Term, tuple, type ErlMap } from "../etf/terms.js";
-import type { AgentPlan } from "../capture/plan-term.js";
+import { atom, binary, charlist, ErlMap, mapOf, type Term, tuple } from "../etf/terms.js";
+import { type AgentPlan, agentConfigTerm } from "../capture/plan-term.js";
 import { type MfaPattern, type NamePattern, parseMfaPattern } from "./mfa-pattern.js";
 import type { Plan } from "./plan.js";
 
@@ -73,4 +73,25 @@ export function selectsNothing(plan: Plan): boolean {
   return (
     plan.modules.include.length === 0 && plan.modules.applications.length === 0 && plan.functions.length === 0
   );
+}
+
+/**
+ * The configuration `elixirscope_agent_boot:start/1` takes: the agent's own (`elixirscope_agent:start/1`)
+ * plus the selection it resolves on the node and the folders to load before tracing starts.
+ */
+export function bootConfigTerm(
+  plan: Plan,
+  where: { port: number; token: string; preload?: string[] },
+): ErlMap {
+  const config = agentConfigTerm({
+    host: "127.0.0.1",
+    port: where.port,
+    token: where.token,
+    plan: agentPlanOf(plan),
+  });
+  return new ErlMap([
+    ...config.entries,
+    [atom("selection"), selectionTerm(plan)],
+    [atom("preload"), (where.preload ?? []).map((dir) => charlist(dir))],
+  ]);
 }

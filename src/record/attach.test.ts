@@ -13,6 +13,7 @@ import { defaultPlan, loadPlanFile } from "../plan/plan.js";
 import { formatTerm } from "../etf/index.js";
 import { attachAndRecord } from "./attach.js";
 import { countEvents } from "./events.js";
+import { totalDrops } from "./collect.js";
 
 test("attach records a running node's workload and removes all its tracing when done", async () => {
   const app = await startSampleApp();
@@ -36,7 +37,7 @@ test("attach records a running node's workload and removes all its tracing when 
     const expected = (k: string) => counts.get(atom(k)) as number;
     stop();
     const stats = await recording;
-    assert.equal(totalDrops(stats.drops), 0);
+    assert.equal(totalDrops(stats), 0);
     assert.match(stats.ended, /the agent stopped/);
 
     const c = countEvents(out);
@@ -67,10 +68,6 @@ test("attach records a running node's workload and removes all its tracing when 
     await app.stop();
   }
 });
-
-function totalDrops(drops: Record<string, number>): number {
-  return Object.values(drops).reduce((a, b) => a + b, 0);
-}
 
 test("changing the plan file while attached switches the recording to it without stopping", async () => {
   const app = await startSampleApp();

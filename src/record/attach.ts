@@ -6,18 +6,24 @@
  */
 import { randomBytes } from "node:crypto";
 import { listenForAgent } from "../capture/agent-socket.js";
-import { agentConfigTerm, describePlanError, planToTerm } from "../capture/plan-term.js";
+import { describePlanError, planToTerm } from "../capture/plan-term.js";
 import { unwatchFile, watchFile } from "node:fs";
 import { loadAgent } from "../capture/remote.js";
 import { LocalNode } from "../dist/node.js";
 import { rpc } from "../dist/rpc.js";
 import { DistError } from "../dist/errors.js";
 import { formatTerm } from "../etf/index.js";
-import { atom, ErlMap, isAtom, Tuple } from "../etf/terms.js";
-import { agentPlanOf, selectionTerm } from "../plan/agent-terms.js";
+import { isAtom, Tuple } from "../etf/terms.js";
+import { agentPlanOf, bootConfigTerm, selectionTerm, selectsNothing } from "../plan/agent-terms.js";
 import { loadPlanFile, type Plan } from "../plan/plan.js";
 import { RecordingWriter } from "../store/recording-file.js";
-import { collect, type CollectStats, type ProgressListener } from "./collect.js";
+import {
+  collect,
+  type CollectStats,
+  finishRecording,
+  type ProgressListener,
+  stopSession,
+} from "./collect.js";
 
 export interface AttachOptions {
   node: string;
@@ -80,11 +86,7 @@ export async function attachAndRecord(options: AttachOptions): Promise<CollectSt
     const conn = await local.connect(options.node);
     const peer = conn.peerName;
     let plan = options.plan;
-    if (
-      plan.modules.applications.length === 0 &&
-      plan.modules.include.length === 0 &&
-      plan.functions.length === 0
-    ) {
+    if (selectsNothing(plan)) {
       plan = { ...plan, modules: { ...plan.modules, applications: await userApplications(local, peer) } };
     }
     await loadAgent(local, peer);
@@ -92,14 +94,8 @@ export async function attachAndRecord(options: AttachOptions): Promise<CollectSt
     const listener = await listenForAgent({ token });
     let session;
     try {
-      const config = agentConfigTerm({
-        host: "127.0.0.1",
-        port: listener.port,
-        token,
-        plan: agentPlanOf(plan),
-      });
-      const withSelection = new ErlMap([...config.entries, [atom("selection"), selectionTerm(plan)]]);
-      const started = await rpc(local, peer, "elixirscope_agent_boot", "start", [withSelection], 60_000);
+      const config = bootConfigTerm(plan, { port: listener.port, token });
+      const started = await rpc(local, peer, "elixirscope_agent_boot", "start", [config], 60_000);
       if (!(started instanceof Tuple && isAtom(started.at(0), "ok"))) {
         const reason = started instanceof Tuple && started.size === 2 ? started.at(1) : started;
         throw new DistError(
@@ -142,15 +138,10 @@ export async function attachAndRecord(options: AttachOptions): Promise<CollectSt
     ].filter((p): p is Promise<void> => p !== undefined);
     const ended = session.closed.then(() => undefined);
     await Promise.race([ended, ...stopWhen]);
-    // Ask the agent to stop: it sends what it holds, removes its tracing, and closes the connection.
-    const stopping = session.stop().catch(() => undefined);
-    const deadline = setTimeout(() => session.close(), 5000);
-    await stopping;
-    clearTimeout(deadline);
+    await stopSession(session);
     if (planFile) unwatchFile(planFile);
     const stats = await collecting;
-    writer.end({ type: "end", events: stats.events, drops: stats.drops, ended: stats.ended });
-    writer.close();
+    finishRecording(writer, stats);
     return stats;
   } finally {
     await local.stop();

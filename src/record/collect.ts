@@ -101,3 +101,23 @@ export async function collect(
   onProgress?.(stats);
   return stats;
 }
+
+/** Asks the agent to stop (it sends what it holds and removes its tracing); closes the socket if it takes longer than `graceMs`. */
+export async function stopSession(session: AgentSession, graceMs = 5000): Promise<void> {
+  const deadline = setTimeout(() => session.close(), graceMs);
+  await session.stop().catch(() => undefined);
+  clearTimeout(deadline);
+}
+
+/** Writes the recording's closing summary and closes the file. */
+export function finishRecording(
+  writer: RecordingWriter,
+  stats: CollectStats,
+  extra: Record<string, unknown> = {},
+): void {
+  try {
+    writer.end({ type: "end", ...extra, events: stats.events, drops: stats.drops, ended: stats.ended });
+  } finally {
+    writer.close();
+  }
+}

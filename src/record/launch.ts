@@ -12,13 +12,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EBIN_DIR } from "../agent/load.js";
 import { listenForAgent } from "../capture/agent-socket.js";
-import { agentConfigTerm } from "../capture/plan-term.js";
 import { encode } from "../etf/index.js";
-import { atom, charlist, ErlMap } from "../etf/terms.js";
-import { agentPlanOf, selectionTerm } from "../plan/agent-terms.js";
+import { bootConfigTerm } from "../plan/agent-terms.js";
 import type { Plan } from "../plan/plan.js";
 import { RecordingWriter } from "../store/recording-file.js";
-import { collect, type CollectStats, type ProgressListener } from "./collect.js";
+import { collect, type CollectStats, finishRecording, type ProgressListener } from "./collect.js";
 
 export interface LaunchOptions {
   command: string[];
@@ -45,18 +43,8 @@ export async function launchAndRecord(options: LaunchOptions): Promise<LaunchRes
   const listener = await listenForAgent({ token, helloTimeoutMs: 30_000 });
   const dir = mkdtempSync(join(tmpdir(), "elixirscope-"));
   const bootFile = join(dir, "boot.etf");
-  const config = agentConfigTerm({
-    host: "127.0.0.1",
-    port: listener.port,
-    token,
-    plan: agentPlanOf(options.plan),
-  });
-  const withSelection = new ErlMap([
-    ...config.entries,
-    [atom("selection"), selectionTerm(options.plan)],
-    [atom("preload"), (options.preload ?? []).map((dir) => charlist(dir))],
-  ]);
-  writeFileSync(bootFile, encode(withSelection));
+  const config = bootConfigTerm(options.plan, { port: listener.port, token, preload: options.preload });
+  writeFileSync(bootFile, encode(config));
 
   const aflags = [process.env["ERL_AFLAGS"], `-pa ${EBIN_DIR} -s elixirscope_agent_boot start`]
     .filter(Boolean)
@@ -102,14 +90,7 @@ export async function launchAndRecord(options: LaunchOptions): Promise<LaunchRes
     const timer = setTimeout(() => listener.close(), 5000);
     try {
       const { writer, stats } = await recording;
-      writer.end({
-        type: "end",
-        commandExitCode: exitCode,
-        events: stats.events,
-        drops: stats.drops,
-        ended: stats.ended,
-      });
-      writer.close();
+      finishRecording(writer, stats, { commandExitCode: exitCode });
       return { exitCode, stats, output };
     } catch {
       const problem =

@@ -7,7 +7,13 @@
 import { listenForAgent } from "../capture/agent-socket.js";
 import { formatTerm } from "../etf/index.js";
 import { RecordingWriter } from "../store/recording-file.js";
-import { collect, type CollectStats, type ProgressListener } from "./collect.js";
+import {
+  collect,
+  type CollectStats,
+  finishRecording,
+  type ProgressListener,
+  stopSession,
+} from "./collect.js";
 
 export interface ListenOptions {
   port: number;
@@ -66,16 +72,11 @@ export async function listenAndRecord(options: ListenOptions): Promise<CollectSt
   ].filter((p): p is Promise<void> => p !== undefined);
   await Promise.race([session.closed, ...stopWhen]);
   clearTimeout(timer);
-  // Ask the agent to stop: it sends what it holds, removes its tracing, and closes the connection.
-  const stopping = session.stop().catch(() => undefined);
-  const deadline = setTimeout(() => session.close(), 5000);
-  await stopping;
-  clearTimeout(deadline);
-  try {
-    const stats = await collecting;
-    writer.end({ type: "end", events: stats.events, drops: stats.drops, ended: stats.ended });
-    return stats;
-  } finally {
+  await stopSession(session);
+  const stats = await collecting.catch((err: unknown) => {
     writer.close();
-  }
+    throw err;
+  });
+  finishRecording(writer, stats);
+  return stats;
 }
