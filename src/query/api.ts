@@ -1,0 +1,311 @@
+/**
+ * The query engine's public shape: what a recording can be asked, and what the answers look like. The CLI
+ * (`elixirscope query`), the Cinema UI's server and library users all ask through this interface, never
+ * by reading the recording file themselves. Answers are plain JSON-ready objects: terms come as Elixir
+ * text (`text`, folded when large) and, where a caller may want to expand them, as a `TermRef` to fetch.
+ *
+ * Positions in a recording are event sequence numbers (`Seq`, 0-based, in the order the agent recorded
+ * them) and times are nanoseconds since the recording's first event (`ns`).
+ */
+import type { Term } from "../etf/terms.js";
+
+/** A global event sequence number. */
+export type Seq = number;
+/** A process's number inside one recording (stable for the recording, not a BEAM pid). */
+export type ProcId = number;
+
+export type EventKind =
+  | "call"
+  | "return"
+  | "exception"
+  | "send"
+  | "send_dead"
+  | "receive"
+  | "spawn"
+  | "spawned"
+  | "exit"
+  | "link"
+  | "unlink"
+  | "getting_linked"
+  | "getting_unlinked"
+  | "register"
+  | "unregister"
+  | "state";
+
+export interface RecordingInfo {
+  path: string;
+  formatVersion: number;
+  node: string;
+  otpRelease: string;
+  elixirVersion: string | null;
+  /** Wall-clock time of the first event, ISO 8601. */
+  startedAt: string;
+  durationNs: number;
+  events: number;
+  processes: number;
+  /** Events the agent could not record, by reason. */
+  drops: Record<string, number>;
+  /** How the recording ended ("the agent stopped (:stop)", ...); null when it was cut off. */
+  ended: string | null;
+  /** False when the recording was cut off (the recorder died): everything up to the last batch is there. */
+  complete: boolean;
+}
+
+export interface ProcessInfo {
+  id: ProcId;
+  /** As Erlang prints it: `<0.123.0>`. */
+  pid: string;
+  node: string;
+  /** The last registered name it had, Elixir-style (`SampleApp.Bank`), or null. */
+  name: string | null;
+  /** `genserver`, `gen_statem`, `supervisor`, `task` or `process`. */
+  behaviour: string;
+  /** The spawning process, when the spawn was recorded. */
+  parent: ProcId | null;
+  /** The nearest supervisor among its ancestors. */
+  supervisor: ProcId | null;
+  /** When a supervisor restarted a child: the process this one replaced. */
+  restartOf: ProcId | null;
+  initialCall: string | null;
+  spawnSeq: Seq | null;
+  exitSeq: Seq | null;
+  /** Formatted exit reason, or null while alive at the end of the recording. */
+  exitReason: string | null;
+  /** True for an exit that is a crash (not `:normal`, `:shutdown` or `{:shutdown, _}`). */
+  crashed: boolean;
+  firstSeq: Seq;
+  lastSeq: Seq;
+  events: number;
+}
+
+/** Where to fetch one term of an event in full: `term(ref)`. */
+export interface TermRef {
+  seq: Seq;
+  /** Which of the event's terms: `main` (arguments, message, value, reason, state), `trigger`, `reply`. */
+  slot: "main" | "trigger" | "reply";
+}
+
+export interface EventRow {
+  seq: Seq;
+  ns: number;
+  proc: ProcId;
+  kind: EventKind;
+  /** `SampleApp.Bank.transfer/3` for calls, returns and exceptions. */
+  mfa: string | null;
+  /** The other process: receiver of a send, sender of a receive (when paired), child of a spawn, ... */
+  other: ProcId | null;
+  /** The event's main term, Elixir text, folded when large; null when the event has none. */
+  text: string | null;
+  /** The paired event: a call's return, a send's receive, a spawn's spawned, a state's trigger. */
+  link: Seq | null;
+  /** The event this one was caused by in another process, or the message being handled in this one. */
+  cause: Seq | null;
+  /** Call depth for calls, returns and exceptions. */
+  depth: number | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass as `after` to get the next page; null on the last page. */
+  next: Seq | null;
+}
+
+export interface HistoryQuery {
+  kinds?: EventKind[];
+  /** Module patterns (`SampleApp.Bank.*`), for calls, returns and exceptions. */
+  modules?: string[];
+  fromNs?: number;
+  toNs?: number;
+  /** Only events after this seq (paging). */
+  after?: Seq;
+  /** Default 50, at most 10,000. */
+  limit?: number;
+}
+
+export type MessageStatus = "received" | "dead" | "unreceived";
+
+export interface MessageRow {
+  sendSeq: Seq | null;
+  receiveSeq: Seq | null;
+  from: ProcId | null;
+  to: ProcId | null;
+  /** The destination as written by the sender when it was not a pid (a registered name, `{name, node}`). */
+  toName: string | null;
+  sentNs: number | null;
+  receivedNs: number | null;
+  text: string;
+  /** `dead`: sent to a process that did not exist; `unreceived`: never delivered while recording. */
+  status: MessageStatus;
+}
+
+export interface MessageQuery {
+  /** An Elixir pattern the message must match, e.g. `{:transfer, _, _}`. */
+  pattern?: string;
+  fromNs?: number;
+  toNs?: number;
+  /** Messages whose send or receive is nearest this seq come first (the sequence diagram's window). */
+  around?: Seq;
+  after?: Seq;
+  limit?: number;
+}
+
+export interface TermChange {
+  /** Elixir access path: `.balance`, `["key"]`, `|> elem(2)`. Empty for the whole term. */
+  path: string;
+  kind: "added" | "removed" | "changed";
+  before: string | null;
+  after: string | null;
+}
+
+export interface StateView {
+  proc: ProcId;
+  /** The state event that produced this state. */
+  seq: Seq;
+  ns: number;
+  /** The message or call that caused it (`{:"$gen_call", from, request}`, a cast, an info message). */
+  trigger: { seq: Seq | null; text: string } | null;
+  reply: string | null;
+  state: Term;
+  text: string;
+  /** Against the previous recorded state of the same process; empty for the first. */
+  diff: TermChange[];
+}
+
+export interface CallNode {
+  callSeq: Seq;
+  returnSeq: Seq | null;
+  mfa: string;
+  depth: number;
+  startNs: number;
+  /** Null while the call had not returned when the recording ended. */
+  durationNs: number | null;
+  selfNs: number | null;
+  outcome: "return" | "exception" | "open";
+  /** Return value or exception, Elixir text, when recorded. */
+  result: string | null;
+  children: CallNode[];
+}
+
+export interface FlameFrame {
+  /** Outermost first. */
+  stack: string[];
+  selfNs: number;
+  calls: number;
+}
+
+export type CauseRelation =
+  | "start"
+  | "sent by"
+  | "while handling"
+  | "spawned by"
+  | "exit signal from"
+  | "returned from"
+  | "called from";
+
+export interface ChainStep {
+  seq: Seq;
+  proc: ProcId;
+  kind: EventKind;
+  text: string;
+  /** How this step relates to the step before it in the chain (the first is `start`). */
+  relation: CauseRelation;
+}
+
+export interface Crash {
+  /** The exit event. */
+  seq: Seq;
+  proc: ProcId;
+  reason: string;
+  /** Back from the exit to the message or call that caused it, then on to its sender, and so on. */
+  chain: ChainStep[];
+  /** The process a supervisor started in its place, if any. */
+  restartedAs: ProcId | null;
+}
+
+export interface TimelineQuery {
+  fromNs: number;
+  toNs: number;
+  /** Horizontal resolution: what is narrower than one bucket is aggregated. */
+  buckets: number;
+  procs?: ProcId[];
+}
+
+export interface Slice {
+  startNs: number;
+  endNs: number;
+  depth: number;
+  mfa: string;
+  callSeq: Seq;
+  /** More than 1 when this slice stands for several calls too short to show apart. */
+  count: number;
+}
+
+export interface Arrow {
+  sendSeq: Seq;
+  receiveSeq: Seq;
+  from: ProcId;
+  to: ProcId;
+  sentNs: number;
+  receivedNs: number;
+  /** More than 1 when aggregated. */
+  count: number;
+}
+
+export interface Mark {
+  seq: Seq;
+  ns: number;
+  proc: ProcId;
+  kind: "crash" | "exit" | "spawn" | "restart" | "state";
+}
+
+export interface Timeline {
+  tracks: { proc: ProcId; slices: Slice[]; events: number }[];
+  arrows: Arrow[];
+  marks: Mark[];
+}
+
+export interface SearchHit {
+  kind: "process" | "function" | "message";
+  label: string;
+  proc?: ProcId;
+  seq?: Seq;
+}
+
+export interface SqlResult {
+  columns: string[];
+  rows: unknown[][];
+}
+
+/** An open recording. `close()` when done. Unknown processes, bad patterns and bad SQL throw QueryError. */
+export interface Recording {
+  info(): RecordingInfo;
+  processes(): Promise<ProcessInfo[]>;
+  /** A process by what a user types: `<0.123.0>`, `#PID<0.123.0>`, a registered name, or a ProcId. */
+  resolveProcess(ref: string | ProcId): Promise<ProcessInfo>;
+  event(seq: Seq): Promise<EventRow>;
+  term(ref: TermRef): Promise<{ term: Term; text: string } | null>;
+  history(proc: ProcId, q?: HistoryQuery): Promise<Page<EventRow>>;
+  /** Events of all processes in order, for stepping through time. */
+  events(q?: HistoryQuery & { procs?: ProcId[] }): Promise<Page<EventRow>>;
+  messages(a: ProcId | null, b: ProcId | null, q?: MessageQuery): Promise<Page<MessageRow>>;
+  /** The state of `proc` just after event `at` (its latest state event at or before `at`). */
+  stateAt(proc: ProcId, at: Seq): Promise<StateView | null>;
+  states(proc: ProcId, q?: { after?: Seq; limit?: number }): Promise<Page<StateView>>;
+  /** The call tree of `proc` between two seqs, or the subtree under one call. */
+  calls(proc: ProcId, q?: { from?: Seq; to?: Seq; root?: Seq; limit?: number }): Promise<CallNode[]>;
+  flame(q?: { proc?: ProcId; fromNs?: number; toNs?: number }): Promise<FlameFrame[]>;
+  crashes(): Promise<Crash[]>;
+  why(seq: Seq, maxHops?: number): Promise<ChainStep[]>;
+  /** The messages `proc` had received but not yet handled just after `at`, for GenServers whose states are recorded. */
+  mailboxAt(proc: ProcId, at: Seq): Promise<MessageRow[]>;
+  /** The processes `proc` was linked to just after `at`. */
+  linksAt(proc: ProcId, at: Seq): Promise<ProcId[]>;
+  /** The calls of `proc` that were in progress just after `at`, outermost first, with arguments when recorded. */
+  stackAt(proc: ProcId, at: Seq): Promise<{ callSeq: Seq; mfa: string; args: string | null }[]>;
+  timeline(q: TimelineQuery): Promise<Timeline>;
+  search(text: string, limit?: number): Promise<SearchHit[]>;
+  sql(text: string): Promise<SqlResult>;
+  close(): Promise<void>;
+}
+
+export class QueryError extends Error {}
