@@ -17,6 +17,15 @@
 %% new plan changes only what differs (`elixirscope_agent_trace:update/3'):
 %% processes whose state stays captured keep their debug function, patterns
 %% that stay are not set again.
+%%
+%% With `state => all' the guard also watches behaviour processes start
+%% (`elixirscope_agent_trace:watch_starts/2'): it is the tracer of two
+%% meta patterns, receives one message per gen_server or gen_statem
+%% starting, and has its state captured by a helper
+%% (`elixirscope_agent_state:capture_started/3'), never waiting itself.
+%% Every captured process is monitored, so the record holds only live
+%% processes.
+%%
 %% When the tracer asks it to finish, and also when it sees the tracer die
 %% for any reason, it removes all of it and exits. The tracer keeps a copy of
 %% the record and cleans up by itself if the guard dies first. Removal takes
@@ -31,7 +40,8 @@
 
 -type applied() :: #{tracer := pid(), trace := elixirscope_agent_trace:applied() | none,
                      state := [pid()], state_skipped := [{pid() | atom(), binary()}],
-                     state_spec := none | all | [pid() | atom()], budget := non_neg_integer()}.
+                     state_spec := none | all | [pid() | atom()], budget := non_neg_integer(),
+                     starts := none | {watching, term()}, monitors := #{pid() => reference()}}.
 
 -define(NAME, elixirscope_agent_guard).
 -define(CALL_TIMEOUT, 15000).
@@ -75,12 +85,15 @@ call(Guard, Request, Timeout) ->
 
 init(Tracer) ->
     catch register(?NAME, self()),
-    loop(Tracer, monitor(process, Tracer), empty(Tracer)).
+    loop(Tracer, monitor(process, Tracer), empty(Tracer), #{}).
 
 empty(Tracer) ->
-    #{tracer => Tracer, trace => none, state => [], state_skipped => [], state_spec => none, budget => 0}.
+    #{tracer => Tracer, trace => none, state => [], state_skipped => [], state_spec => none, budget => 0,
+      starts => none, monitors => #{}}.
 
-loop(Tracer, MRef, Applied) ->
+%% `Cache': for each callback module seen starting, whether it is OTP's or
+%% Elixir's own (see elixirscope_agent_state:started/2).
+loop(Tracer, MRef, Applied, Cache) ->
     receive
         {?MODULE, From, Ref, Request} ->
             case handle(Request, Tracer, Applied) of
@@ -88,16 +101,47 @@ loop(Tracer, MRef, Applied) ->
                     From ! {Ref, Reply};
                 {Reply, Applied2} ->
                     From ! {Ref, Reply},
-                    loop(Tracer, MRef, Applied2)
+                    loop(Tracer, MRef, Applied2, Cache)
             end;
         {'DOWN', MRef, process, Tracer, _} ->
             cleanup(Applied),
-            catch unregister(?NAME)
+            catch unregister(?NAME);
+        {'DOWN', _, process, Pid, _} ->
+            loop(Tracer, MRef, forget(Pid, Applied), Cache);
+        Start when element(1, Start) =:= trace_ts; element(1, Start) =:= trace ->
+            {New, Cache2} = elixirscope_agent_state:started(Start, Cache),
+            loop(Tracer, MRef, start(New, Tracer, Applied), Cache2);
+        _ ->
+            loop(Tracer, MRef, Applied, Cache)
     end.
 
+%% A behaviour process started: captured unless captured already.
+start(Pid, Tracer, #{state_spec := all, starts := {watching, _}, monitors := Ms} = A)
+  when is_pid(Pid), not is_map_key(Pid, Ms) ->
+    _ = elixirscope_agent_state:capture_started(Pid, Tracer, maps:get(budget, A)),
+    watched([Pid], A);
+start(_, _, A) ->
+    A.
+
+%% Captured processes are monitored: the record keeps only live ones.
+watched(Pids, #{state := Ps, monitors := Ms} = A) ->
+    New = [P || P <- Pids, not is_map_key(P, Ms)],
+    A#{state := New ++ Ps, monitors := maps:merge(Ms, maps:from_list([{P, monitor(process, P)} || P <- New]))}.
+
+forget(Pid, #{state := Ps, monitors := Ms} = A) when is_map_key(Pid, Ms) ->
+    A#{state := lists:delete(Pid, Ps), monitors := maps:remove(Pid, Ms)};
+forget(_, A) ->
+    A.
+
+unwatched(Pids, #{monitors := Ms} = A) ->
+    [demonitor(maps:get(P, Ms), [flush]) || P <- Pids, is_map_key(P, Ms)],
+    A#{monitors := maps:without(Pids, Ms)}.
+
 handle({apply, Plan, Budget}, Tracer, Applied) ->
-    State = states(maps:get(state, Plan), Budget, Tracer, Applied),
-    try trace(Tracer, Plan, maps:get(state, State) =/= [], maps:get(trace, Applied)) of
+    %% Starts are watched before the running processes are looked at, so
+    %% that none starting in between is missed.
+    State = states(maps:get(state, Plan), Budget, Tracer, starts(maps:get(state, Plan), Applied)),
+    try trace(Tracer, Plan, maps:get(state, Plan) =/= none, maps:get(trace, Applied)) of
         Trace -> {{ok, State#{trace := Trace}}, State#{trace := Trace}}
     catch Class:Why:Stack ->
         %% A half-applied plan: we do not know what was set, so the kill
@@ -108,7 +152,7 @@ handle({apply, Plan, Budget}, Tracer, Applied) ->
     end;
 handle({disable, {state, Pid}}, Tracer, #{state := Ps} = A) ->
     elixirscope_agent_state:remove([Pid], Tracer),
-    New = A#{state := Ps -- [Pid]},
+    New = (unwatched([Pid], A))#{state := Ps -- [Pid]},
     {{ok, lists:member(Pid, Ps), New}, New};
 handle({disable, Source}, _, #{trace := T} = A) when T =/= none ->
     {On, T2} = elixirscope_agent_trace:disable(T, Source),
@@ -137,13 +181,30 @@ states(Spec, Budget, Tracer, #{state := Old, budget := Budget0} = A) ->
            end,
     elixirscope_agent_state:remove(Old -- Kept, Tracer),
     {New, Skipped} = elixirscope_agent_state:capture(Targets -- Kept, Tracer, Budget),
-    A#{state := Kept ++ New, state_skipped := NotFound ++ Skipped, state_spec := Spec,
-       budget := Budget}.
+    A1 = unwatched(Old -- Kept, A#{state := Kept}),
+    watched(New, A1#{state_skipped := NotFound ++ Skipped, state_spec := Spec, budget := Budget}).
+
+%% The meta patterns that report behaviour processes starting: on while
+%% the plan's state is `all'.
+starts(all, #{starts := none} = A) ->
+    Backend = case elixirscope_agent_trace:session_api() of true -> session; false -> classic end,
+    A#{starts := {watching, elixirscope_agent_trace:watch_starts(self(), Backend)}};
+starts(all, A) ->
+    A;
+starts(_, #{starts := {watching, W}} = A) ->
+    elixirscope_agent_trace:unwatch_starts(W),
+    A#{starts := none};
+starts(_, A) ->
+    A.
 
 %% @doc Removes everything in `Applied'. Safe to call more than once and
 %% from any process.
 -spec cleanup(applied()) -> ok.
-cleanup(#{tracer := Tracer, trace := T, state := Ps}) ->
+cleanup(#{tracer := Tracer, trace := T, state := Ps} = A) ->
+    case maps:get(starts, A, none) of
+        {watching, W} -> elixirscope_agent_trace:unwatch_starts(W);
+        none -> ok
+    end,
     T =/= none andalso elixirscope_agent_trace:remove(T),
     elixirscope_agent_state:remove(Ps, Tracer).
 

@@ -44,24 +44,29 @@
 -define(FIELDS, [functions, exclude, processes, messages, process_events, state, limits]).
 -define(PATTERN_KEYS, [module, function, arity, args, return]).
 
-%% @doc The limits a plan gets for every limit it leaves out.
+%% @doc The limits a plan gets for every limit it leaves out. This is the
+%% one definition on the node's side; ElixirScope's own defaults
+%% (`DEFAULT_AGENT_LIMITS' in `src/capture/plan-term.ts') are the same
+%% values, and a test checks that they stay so.
 %%
 %% <ul>
-%% <li>`max_events_per_sec' 200000: beyond it, one event in 100 is kept
+%% <li>`max_events_per_sec' 2000000: beyond it, one event in 100 is kept
 %%     (a sample of the flood) and the others are dropped;</li>
-%% <li>`max_queue' 100000 messages waiting in the tracer's mailbox;</li>
-%% <li>`max_memory_bytes' 64 MiB for the tracer process, mailbox included;</li>
-%% <li>`max_term_bytes' 16 KiB for any one term inside an event;</li>
-%% <li>`max_events' 5000000 and `max_duration_ms' 300000 (five minutes),
-%%     after which the session stops;</li>
-%% <li>`batch_size' 500 events and `batch_ms' 50: a batch is sent when it
+%% <li>`max_queue' 200000 messages waiting in the tracer's mailbox;</li>
+%% <li>`max_memory_bytes' 256 MiB for the tracer process, mailbox
+%%     included;</li>
+%% <li>`max_term_bytes' 4096 bytes for any one term inside an event;</li>
+%% <li>`max_events' and `max_duration_ms' `infinity': the session runs
+%%     until it is stopped (the collector closing its connection stops it
+%%     too);</li>
+%% <li>`batch_size' 500 events and `batch_ms' 20: a batch is sent when it
 %%     is full or when it is that old.</li>
 %% </ul>
 -spec default_limits() -> limits().
 default_limits() ->
-    #{max_events_per_sec => 200000, max_queue => 100000, max_memory_bytes => 64 * 1024 * 1024,
-      max_term_bytes => 16384, max_events => 5000000, max_duration_ms => 300000,
-      batch_size => 500, batch_ms => 50}.
+    #{max_events_per_sec => 2000000, max_queue => 200000, max_memory_bytes => 256 * 1024 * 1024,
+      max_term_bytes => 4096, max_events => infinity, max_duration_ms => infinity,
+      batch_size => 500, batch_ms => 20}.
 
 %% @doc Checks the whole `start/1' configuration: the collector address, the
 %% token and the plan.

@@ -12,7 +12,8 @@
 %%               applications => [atom()],      % every module of these apps
 %%               functions => [#{pattern => Pattern, args => boolean(), return => boolean()}],
 %%               args => boolean(),             % arguments of every traced call
-%%               callback_returns => boolean()} % returns of OTP behaviour callbacks
+%%               callback_returns => boolean() | [Behaviour]} % returns of OTP behaviour callbacks
+%% Behaviour = gen_server | gen_statem | supervisor | application
 %% Pattern = {ModulePart, FunctionPart, Arity | any}
 %% ModulePart, FunctionPart = {exact, binary()} | {prefix, binary()} | any
 %% '''
@@ -36,6 +37,13 @@
 %%     code cannot be read, returns are refused too.</li>
 %% </ul>
 %%
+%% `callback_returns' names the behaviours whose callbacks' returns are
+%% traced (`true': all four, the default; `false': none). ElixirScope's
+%% default plan leaves out `gen_server' when GenServer states are captured
+%% with `sys' (`elixirscope_agent_state'): the state after each callback and
+%% its reply are then recorded by the debug function, at a cost that scales
+%% with what changed, while a return event would carry the whole state.
+%%
 %% Every refusal is reported, with its reason, in the list of skipped
 %% functions.
 -module(elixirscope_agent_select).
@@ -47,7 +55,7 @@
 -type selection() :: #{include => [pattern()], exclude => [pattern()],
                        applications => [atom()],
                        functions => [#{pattern := pattern(), args := boolean(), return := boolean()}],
-                       args => boolean(), callback_returns => boolean()}.
+                       args => boolean(), callback_returns => boolean() | [atom()]}.
 -type spec() :: #{module := module(), function := atom(), arity := arity(),
                   args := boolean(), return := boolean()}.
 -export_type([selection/0, pattern/0]).
@@ -114,10 +122,11 @@ own_module(_) -> false.
 
 module_specs(Selection, M) ->
     Exports = [FA || {F, _} = FA <- M:module_info(functions), traceable(F)],
-    Callbacks = callbacks(M),
+    Callbacks = callbacks(M, all),
+    Returned = callbacks(M, maps:get(callback_returns, Selection, true)),
     Named = maps:get(functions, Selection, []),
     WantedReturns = fun(F, A) ->
-                            lists:member({F, A}, Callbacks) andalso maps:get(callback_returns, Selection, true)
+                            lists:member({F, A}, Returned)
                                 orelse lists:any(fun(#{pattern := P, return := R}) -> R andalso mfa_matches(P, M, F, A) end, Named)
                     end,
     %% Reading the code is the expensive part (milliseconds per module): done
@@ -171,9 +180,14 @@ return_allowed(true, FA, {ok, Loops}) ->
         false -> {true, none}
     end.
 
-callbacks(M) ->
-    Behaviours = [erlang_behaviour(B) || B <- lists:append([B || {behaviour, B} <- M:module_info(attributes)] ++
-                                                           [B || {behavior, B} <- M:module_info(attributes)])],
+%% The callbacks of M's behaviours, among `Which' (`all', `true', `false'
+%% or a list of behaviours).
+callbacks(_, false) -> [];
+callbacks(M, true) -> callbacks(M, all);
+callbacks(M, Which) ->
+    Declared = [erlang_behaviour(B) || B <- lists:append([B || {behaviour, B} <- M:module_info(attributes)] ++
+                                                         [B || {behavior, B} <- M:module_info(attributes)])],
+    Behaviours = [B || B <- Declared, Which =:= all orelse lists:member(B, Which)],
     lists:append([maps:get(B, ?CALLBACKS, []) || B <- Behaviours]) ++ state_functions(M, Behaviours).
 
 %% A gen_statem in `state_functions' mode has one callback per state:

@@ -59,8 +59,27 @@
 %% function: their state is user data too); except when that initial-call
 %% module belongs to one of OTP's or Elixir's own applications (kernel,
 %% stdlib, sasl, elixir, logger, iex, mix, ...), which also leaves out
-%% supervisors (`{supervisor, Module, 1}'). Only processes alive when the
-%% plan is applied are captured.
+%% supervisors (`{supervisor, Module, 1}').
+%%
+%% == Processes started while recording ==
+%%
+%% With `all', processes that start later are captured too. The guard
+%% watches `gen_server:init_it/6' and `gen_statem:init_it/6' with a meta
+%% trace pattern (`elixirscope_agent_trace:watch_starts/2'): a new
+%% behaviour process calls one of them before its `init/1', and the guard
+%% receives that call as a message, naming the callback module. When the
+%% module is not one of OTP's or Elixir's (for an Elixir Agent: the module
+%% of its function), {@link capture_started/3} installs the debug function
+%% and takes the snapshot from a short-lived helper process, so that
+%% neither the tracer nor the guard ever waits for the new process. The
+%% install request waits in the new process's mailbox until `init/1' has
+%% returned and the process enters the behaviour's loop, where it is
+%% served before the messages sent after the start returned: the snapshot
+%% is the state `init/1' returned, and the first callback after it is
+%% recorded. What is not seen: the callbacks a process handles before its
+%% install request arrives (a `handle_continue/2' right after `init/1',
+%% messages it sent itself during `init/1'), and processes that enter a
+%% behaviour loop without `init_it' (`gen_server:enter_loop/3').
 %%
 %% == Removal ==
 %%
@@ -71,9 +90,12 @@
 %% tracer is gone and returns `done', which makes sys forget it.
 -module(elixirscope_agent_state).
 
--export([targets/1, capture/3, remove/2, on_event/3, diff/2]).
+-export([targets/1, capture/3, remove/2, on_event/3, diff/2, started/2, capture_started/3]).
 
 -define(TIMEOUT, 250).
+%% How long a new process's init/1 may take before its install request is
+%% given up (the request stays queued, and is removed at the end like the others).
+-define(START_TIMEOUT, 5000).
 -define(SYSTEM_APPS, [kernel, stdlib, sasl, compiler, crypto, ssl, public_key, asn1, inets, ssh,
                       runtime_tools, tools, os_mon, observer, mnesia, erts, elixir, logger, iex,
                       mix, eex, ex_unit]).
@@ -154,6 +176,55 @@ capture_one(P, Tracer, Budget) ->
         exit:{timeout, _} -> <<"did not answer sys:get_state within 250 ms">>;
         _:_ -> <<"is not a process that answers sys messages">>
     end.
+
+%% @doc Reads a start message of the meta patterns on `init_it/6': the
+%% new process when its state is the user's, given `Cache' (module =>
+%% whether it belongs to OTP or Elixir, looked up once per module).
+-spec started(tuple(), map()) -> {pid() | no, map()}.
+started({Tag, Pid, call, {Gen, init_it, [_, _, _, Mod, Args, _]}, _}, Cache)
+  when (Tag =:= trace orelse Tag =:= trace_ts), (Gen =:= gen_server orelse Gen =:= gen_statem),
+       is_pid(Pid), is_atom(Mod) ->
+    M = user_module(Mod, Args),
+    {System, Cache1} = case Cache of
+                           #{M := Known} -> {Known, Cache};
+                           _ -> S = system_module(M), {S, Cache#{M => S}}
+                       end,
+    {case System of true -> no; false -> Pid end, Cache1};
+started(_, Cache) ->
+    {no, Cache}.
+
+%% An Elixir Agent runs Agent.Server with the user's function.
+user_module('Elixir.Agent.Server', Fun) when is_function(Fun) ->
+    element(2, erlang:fun_info(Fun, module));
+user_module('Elixir.Agent.Server', {M, _, _}) when is_atom(M) -> M;
+user_module(Mod, _) -> Mod.
+
+%% @doc Installs the debug function in a process that has just started,
+%% then snapshots its state, from a helper process: returns at once.
+%% `Guard' is the session's guard: a helper that finds it gone after
+%% installing (the session ended meanwhile) removes what it installed.
+-spec capture_started(pid(), pid(), pos_integer()) -> pid().
+capture_started(P, Tracer, Budget) ->
+    Guard = self(),
+    spawn(fun() ->
+                  Spec = {id(Tracer), fun ?MODULE:on_event/3, {Tracer, Budget, nothing_yet, none, none}},
+                  try
+                      ok = sys:install(P, Spec, ?START_TIMEOUT),
+                      %% The snapshot is sent by the process itself, from
+                      %% inside its loop: it comes before the events of
+                      %% its next callbacks, and its state is not copied
+                      %% to this helper.
+                      _ = sys:replace_state(P, fun(State) -> snapshot(Tracer, Budget, State) end,
+                                            ?START_TIMEOUT),
+                      is_process_alive(Guard) orelse sys:remove(P, id(Tracer), ?TIMEOUT)
+                  catch _:_ -> ok
+                  end
+          end).
+
+snapshot(Tracer, Budget, State) ->
+    Tracer ! {es_state, self(), erlang:monotonic_time(nanosecond), snapshot, none,
+              elixirscope_agent_cut:fit(State, Budget)},
+    State.
 
 %% @doc Removes the debug function from each process, in parallel.
 -spec remove([pid()], pid()) -> ok.

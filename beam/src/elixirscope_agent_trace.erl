@@ -47,6 +47,20 @@
 %% holding it. This branch is small on purpose: it cannot be tested on the
 %% OTP 25 this project is developed with.
 %%
+%% == Watching behaviour processes start ==
+%%
+%% To capture the state of GenServers and gen_statems started while the
+%% session records, {@link watch_starts/2} sets a `meta' trace pattern on
+%% `gen_server:init_it/6' and `gen_statem:init_it/6', the functions a new
+%% behaviour process runs first, before its `init/1'. A meta pattern has
+%% its own tracer (the guard) and needs no process flag: every process that
+%% starts a behaviour sends the guard one call message, whatever the plan's
+%% processes, and nothing is added to the recording's events. The match
+%% spec is the same marked, action-less one as for function patterns, so
+%% cleanup and the sweep recognise it (`erlang:trace_info(MFA,
+%% meta_match_spec)'). No return is traced: these functions end in the
+%% behaviour's receive loop.
+%%
 %% == The kill switch sweep ==
 %%
 %% {@link sweep/0} removes, without knowing any session, every pattern
@@ -56,7 +70,8 @@
 %% `elixirscope_agent:kill/0' does after stopping the sessions it can find.
 -module(elixirscope_agent_trace).
 
--export([apply_plan/3, update/3, remove/1, disable/2, sweep/0, session_api/0, ms/1]).
+-export([apply_plan/3, update/3, remove/1, disable/2, sweep/0, session_api/0, ms/1,
+         watch_starts/2, unwatch_starts/1]).
 
 -export_type([applied/0, source/0]).
 
@@ -68,6 +83,7 @@
 
 -define(MARKER, {[elixirscope_agent_marker], [], []}).
 -define(SESSION_NAME, elixirscope).
+-define(START_FUNCTIONS, [{gen_server, init_it, 6}, {gen_statem, init_it, 6}]).
 
 %% @doc Whether OTP 27's trace sessions are available on this node.
 -spec session_api() -> boolean().
@@ -300,6 +316,31 @@ disable(#{session := S, tracer := T} = A, {What, Pid}) when What =:= messages; W
 disable(A, _) ->
     {false, A}.
 
+%% @doc Sets the meta patterns that tell `Watcher' of every gen_server and
+%% gen_statem starting (see "Watching behaviour processes start" above).
+%% Returns the handle {@link unwatch_starts/1} takes.
+-spec watch_starts(pid(), classic | session) -> term().
+watch_starts(Watcher, classic) ->
+    [erlang:trace_pattern(MFA, ms(false), [{meta, Watcher}]) || MFA <- ?START_FUNCTIONS],
+    undefined;
+watch_starts(Watcher, session) ->
+    %% A session's meta messages go to the session's tracer: a second,
+    %% small session whose tracer is the watcher.
+    S = trace:session_create(elixirscope_starts, Watcher, []),
+    [trace:function(S, MFA, ms(false), [meta]) || MFA <- ?START_FUNCTIONS],
+    S.
+
+%% @doc Removes the meta patterns {@link watch_starts/2} set, while they
+%% are still ours.
+-spec unwatch_starts(term()) -> ok.
+unwatch_starts(undefined) ->
+    [erlang:trace_pattern(MFA, false, [meta]) || MFA <- ?START_FUNCTIONS,
+                                                 erlang:trace_info(MFA, meta_match_spec) =:= {meta_match_spec, ms(false)}],
+    ok;
+unwatch_starts(S) ->
+    catch trace:session_destroy(S),
+    ok.
+
 %% @doc The kill switch's safety net: removes our marked patterns from every
 %% loaded module and the flags of every process traced by a dead process or
 %% by one of ours. Returns how many patterns it removed.
@@ -309,6 +350,7 @@ sweep() ->
     untrace_new(Ours),
     untrace_processes(Ours),
     unset_send_if(fun(MS) -> lists:member(?MARKER, MS) end),
+    _ = unwatch_starts(undefined),
     length([x || {M, _} <- code:all_loaded(), {F, A} <- module_functions(M),
                  marked({M, F, A}) andalso erlang:trace_pattern({M, F, A}, false, [local]) > 0]).
 

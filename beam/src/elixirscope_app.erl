@@ -39,8 +39,9 @@
 %% </ul>
 %%
 %% The default plan is the one `elixirscope record' uses: every call of
-%% the applications' modules, the returns of their OTP callbacks, messages,
-%% process events and the state of every GenServer and gen_statem.
+%% the applications' modules, the returns of their OTP callbacks other
+%% than GenServers', messages, process events and the state of every
+%% GenServer and gen_statem.
 %%
 %% == Connecting ==
 %%
@@ -110,22 +111,20 @@ stop(_State) ->
 
 %% @doc The agent plan of `elixirscope record''s default plan: no fixed
 %% functions (the selection chooses them), every process, messages,
-%% process events, every state, and the recorder's limits.
+%% process events, every state, and the agent's default limits
+%% (`elixirscope_agent_plan:default_limits/0').
 -spec default_plan() -> map().
 default_plan() ->
     #{functions => [], exclude => [], processes => all, messages => true,
-      process_events => true, state => all,
-      limits => #{max_events_per_sec => 2000000, max_queue => 200000,
-                  max_memory_bytes => 256 * 1024 * 1024, max_term_bytes => 4096,
-                  max_events => infinity, max_duration_ms => infinity,
-                  batch_size => 500, batch_ms => 20}}.
+      process_events => true, state => all, limits => elixirscope_agent_plan:default_limits()}.
 
 %% @doc The selection of `elixirscope record''s default plan: every module
-%% of `Applications', with the returns of their OTP callbacks.
+%% of `Applications', with the returns of their OTP callbacks except
+%% GenServers' (their states and replies come from the `sys' capture).
 -spec default_selection([atom()]) -> map().
 default_selection(Applications) ->
     #{include => [], exclude => [], applications => Applications, functions => [],
-      args => false, callback_returns => true}.
+      args => false, callback_returns => [gen_statem, supervisor, application]}.
 
 %% --- gen_server ------------------------------------------------------------
 

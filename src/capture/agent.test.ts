@@ -278,6 +278,50 @@ describe("the recording agent on a real node", () => {
     assert.deepEqual(captured.map(String).sort(), [ctr, sm].map(String).sort());
   });
 
+  test("state: all captures a GenServer started while recording: init/1's state, then each call with its message and reply", async () => {
+    const initIt = tuple(atom("gen_server"), atom("init_it"), 6);
+    const statemInitIt = tuple(atom("gen_statem"), atom("init_it"), 6);
+    let fresh: Pid | undefined;
+    let sm: Pid | undefined;
+    const r = await record({ state: "all" }, async () => {
+      fresh = (await call(FIX, "start_counter", [atom("es_fresh")])) as Pid;
+      await call(FIX, "bump", [atom("es_fresh"), atom("a")]);
+      await call(FIX, "read", [atom("es_fresh")]);
+      await call(FIX, "forget", [atom("es_fresh"), atom("a")]);
+      await call(FIX, "read", [atom("es_fresh")]);
+      sm = (await call("es_fixture_sm", "start", [atom("es_fresh_sm")])) as Pid;
+      await call("es_fixture_sm", "toggle", [atom("es_fresh_sm")]);
+    });
+    const show = (t: Term) => formatTerm(t, { syntax: "erlang" });
+    const of = (p: Pid | undefined) => ofKind(r, "es_state").filter((s) => same(s.at(1), p!));
+    const states = of(fresh);
+    assert.deepEqual(
+      states.map((s) => [
+        show(s.at(3)).replace(/<[^>]*>|#Ref<[^>]*>|\[alias\|[^\]]*\]/g, "X"),
+        show(s.at(4)),
+        show(s.at(5)),
+      ]),
+      [
+        ["snapshot", "none", "#{count => 0,name => es_fresh}"],
+        ["{in,{'$gen_call',{X,X},{bump,a}}}", "1", "#{a => 1,count => 0,name => es_fresh}"],
+        ["{in,{'$gen_call',{X,X},read}}", "#{a => 1,count => 0,name => es_fresh}", "unchanged"],
+        ["{in,{'$gen_cast',{forget,a}}}", "none", "{changed,#{},[a]}"],
+        ["{in,{'$gen_call',{X,X},read}}", "#{count => 0,name => es_fresh}", "unchanged"],
+      ],
+    );
+    assert.deepEqual(
+      of(sm).map((s) => [show(s.at(4)), show(s.at(5))]),
+      [
+        ["none", "{idle,0}"],
+        ["busy", "{state_name,busy}"],
+      ],
+    );
+    // Nothing is left: not the meta patterns that watched the starts, not the debug functions.
+    assert.ok(clean(await leftovers([initIt, statemInitIt], [fresh!, sm!])));
+    await call("gen_server", "stop", [fresh!]);
+    await call("gen_statem", "stop", [sm!]);
+  });
+
   test("max_duration_ms stops the session with that reason", async () => {
     const session = await startRecording(node, peer.name, {
       load: false,

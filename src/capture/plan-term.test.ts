@@ -3,7 +3,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { formatTerm } from "../etf/format.js";
 import { atom, binary, Pid, tuple } from "../etf/terms.js";
-import { agentConfigTerm, describePlanError, planToTerm } from "./plan-term.js";
+import { EBIN_DIR } from "../agent/load.js";
+import { agentPlanOf } from "../plan/agent-terms.js";
+import { defaultPlan } from "../plan/plan.js";
+import { runErl } from "../../test/support/erl.js";
+import { agentConfigTerm, DEFAULT_AGENT_LIMITS, describePlanError, planToTerm } from "./plan-term.js";
 
 test("a plan becomes the map elixirscope_agent:start/1 takes", () => {
   const pid = new Pid(atom("a@h"), 81, 0, 1);
@@ -43,4 +47,24 @@ test("the agent's bad_plan reasons read as one sentence", () => {
   const reason = tuple(atom("bad_plan"), tuple(atom("functions"), 2), binary("arity must be 0..255"));
   assert.equal(describePlanError(reason), "functions[2]: arity must be 0..255");
   assert.equal(describePlanError(atom("other")), undefined);
+});
+
+test("the agent's default limits are DEFAULT_AGENT_LIMITS, and the trace plan's defaults too", async () => {
+  const { stdout } = await runErl([
+    "-noshell",
+    "-pa",
+    EBIN_DIR,
+    "-eval",
+    'io:format("~0p", [elixirscope_agent_plan:default_limits()]), halt().',
+  ]);
+  const expected = new Map(
+    Object.entries(DEFAULT_AGENT_LIMITS).map(([k, v]) => [
+      k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
+      String(v),
+    ]),
+  );
+  const agent = new Map([...stdout.matchAll(/(\w+) => (\w+)/g)].map((m) => [m[1]!, m[2]!]));
+  assert.deepEqual(agent, expected);
+  const limits = agentPlanOf(defaultPlan()).limits;
+  assert.deepEqual(limits, { ...DEFAULT_AGENT_LIMITS });
 });

@@ -47,16 +47,20 @@ export interface AgentLimits {
   batchMs: number;
 }
 
-/** The agent's defaults for limits a plan leaves out (`elixirscope_agent_plan:default_limits/0`). */
+/**
+ * The default limits, the one definition on this side: the agent applies the same values to a limit a plan
+ * leaves out (`elixirscope_agent_plan:default_limits/0`; a test checks that the two agree), and the trace
+ * plan's schema (`src/plan/plan.ts`) takes its defaults from here.
+ */
 export const DEFAULT_AGENT_LIMITS: Readonly<AgentLimits> = Object.freeze({
-  maxEventsPerSec: 200_000,
-  maxQueue: 100_000,
-  maxMemoryBytes: 64 * 1024 * 1024,
-  maxTermBytes: 16_384,
-  maxEvents: 5_000_000,
-  maxDurationMs: 300_000,
+  maxEventsPerSec: 2_000_000,
+  maxQueue: 200_000,
+  maxMemoryBytes: 256 * 1024 * 1024,
+  maxTermBytes: 4096,
+  maxEvents: "infinity",
+  maxDurationMs: "infinity",
   batchSize: 500,
-  batchMs: 50,
+  batchMs: 20,
 });
 
 /** A process: a pid, or the name it is registered under. */

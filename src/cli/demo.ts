@@ -46,12 +46,9 @@ export async function demoCommand(
   out(
     `  ${counts.get("spawn") ?? 0} processes spawned, ${counts.get("exit") ?? 0} exits, ${counts.get("link") ?? 0} links`,
   );
-  const callbackReturns = sum((k) =>
-    /^return_from .*\.(init\/1|handle_(call\/3|cast\/2|info\/2|continue\/2))$/.test(k),
-  );
   out(
-    `  GenServer states: ${callbackReturns} callback returns carrying the new state, ` +
-      `${counts.get("es_state") ?? 0} from processes that were already running`,
+    `  GenServer and gen_statem states: ${counts.get("es_state") ?? 0} (a snapshot of each, then each ` +
+      `callback's change with the message that caused it and the reply)`,
   );
   for (const e of recordedEvents(file)) {
     const reason = e.at(3);

@@ -53,6 +53,18 @@ function patternTerms(p: MfaPattern): Term[] {
   return [tuple(namePart(m), ...rest)];
 }
 
+/**
+ * The behaviours whose callbacks' returns are traced. `"auto"` leaves out GenServers when their state is
+ * captured: the sys debug function then records each callback's state and reply, sending only what changed,
+ * where a return event would carry the whole state every time.
+ */
+function callbackReturnsTerm(plan: Plan): Term {
+  const which = plan.capture.callbackReturns;
+  if (which !== "auto") return atom(String(which));
+  if (!plan.capture.state) return atom("true");
+  return ["gen_statem", "supervisor", "application"].map((b) => atom(b));
+}
+
 export function selectionTerm(plan: Plan): ErlMap {
   return mapOf({
     include: plan.modules.include.flatMap((s) => patternTerms(parseMfaPattern(s))),
@@ -64,7 +76,7 @@ export function selectionTerm(plan: Plan): ErlMap {
       ),
     ),
     args: atom(String(plan.capture.args)),
-    callback_returns: atom(String(plan.capture.callbackReturns)),
+    callback_returns: callbackReturnsTerm(plan),
   });
 }
 

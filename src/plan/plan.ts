@@ -13,6 +13,7 @@
  */
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { DEFAULT_AGENT_LIMITS } from "../capture/plan-term.js";
 import { parseMfaPattern, PatternError } from "./mfa-pattern.js";
 
 const pattern = z.string().superRefine((text, ctx) => {
@@ -24,42 +25,46 @@ const pattern = z.string().superRefine((text, ctx) => {
   }
 });
 
+const D = DEFAULT_AGENT_LIMITS;
+const MIB = 1024 * 1024;
+
+/** The limits, with the agent's defaults (`DEFAULT_AGENT_LIMITS`; `null` is the agent's `infinity`). */
 export const limitsSchema = z
   .strictObject({
     maxEventsPerSec: z
       .int()
       .positive()
-      .default(2_000_000)
+      .default(D.maxEventsPerSec)
       .describe("events per second above which the agent samples, then drops"),
     maxQueue: z
       .int()
       .positive()
-      .default(200_000)
+      .default(D.maxQueue)
       .describe("trace messages waiting in the agent's mailbox before it sheds load"),
     maxMemoryMb: z
       .number()
       .positive()
-      .default(256)
+      .default(D.maxMemoryBytes / MIB)
       .describe("memory of the agent's tracer process before it sheds load"),
     maxTermBytes: z
       .int()
       .positive()
-      .default(4096)
+      .default(D.maxTermBytes)
       .describe("a captured term larger than this is cut, keeping type, size and a prefix"),
     maxEvents: z
       .int()
       .positive()
       .nullable()
-      .default(null)
+      .default(D.maxEvents === "infinity" ? null : D.maxEvents)
       .describe("stop after this many events (null: no limit)"),
     maxDurationSec: z
       .number()
       .positive()
       .nullable()
-      .default(null)
+      .default(D.maxDurationMs === "infinity" ? null : D.maxDurationMs / 1000)
       .describe("stop after this many seconds (null: no limit)"),
-    batchSize: z.int().min(1).max(10_000).default(500),
-    batchMs: z.int().min(1).max(1000).default(20),
+    batchSize: z.int().min(1).max(10_000).default(D.batchSize),
+    batchMs: z.int().min(1).max(1000).default(D.batchMs),
   })
   .prefault({});
 
@@ -100,9 +105,12 @@ export const planSchema = z.strictObject({
         .default(false)
         .describe("arguments of every traced call (functions[] can ask per function)"),
       callbackReturns: z
-        .boolean()
-        .default(true)
-        .describe("returns of OTP behaviour callbacks (handle_call/3, ...)"),
+        .union([z.boolean(), z.literal("auto")])
+        .default("auto")
+        .describe(
+          'returns of OTP behaviour callbacks (init/1, handle_call/3, ...); "auto": all but GenServers\' when ' +
+            "state is captured (their states and replies then come from the sys capture)",
+        ),
       messages: z.boolean().default(true),
       state: z
         .boolean()

@@ -43,9 +43,10 @@ test("attach records a running node's workload and removes all its tracing when 
     const c = countEvents(out);
     const n = (k: string) => c.get(k) ?? 0;
     assert.equal(n("call Elixir.SampleApp.Bank.Account.handle_call/3"), expected("account_calls"));
-    assert.equal(n("return_from Elixir.SampleApp.Bank.Account.handle_call/3"), expected("account_calls"));
+    // GenServer states and replies come from the sys capture, not from return tracing (see record.test.ts).
+    assert.equal(n("return_from Elixir.SampleApp.Bank.Account.handle_call/3"), 0);
+    assert.ok(n("es_state") >= expected("account_calls") + expected("accounts"), `${n("es_state")} states`);
     assert.equal(n("call Elixir.SampleApp.Bank.Teller.handle_info/2"), expected("transfers"));
-    assert.equal(n("exception_from Elixir.SampleApp.Worker.handle_call/3"), expected("worker_crashes"));
     assert.equal(n("call Elixir.SampleApp.Worker.init/1"), expected("worker_restarts"));
     assert.equal(n("return_from Elixir.SampleApp.Loop.loop/1"), 0);
 
