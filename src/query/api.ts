@@ -180,7 +180,8 @@ export interface CallNode {
   /** Null while the call had not returned when the recording ended. */
   durationNs: number | null;
   selfNs: number | null;
-  outcome: "return" | "exception" | "open";
+  /** `untimed`: a call whose function has no return tracing (the plan's default for most functions). */
+  outcome: "return" | "exception" | "open" | "untimed";
   /** Return value or exception, Elixir text, when recorded. */
   result: string | null;
   children: CallNode[];
@@ -259,7 +260,8 @@ export interface Mark {
 }
 
 export interface Timeline {
-  tracks: { proc: ProcId; slices: Slice[]; events: number }[];
+  /** `activity`: `[bucket, events]` for the buckets in which the process did something. */
+  tracks: { proc: ProcId; slices: Slice[]; events: number; activity: [number, number][] }[];
   arrows: Arrow[];
   marks: Mark[];
 }
