@@ -523,7 +523,7 @@ describe("formatTerm", () => {
     const cases: [Term, string][] = [
       [tuple(atom("ok"), 1), "{:ok, 1}"],
       [[1, 2], "[1, 2]"],
-      [charlist("abc"), "[97, 98, 99]"],
+      [charlist("abc"), '~c"abc"'],
       [binary("text"), '"text"'],
       [binary('h\nx\x1b"#{'), '"h\\nx\\e\\"\\#{"'],
       [b(1, 2), "<<1, 2>>"],

@@ -8,12 +8,16 @@
  *   which is what a user sees in the traced node's shell. Pass `localNode` to print identifiers of every
  *   other node qualified with its name instead (`#PID<b@host.12.0>`), so that two nodes' pids never look
  *   alike.
- * - Elixir syntax prints charlists as lists of integers (`[104, 105]`), never as `'hi'`, so that what is a
- *   list stays visibly a list. Erlang syntax prints printable charlists as strings, as `~tp` does.
+ * - Charlists print as Elixir 1.15+ and `~tp` print them: a list of ASCII-printable characters (Elixir's
+ *   `List.ascii_printable?`) as `~c"hi"` in Elixir syntax, any other list of integers as a list (`[104, 233]`);
+ *   in Erlang syntax, a list of printable Unicode characters as `"hi"`.
+ * - Exceptions (structs with `__exception__: true`) print as IEx shows them: `%ArgumentError{message: "x"}`.
  * - Local funs print with what the encoding knows: module, index, uniq and arity (the defining function's
  *   name is not in the encoding).
- * - `limit` caps the items shown of each list, tuple, map or binary, the rest folded into `...`;
- *   `printableLimit` caps the characters of a string.
+ * - Folding, for display: `limit` caps the items shown of each list, tuple, map or binary, the rest folded
+ *   into `...` (`[1, 2, ...]`, `%{a: 1, ...}`, Erlang's `[1,2|...]`); `maxItems` caps the items shown in
+ *   the whole term; `maxDepth` folds containers nested deeper into `{...}`, `[...]`, `%{...}` or
+ *   `%Name{...}`; `printableLimit` caps the characters of a string (`"abc" <> ...`, `~c"abc" ++ ...`).
  */
 import {
   Atom,
@@ -36,6 +40,10 @@ export interface FormatOptions {
   limit?: number;
   /** The most characters of a string or charlist to print (default 4096). */
   printableLimit?: number;
+  /** The most items (of lists, tuples, maps and binaries, all together) to print; the rest `...` (default: all). */
+  maxItems?: number;
+  /** Containers nested deeper than this print folded: `[...]`, `{...}`, `%{...}` (default: no limit). */
+  maxDepth?: number;
   /** The node whose pids/ports/refs print unqualified; others show their node. Default: none qualified. */
   localNode?: Atom | string;
 }
@@ -223,6 +231,22 @@ function charlistText(items: Term[]): string | undefined {
   return text;
 }
 
+/** Whether a code point is in Elixir's `List.ascii_printable?` set: ASCII text and `\a\b\t\n\v\f\r\e`. */
+function asciiPrintable(cp: number): boolean {
+  return (cp >= 0x20 && cp < 0x7f) || (cp >= 0x07 && cp <= 0x0d) || cp === 0x1b;
+}
+
+/** The text of a charlist as Elixir shows one: non-empty, every element `asciiPrintable`. */
+function elixirCharlistText(items: Term[]): string | undefined {
+  if (items.length === 0) return undefined;
+  let text = "";
+  for (const item of items) {
+    if (typeof item !== "number" || !asciiPrintable(item)) return undefined;
+    text += String.fromCharCode(item);
+  }
+  return text;
+}
+
 /** The first `limit` characters (code points) of `text`, and whether it was cut. */
 function cut(text: string, limit: number): [string, boolean] {
   if (text.length <= limit) return [text, false];
@@ -244,7 +268,12 @@ class Formatter {
   readonly erlang: boolean;
   readonly limit: number;
   readonly printableLimit: number;
+  readonly maxDepth: number;
   readonly localNode: string | undefined;
+  /** Items that may still be printed in the whole term (`maxItems`). */
+  budget: number;
+  /** How deep in containers the term being printed is: the root is at depth 0. */
+  depth = 0;
   /** Item separator: `, ` in Elixir, `,` in Erlang. */
   readonly sep: string;
 
@@ -252,23 +281,40 @@ class Formatter {
     this.erlang = options.syntax === "erlang";
     this.limit = Math.max(0, options.limit ?? Infinity);
     this.printableLimit = Math.max(0, options.printableLimit ?? 4096);
+    this.maxDepth = Math.max(0, options.maxDepth ?? Infinity);
+    this.budget = Math.max(0, options.maxItems ?? Infinity);
     this.localNode = nodeName(options.localNode);
     this.sep = this.erlang ? "," : ", ";
   }
 
-  /** Up to `limit` items through `show`, then `...` if some were left out. */
-  items<T>(list: readonly T[], show: (item: T) => string): string[] {
-    const shown = Math.min(list.length, this.limit);
-    const out: string[] = new Array<string>(shown);
-    for (let i = 0; i < shown; i++) out[i] = show(list[i]!);
-    if (shown < list.length) out.push("...");
+  /** Up to `limit` items (and what is left of `maxItems`) through `show`, then `...` if some were left out. */
+  items<T>(list: ArrayLike<T>, show: (item: T) => string): string[] {
+    const out: string[] = [];
+    this.depth++;
+    for (let i = 0; i < list.length; i++) {
+      if (i >= this.limit || this.budget <= 0) {
+        out.push("...");
+        break;
+      }
+      this.budget--;
+      out.push(show(list[i]!));
+    }
+    this.depth--;
     return out;
+  }
+
+  /** Whether a container here is nested too deep to print (`maxDepth`). */
+  get tooDeep(): boolean {
+    return this.depth >= this.maxDepth;
   }
 
   term(t: Term): string {
     if (typeof t === "number" || typeof t === "bigint") return String(t);
     if (t instanceof Atom) return this.erlang ? erlangAtom(t) : elixirAtom(t);
-    if (t instanceof Tuple) return `{${this.items(t.elements, (e) => this.term(e)).join(this.sep)}}`;
+    if (t instanceof Tuple) {
+      if (t.size > 0 && this.tooDeep) return "{...}";
+      return `{${this.items(t.elements, (e) => this.term(e)).join(this.sep)}}`;
+    }
     if (Array.isArray(t)) return this.list(t);
     if (t instanceof Uint8Array) return this.binary(t);
     if (t instanceof ErlFloat) return formatFloat(t.value);
@@ -294,10 +340,18 @@ class Formatter {
         const [shown, wasCut] = cut(text, this.printableLimit);
         return `"${escapeText(shown, '"', false)}"${wasCut ? "..." : ""}`;
       }
+      if (this.tooDeep) return "[...]";
       const parts = this.items(items, (e) => this.term(e));
+      if (parts.length === 1 && parts[0] === "...") return "[...]";
       if (parts[parts.length - 1] === "...") return `[${parts.slice(0, -1).join(",")}|...]`;
       return `[${parts.join(",")}]`;
     }
+    const text = elixirCharlistText(items);
+    if (text !== undefined) {
+      const [shown, wasCut] = cut(text, this.printableLimit);
+      return `~c"${escapeText(shown, '"', true)}"${wasCut ? " ++ ..." : ""}`;
+    }
+    if (this.tooDeep) return "[...]";
     if (isKeywordList(items)) {
       const parts = this.items(
         items as Tuple[],
@@ -309,8 +363,12 @@ class Formatter {
   }
 
   improper(l: ImproperList): string {
+    if (this.tooDeep) return "[...]";
     const parts = this.items(l.elements, (e) => this.term(e));
-    if (parts[parts.length - 1] === "...") return `[${parts.join(this.sep)}]`;
+    if (parts[parts.length - 1] === "...") {
+      if (!this.erlang || parts.length === 1) return `[${parts.join(this.sep)}]`;
+      return `[${parts.slice(0, -1).join(",")}|...]`;
+    }
     return this.erlang
       ? `[${parts.join(",")}|${this.term(l.tail)}]`
       : `[${parts.join(", ")} | ${this.term(l.tail)}]`;
@@ -327,7 +385,7 @@ class Formatter {
       return `"${escapeText(shown, '"', true)}"${wasCut ? " <> ..." : ""}`;
     }
     if (bytes.length === 0) return this.erlang ? "<<>>" : '""';
-    return `<<${this.items(Array.from(bytes), String).join(this.sep)}>>`;
+    return `<<${this.items(bytes, String).join(this.sep)}>>`;
   }
 
   bitBinary(b: BitBinary): string {
@@ -343,6 +401,7 @@ class Formatter {
   map(m: ErlMap): string {
     const entries = m.entries;
     if (this.erlang) {
+      if (entries.length > 0 && this.tooDeep) return "#{...}";
       const parts = this.items(entries, ([k, v]) => `${this.term(k)} => ${this.term(v)}`);
       return `#{${parts.join(",")}}`;
     }
@@ -351,8 +410,11 @@ class Formatter {
     const struct = m.get(STRUCT);
     if (struct instanceof Atom && ELIXIR_ALIAS.test(struct.name)) {
       name = struct.name.slice("Elixir.".length);
-      shown = entries.filter(([k]) => k !== STRUCT);
+      // An exception's `__exception__: true` is part of every exception struct: IEx does not show it.
+      const exception = m.get(EXCEPTION) === TRUE;
+      shown = entries.filter(([k]) => k !== STRUCT && !(exception && k === EXCEPTION));
     }
+    if (shown.length > 0 && this.tooDeep) return `%${name}{...}`;
     const atomKeys = shown.every(([k]) => k instanceof Atom);
     const parts = this.items(shown, ([k, v]) =>
       atomKeys ? elixirKey(k as Atom) + this.term(v) : `${this.term(k)} => ${this.term(v)}`,
@@ -373,6 +435,8 @@ class Formatter {
 }
 
 const STRUCT = Atom.of("__struct__");
+const EXCEPTION = Atom.of("__exception__");
+const TRUE = Atom.of("true");
 
 /**
  * A term as text: Elixir syntax by default (`{:ok, "text", [1, 2], %{a: 1}, #PID<0.12.0>}`), or Erlang
