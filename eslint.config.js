@@ -15,4 +15,5 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
     },
   },
+  { files: ["ui/src/**"], languageOptions: { globals: globals.browser } },
 );

@@ -76,6 +76,18 @@ program
   });
 
 program
+  .command("open")
+  .description("open a recording in the Execution Cinema (a local web UI) and print its URL")
+  .argument("<file>", "the recording")
+  .option("--port <port>", "the port to listen on (default: a free one)")
+  .option("--host <host>", "the address to listen on (default: 127.0.0.1 only)")
+  .option("--no-browser", "only print the URL, do not open a browser")
+  .action(async (file: string, opts: { port?: string; host?: string; browser: boolean }) => {
+    const { openCommand } = await import("./open.js");
+    await openCommand(file, opts);
+  });
+
+program
   .command("demo")
   .description("record the sample Elixir application's workload and show what the recording holds")
   .option("--out <file>", "recording file (default: elixirscope-demo.esrec)")

@@ -1,0 +1,58 @@
+/**
+ * Live recordings: watches the recording file and, once it has stopped changing for a moment, calls back so
+ * that the server opens it again and tells every connected UI over its WebSocket.
+ */
+import { watch, type FSWatcher } from "node:fs";
+import type { Server } from "node:http";
+import { WebSocketServer, type WebSocket } from "ws";
+import type { LiveUpdate } from "./wire.js";
+
+export interface LiveChannel {
+  broadcast(update: LiveUpdate): void;
+  close(): void;
+}
+
+/** Accepts WebSocket upgrades on `path` (the token is part of it) and can push updates to all of them. */
+export function liveChannel(server: Server, path: string): LiveChannel {
+  const wss = new WebSocketServer({ noServer: true });
+  const clients = new Set<WebSocket>();
+  server.on("upgrade", (req, socket, head) => {
+    if (req.url !== path) {
+      socket.end("HTTP/1.1 403 Forbidden\r\n\r\n");
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      clients.add(ws);
+      ws.on("close", () => clients.delete(ws));
+    });
+  });
+  return {
+    broadcast(update) {
+      const text = JSON.stringify(update);
+      for (const ws of clients) ws.send(text);
+    },
+    close() {
+      for (const ws of clients) ws.terminate();
+      wss.close();
+    },
+  };
+}
+
+/** Calls `changed` after the file was written to and then left alone for `quietMs`. */
+export function watchFile(file: string, changed: () => void, quietMs = 500): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  let watcher: FSWatcher | undefined;
+  try {
+    watcher = watch(file, () => {
+      clearTimeout(timer);
+      timer = setTimeout(changed, quietMs);
+    });
+    watcher.on("error", () => watcher?.close());
+  } catch {
+    // A missing file cannot be watched; there is nothing live to follow.
+  }
+  return () => {
+    clearTimeout(timer);
+    watcher?.close();
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * Terms as JSON for the Cinema UI: a tree the browser can fold and expand, with every leaf already printed
+ * in Elixir syntax by the ETF printer (atoms, numbers, strings, pids, ...), so the UI never formats terms.
+ */
+import { formatTerm } from "../etf/format.js";
+import { Atom, ErlMap, ImproperList, Tuple, type Term } from "../etf/terms.js";
+
+export type TermJson =
+  | { t: "leaf"; v: string }
+  | { t: "tuple"; items: TermJson[] }
+  | { t: "list"; items: TermJson[]; tail?: TermJson }
+  | { t: "map"; struct?: string; entries: { k: TermJson; v: TermJson; kw?: string }[] };
+
+const STRUCT = Atom.of("__struct__");
+
+/** `:balance` prints as the keyword key `balance:` in a map; other keys print as `key =>`. */
+function keywordKey(key: Term): string | undefined {
+  if (!(key instanceof Atom)) return undefined;
+  const text = formatTerm(key);
+  return text.startsWith(":") ? `${text.slice(1)}:` : undefined;
+}
+
+export function termToJson(term: Term): TermJson {
+  if (term instanceof Tuple) return { t: "tuple", items: term.elements.map(termToJson) };
+  if (term instanceof ImproperList)
+    return { t: "list", items: term.elements.map(termToJson), tail: termToJson(term.tail) };
+  if (Array.isArray(term)) {
+    const text = formatTerm(term);
+    // A printable charlist prints as text; keep it a leaf.
+    if (term.length > 0 && !text.startsWith("[")) return { t: "leaf", v: text };
+    return { t: "list", items: term.map(termToJson) };
+  }
+  if (term instanceof ErlMap) {
+    const structName = term.get(STRUCT);
+    const entries = term.entries
+      .filter(([k]) => structName === undefined || k !== STRUCT)
+      .map(([k, v]) => ({ k: termToJson(k), v: termToJson(v), kw: keywordKey(k) }));
+    return structName instanceof Atom
+      ? { t: "map", struct: formatTerm(structName), entries }
+      : { t: "map", entries };
+  }
+  return { t: "leaf", v: formatTerm(term) };
+}

@@ -1,0 +1,50 @@
+/**
+ * The view's state as it lives in the URL's hash, so that a moment can be shared: the cursor (an event
+ * seq), the selected process, the open view, the visible time window, the processes of the sequence
+ * diagram and the collapsed supervisor groups. `#c=812&p=14&v=sequence&w=1200-98000&sp=3,14&g=5`.
+ */
+
+export const VIEWS = ["crashes", "sequence", "calls", "flame", "processes", "events"] as const;
+export type ViewName = (typeof VIEWS)[number];
+
+export interface UrlState {
+  cursor: number | null;
+  selected: number | null;
+  view: ViewName;
+  window: { fromNs: number; toNs: number } | null;
+  seqProcs: number[];
+  collapsed: string[];
+}
+
+function int(text: string | null): number | null {
+  if (text === null || text === "") return null;
+  const n = Number(text);
+  return Number.isFinite(n) ? n : null;
+}
+
+export function parseHash(hash: string): UrlState {
+  const q = new URLSearchParams(hash.replace(/^#/, ""));
+  const view = q.get("v") as ViewName | null;
+  const w = (q.get("w") ?? "").split("-").map(Number);
+  const list = (key: string) => (q.get(key) ?? "").split(",").filter((s) => s !== "");
+  return {
+    cursor: int(q.get("c")),
+    selected: int(q.get("p")),
+    view: view !== null && VIEWS.includes(view) ? view : "crashes",
+    window:
+      w.length === 2 && w.every(Number.isFinite) && w[1]! > w[0]! ? { fromNs: w[0]!, toNs: w[1]! } : null,
+    seqProcs: list("sp").map(Number).filter(Number.isFinite),
+    collapsed: list("g"),
+  };
+}
+
+export function formatHash(s: UrlState): string {
+  const q = new URLSearchParams();
+  if (s.cursor !== null) q.set("c", String(s.cursor));
+  if (s.selected !== null) q.set("p", String(s.selected));
+  q.set("v", s.view);
+  if (s.window) q.set("w", `${Math.round(s.window.fromNs)}-${Math.round(s.window.toNs)}`);
+  if (s.seqProcs.length > 0) q.set("sp", s.seqProcs.join(","));
+  if (s.collapsed.length > 0) q.set("g", s.collapsed.join(","));
+  return "#" + q.toString().replace(/%2C/g, ",");
+}

@@ -1,0 +1,181 @@
+/**
+ * The process inspector: for the selected process at the cursor, what it is (pid, name, behaviour, alive
+ * or dead and why), its state with the changes against its previous state and the message that caused
+ * them, its mailbox, links and current call stack, and the event under the cursor.
+ */
+import { call } from "../api.js";
+import { fmtNs } from "../format.js";
+import { useApp } from "../store.js";
+import { TermText, TermView } from "../term/TermView.js";
+import { useQuery } from "../use-query.js";
+import { ProcLink, SeqLink } from "./ProcLink.js";
+
+function Section({ title, children, testid }: { title: string; children: React.ReactNode; testid?: string }) {
+  return (
+    <section className="insp-section" data-testid={testid}>
+      <h3>{title}</h3>
+      {children}
+    </section>
+  );
+}
+
+function Err({ e }: { e: string | null }) {
+  return e ? <div className="error-inline">{e}</div> : null;
+}
+
+export function Inspector() {
+  const sel = useApp((s) => s.selected);
+  const proc = useApp((s) => (s.selected === null ? undefined : s.byId.get(s.selected)));
+  const cursor = useApp((s) => s.cursor);
+  const at = cursor ?? 0;
+  const state = useQuery(() => (sel === null ? null : call("stateAt", sel, at)), [sel, at]);
+  const mailbox = useQuery(() => (sel === null ? null : call("mailboxAt", sel, at)), [sel, at]);
+  const links = useQuery(() => (sel === null ? null : call("linksAt", sel, at)), [sel, at]);
+  const stack = useQuery(() => (sel === null ? null : call("stackAt", sel, at)), [sel, at]);
+  const ev = useQuery(() => (cursor === null ? null : call("event", cursor)), [cursor]);
+
+  const event = ev.data;
+  return (
+    <aside className="inspector" data-testid="inspector">
+      <Section title="Event at cursor" testid="cursor-event">
+        {event ? (
+          <div className="kv">
+            <div>
+              <SeqLink seq={event.seq} /> <span className="kind">{event.kind}</span>{" "}
+              <ProcLink id={event.proc} /> <span className="muted">{fmtNs(event.ns)}</span>
+            </div>
+            {event.mfa ? <div className="mono">{event.mfa}</div> : null}
+            {event.other !== null ? (
+              <div>
+                other: <ProcLink id={event.other} />
+              </div>
+            ) : null}
+            <div className="mono">
+              <TermText text={event.text} max={400} />
+            </div>
+          </div>
+        ) : (
+          <div className="muted">No cursor yet: click the timeline or press → to step.</div>
+        )}
+      </Section>
+      {proc === undefined ? (
+        <div className="muted pad">Select a process (timeline, process tree, search) to inspect it.</div>
+      ) : (
+        <>
+          <Section title="Process" testid="inspector-process">
+            <div className="proc-head">
+              <span className="proc-name">{proc.name ?? proc.pid}</span>{" "}
+              <span className="muted">{proc.pid}</span> <span className="badge">{proc.behaviour}</span>
+            </div>
+            <div className="kv">
+              {proc.initialCall ? <div className="mono">initial call {proc.initialCall}</div> : null}
+              <div>
+                {proc.exitSeq !== null && proc.exitSeq <= at ? (
+                  <span className={proc.crashed ? "crashed" : "muted"}>
+                    dead at <SeqLink seq={proc.exitSeq} />: {proc.exitReason}
+                  </span>
+                ) : proc.spawnSeq !== null && proc.spawnSeq > at ? (
+                  <span className="muted">not started yet</span>
+                ) : (
+                  <span className="alive">alive at cursor</span>
+                )}
+              </div>
+              {proc.supervisor !== null ? (
+                <div>
+                  supervisor <ProcLink id={proc.supervisor} />
+                </div>
+              ) : null}
+              {proc.parent !== null ? (
+                <div>
+                  spawned by <ProcLink id={proc.parent} />
+                </div>
+              ) : null}
+              {proc.restartOf !== null ? (
+                <div>
+                  restart of <ProcLink id={proc.restartOf} />
+                </div>
+              ) : null}
+            </div>
+          </Section>
+          <Section title="State at cursor" testid="inspector-state">
+            <Err e={state.error} />
+            {state.data ? (
+              <>
+                <div className="muted small">
+                  from <SeqLink seq={state.data.seq} /> at {fmtNs(state.data.ns)}
+                  {state.data.trigger ? (
+                    <>
+                      {" "}
+                      after{" "}
+                      {state.data.trigger.seq !== null ? (
+                        <SeqLink seq={state.data.trigger.seq}>
+                          <TermText text={state.data.trigger.text} max={120} />
+                        </SeqLink>
+                      ) : (
+                        <TermText text={state.data.trigger.text} max={120} />
+                      )}
+                    </>
+                  ) : null}
+                </div>
+                <div className="term-box mono" data-testid="state-term">
+                  <TermView key={`${sel}:${state.data.seq}`} term={state.data.state} />
+                </div>
+                {state.data.diff.length > 0 ? (
+                  <table className="diff" data-testid="state-diff">
+                    <tbody>
+                      {state.data.diff.map((c, i) => (
+                        <tr key={i} className={`diff-${c.kind}`}>
+                          <td className="mono">{c.path || "(whole)"}</td>
+                          <td className="mono before">{c.before ?? ""}</td>
+                          <td>→</td>
+                          <td className="mono after">{c.after ?? ""}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                ) : (
+                  <div className="muted small">no change against the previous state</div>
+                )}
+                {state.data.reply !== null ? (
+                  <div className="small">
+                    reply <span className="mono">{state.data.reply}</span>
+                  </div>
+                ) : null}
+              </>
+            ) : state.loading ? null : (
+              <div className="muted">no state recorded at this point</div>
+            )}
+          </Section>
+          <Section title={`Mailbox (${mailbox.data?.length ?? 0})`} testid="inspector-mailbox">
+            <Err e={mailbox.error} />
+            {(mailbox.data ?? []).map((m, i) => (
+              <div key={i} className="mono small">
+                {m.sendSeq !== null ? <SeqLink seq={m.sendSeq} /> : null} from <ProcLink id={m.from} />:{" "}
+                <TermText text={m.text} max={160} />
+              </div>
+            ))}
+          </Section>
+          <Section title="Links" testid="inspector-links">
+            <Err e={links.error} />
+            <div className="chips">
+              {(links.data ?? []).map((id) => (
+                <ProcLink key={id} id={id} />
+              ))}
+              {links.data?.length === 0 ? <span className="muted">none</span> : null}
+            </div>
+          </Section>
+          <Section title="Call stack" testid="inspector-stack">
+            <Err e={stack.error} />
+            {(stack.data ?? []).map((f, i) => (
+              <div key={f.callSeq} className="mono small" style={{ paddingLeft: i * 8 }}>
+                <SeqLink seq={f.callSeq}>{f.mfa}</SeqLink>{" "}
+                {f.args ? <TermText text={f.args} max={120} /> : null}
+              </div>
+            ))}
+            {stack.data?.length === 0 ? <span className="muted">no call in progress</span> : null}
+          </Section>
+        </>
+      )}
+    </aside>
+  );
+}
