@@ -2,6 +2,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
+import fc from "fast-check";
+
+import { formatTerm } from "../etf/format.js";
 import {
   atom,
   binary,
@@ -10,7 +13,9 @@ import {
   ErlMap,
   ImproperList,
   mapOf,
+  normalizeInteger,
   Pid,
+  Tuple,
   tuple,
   type Term,
 } from "../etf/terms.js";
@@ -194,6 +199,7 @@ describe("parsePattern errors", () => {
     ["~r/x/", 'expected a ~c"..." charlist or ~s"..." string, found "~" at column 1 in pattern ~r/x/'],
     ["{1, ;}", 'expected a pattern, found ";" at column 5 in pattern {1, ;}'],
     ["ok?", "ok? is not a variable name at column 1 in pattern ok?"],
+    ["{:a, x} when x > 1", "guards (when ...) are not supported at column 9 in pattern {:a, x} when x > 1"],
   ]; // prettier-ignore
 
   it("name the column and what was expected", () => {
@@ -241,5 +247,79 @@ describe("patternToString", () => {
       for (const t of yes) assert.equal(matches(again, t), true, `${text} printed should match`);
       for (const t of no) assert.equal(matches(again, t), false, `${text} printed should not match`);
     }
+  });
+});
+
+describe("patterns from printed terms", () => {
+  const atomArb = fc
+    .oneof(
+      fc.constantFrom("ok", "nil", "true", "Elixir.MyApp.Bank", "Foo", "<>", "\\\\", "...", "a b", "é", "x?"),
+      fc.string({ maxLength: 8, unit: "binary-ascii" }),
+      fc.string({ maxLength: 8, unit: "binary" }),
+    )
+    .map(atom);
+  // Leaves that can be map keys (pattern keys are literals: no pids) and improper tails (not lists).
+  const scalarArb: fc.Arbitrary<Term> = fc.oneof(
+    atomArb,
+    fc.integer({ min: -1000, max: 1000 }),
+    fc.bigInt({ min: -(2n ** 80n), max: 2n ** 80n }).map(normalizeInteger),
+    fc.double({ noNaN: true, noDefaultInfinity: true }).map((v) => new ErlFloat(v)),
+    fc.string({ maxLength: 10, unit: "binary" }).map(binary),
+    fc.uint8Array({ maxLength: 6 }).map((b) => Buffer.from(b)),
+  );
+  const leafArb: fc.Arbitrary<Term> = fc.oneof(
+    scalarArb,
+    fc.string({ minLength: 1, maxLength: 6, unit: "binary-ascii" }).map(charlist),
+    fc.tuple(fc.nat(), fc.nat()).map(([id, serial]) => new Pid(atom("a@h"), id, serial, 1)),
+  );
+  const { term } = fc.letrec<{ term: Term }>((tie) => ({
+    term: fc.oneof(
+      { depthSize: "small", withCrossShrink: true },
+      leafArb,
+      fc.array(tie("term"), { maxLength: 4 }).map((items) => new Tuple(items)),
+      fc.array(tie("term"), { maxLength: 4 }),
+      fc.array(
+        fc.tuple(atomArb, tie("term")).map(([k, v]) => tuple(k, v)),
+        { minLength: 1, maxLength: 3 },
+      ),
+      fc
+        .tuple(fc.array(tie("term"), { minLength: 1, maxLength: 3 }), scalarArb)
+        .map(([items, tail]) => new ImproperList(items, tail)),
+      fc
+        .uniqueArray(
+          fc.tuple(
+            fc.oneof(
+              scalarArb,
+              fc.array(scalarArb, { maxLength: 2 }).map((i) => new Tuple(i)),
+            ),
+            tie("term"),
+          ),
+          {
+            maxLength: 4,
+            selector: ([k]) => formatTerm(k),
+          },
+        )
+        .map((entries) => new ErlMap(entries)),
+    ),
+  }));
+
+  it("every term printed in Elixir syntax reads back as a pattern that matches it", () => {
+    fc.assert(
+      fc.property(term, (t) => {
+        const text = formatTerm(t, { printableLimit: Infinity });
+        assert.equal(matches(parsePattern(text), t), true, text);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("and not a term with one more element", () => {
+    fc.assert(
+      fc.property(fc.array(term, { maxLength: 4 }), term, (items, extra) => {
+        const p = parsePattern(formatTerm(new Tuple(items), { printableLimit: Infinity }));
+        assert.equal(matches(p, new Tuple([...items, extra])), false);
+      }),
+      { numRuns: 200 },
+    );
   });
 });

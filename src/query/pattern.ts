@@ -156,6 +156,7 @@ class Reader {
     if (this.pos >= this.text.length) throw this.error("expected a pattern, such as {:ok, _}");
     const p = this.match();
     this.skipSpace();
+    if (/^when\b/.test(this.text.slice(this.pos))) throw this.error("guards (when ...) are not supported");
     if (this.pos < this.text.length) throw this.expected("the end of the pattern");
     return p;
   }

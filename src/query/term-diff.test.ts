@@ -2,6 +2,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
+import fc from "fast-check";
+
 import {
   atom,
   binary,
@@ -11,6 +13,8 @@ import {
   ImproperList,
   mapOf,
   Pid,
+  termEquals,
+  Tuple,
   tuple,
   type Term,
 } from "../etf/terms.js";
@@ -232,5 +236,56 @@ describe("formatPath and formatChange", () => {
     assert.deepEqual(lines, ["changed .a: 1 -> 3", "removed .b: 2", "added .c: 4"]);
     assert.equal(formatChange(diffTerms(1, 2)[0]!), "changed (the whole term): 1 -> 2");
     assert.equal(formatChange(diffTerms([1], [[1, 2, 3]])[0]!, { limit: 1 }), "changed [0]: 1 -> [1, ...]");
+  });
+});
+
+describe("diffTerms on generated terms", () => {
+  // A small domain, so that two generated terms often share most of their structure.
+  const leaf: fc.Arbitrary<Term> = fc.oneof(
+    fc.integer({ min: 0, max: 2 }),
+    fc.constantFrom(atom("a"), atom("b"), binary("x"), new ErlFloat(0)),
+  );
+  const { term } = fc.letrec<{ term: Term }>((tie) => ({
+    term: fc.oneof(
+      { depthSize: "small", withCrossShrink: true },
+      leaf,
+      fc.array(tie("term"), { maxLength: 3 }).map((items) => new Tuple(items)),
+      fc.array(tie("term"), { maxLength: 4 }),
+      fc
+        .uniqueArray(fc.tuple(fc.oneof(leaf, fc.array(leaf, { maxLength: 1 })), tie("term")), {
+          maxLength: 4,
+          selector: ([k]) => formatTerm(k),
+        })
+        .map((entries) => new ErlMap(entries)),
+    ),
+  }));
+
+  /** The part of `t` at `path`, or undefined if the path leads nowhere. */
+  function at(t: Term | undefined, path: PathStep[]): Term | undefined {
+    for (const step of path) {
+      if (t === undefined) return undefined;
+      if (step.kind === "key") t = t instanceof ErlMap ? t.get(step.key) : undefined;
+      else if (step.kind === "elem") t = t instanceof Tuple ? t.elements[step.index] : undefined;
+      else t = Array.isArray(t) ? t[step.index] : undefined;
+    }
+    return t;
+  }
+
+  it("finds no change exactly when the terms are equal, and each change's path leads to its values", () => {
+    fc.assert(
+      fc.property(term, term, (a, b) => {
+        const changes = diffTerms(a, b);
+        assert.equal(changes.length === 0, termEquals(a, b));
+        assert.deepEqual(diffTerms(a, a), []);
+        for (const c of changes) {
+          if (c.kind !== "added") assert.ok(termEquals(at(a, c.path)!, c.before!), formatPath(c.path));
+          if (c.kind !== "removed") assert.ok(termEquals(at(b, c.path)!, c.after!), formatPath(c.path));
+          if (c.kind === "changed") assert.ok(!termEquals(c.before!, c.after!));
+          if (c.kind === "added") assert.equal(c.path.length > 0 && c.before === undefined, true);
+          if (c.kind === "removed") assert.equal(c.path.length > 0 && c.after === undefined, true);
+        }
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
