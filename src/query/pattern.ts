@@ -530,6 +530,12 @@ export function parsePattern(text: string): Pattern {
 // ---------------------------------------------------------------------------------------------------------
 // Matching
 
+/** What is left of a list (proper or not) after its first `n` elements. */
+function listTail(t: Term[] | ImproperList, n: number): Term {
+  if (Array.isArray(t)) return t.slice(n);
+  return t.elements.length === n ? t.tail : new ImproperList(t.elements.slice(n), t.tail);
+}
+
 function bind(p: Pattern, t: Term, vars: Map<string, Term>, localNode: string | undefined): boolean {
   switch (p.kind) {
     case "any":
@@ -556,15 +562,8 @@ function bind(p: Pattern, t: Term, vars: Map<string, Term>, localNode: string | 
       if (items === undefined) return false;
       if (p.tail === undefined ? !Array.isArray(t) || items.length !== n : items.length < n) return false;
       for (let i = 0; i < n; i++) if (!bind(p.elements[i]!, items[i]!, vars, localNode)) return false;
-      if (p.tail === undefined) return true;
-      let tail: Term;
-      if (Array.isArray(t)) tail = t.slice(n);
-      else
-        tail =
-          items.length === n
-            ? (t as ImproperList).tail
-            : new ImproperList(items.slice(n), (t as ImproperList).tail);
-      return bind(p.tail, tail, vars, localNode);
+      if (p.tail === undefined || p.tail.kind === "any") return true;
+      return bind(p.tail, listTail(t as Term[] | ImproperList, n), vars, localNode);
     }
     case "map": {
       if (!(t instanceof ErlMap)) return false;
