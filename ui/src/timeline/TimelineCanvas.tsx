@@ -38,7 +38,8 @@ export function TimelineCanvas({ filter }: { filter: string }) {
   const [scrollY, setScrollY] = useState(0);
   const [data, setData] = useState<{ q: TimelineQuery; tl: Timeline } | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const pendingStep = useRef(false);
+  /** When the zoom or pan step still waiting for its data began (performance.now()). */
+  const stepStart = useRef<number | null>(null);
 
   const rows = useMemo(
     () => buildRows(processes, new Set(collapsed), filter),
@@ -52,17 +53,21 @@ export function TimelineCanvas({ filter }: { filter: string }) {
   const fetcher = useMemo(
     () =>
       new TimelineFetcher(
-        ({ q, data: tl, askedAt }) => {
+        ({ q, data: tl, latest }) => {
           setData({ q, tl });
-          requestAnimationFrame(() => {
-            const now = performance.now();
-            const stats = window.__cinema;
-            stats.answers++;
-            if (stats.firstPaintMs === null) stats.firstPaintMs = now;
-            else if (pendingStep.current) stats.steps.push(now - askedAt);
-            pendingStep.current = false;
-            canvasRef.current?.setAttribute("data-answers", String(stats.answers));
-          });
+          if (!latest) return;
+          // Two frames: React commits the new data, then the canvas draws it.
+          requestAnimationFrame(() =>
+            requestAnimationFrame(() => {
+              const now = performance.now();
+              const stats = window.__cinema;
+              stats.answers++;
+              if (stats.firstPaintMs === null) stats.firstPaintMs = now;
+              else if (stepStart.current !== null) stats.steps.push(now - stepStart.current);
+              stepStart.current = null;
+              canvasRef.current?.setAttribute("data-answers", String(stats.answers));
+            }),
+          );
         },
         (message) => setError(message),
       ),
@@ -113,7 +118,7 @@ export function TimelineCanvas({ filter }: { filter: string }) {
     let from = a;
     if (from < -duration * 0.05) from = -duration * 0.05;
     if (from + span > duration * 1.05) from = duration * 1.05 - span;
-    pendingStep.current = true;
+    stepStart.current ??= performance.now();
     setState({ window: { fromNs: from, toNs: from + span } });
   }
 

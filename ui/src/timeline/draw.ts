@@ -138,8 +138,8 @@ export function draw(ctx: CanvasRenderingContext2D, v: View, s: Scene): void {
       if (Math.max(x0, x1) < LABEL_W || Math.min(x0, x1) > W) continue;
       const y0 = trackTop(rf, v) + rf.h - 6;
       const y1 = trackTop(rt, v) + (rt.y > rf.y ? 3 : rt.h - 3);
-      ctx.strokeStyle = a.count > 1 ? "rgba(130,170,255,0.8)" : "rgba(130,170,255,0.55)";
-      ctx.lineWidth = a.count > 1 ? Math.min(4, 1 + Math.log2(a.count)) : 1;
+      ctx.strokeStyle = a.count > 1 ? "rgba(130,170,255,0.45)" : "rgba(130,170,255,0.6)";
+      ctx.lineWidth = a.count > 1 ? Math.min(2.5, 1 + Math.log10(a.count)) : 1;
       ctx.beginPath();
       ctx.moveTo(x0, y0);
       ctx.lineTo(x1, y1);

@@ -10,6 +10,8 @@ export interface Answer {
   data: Timeline;
   /** performance.now() when the oldest step this answer satisfies was asked for. */
   askedAt: number;
+  /** True when no newer window waits: the screen now shows what was last asked. */
+  latest: boolean;
 }
 
 export class TimelineFetcher {
@@ -35,7 +37,7 @@ export class TimelineFetcher {
     const key = JSON.stringify(q);
     const hit = this.cache.get(key);
     if (hit) {
-      this.onAnswer({ q, data: hit, askedAt });
+      this.onAnswer({ q, data: hit, askedAt, latest: this.pending === null });
       return this.pump();
     }
     this.inFlight = true;
@@ -43,7 +45,7 @@ export class TimelineFetcher {
       const data = await call("timeline", q);
       this.cache.set(key, data);
       if (this.cache.size > 24) this.cache.delete(this.cache.keys().next().value!);
-      this.onAnswer({ q, data, askedAt });
+      this.onAnswer({ q, data, askedAt, latest: this.pending === null });
     } catch (err) {
       this.onError(err instanceof Error ? err.message : String(err));
     } finally {

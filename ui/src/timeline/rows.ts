@@ -1,6 +1,6 @@
 /**
  * The timeline's rows: processes grouped under their nearest supervisor (a header row per group, which can
- * be collapsed), in order of first appearance, with their vertical positions.
+ * be collapsed), in order of first appearance (processes under no supervisor last), with their vertical positions.
  */
 import type { ProcessInfo } from "../../../src/query/api.js";
 import { procLabel } from "../format.js";
@@ -30,8 +30,8 @@ export function buildRows(processes: ProcessInfo[], collapsed: Set<string>, filt
   }
   const order = [...groups.entries()].sort(
     ([a, la], [b, lb]) =>
-      (a === "top" ? -1 : (byId.get(Number(a))?.firstSeq ?? 0)) -
-        (b === "top" ? -1 : (byId.get(Number(b))?.firstSeq ?? 0)) || la[0]!.firstSeq - lb[0]!.firstSeq,
+      (a === "top" ? Infinity : (byId.get(Number(a))?.firstSeq ?? 0)) -
+        (b === "top" ? Infinity : (byId.get(Number(b))?.firstSeq ?? 0)) || la[0]!.firstSeq - lb[0]!.firstSeq,
   );
   const rows: Row[] = [];
   let y = 0;
