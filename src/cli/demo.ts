@@ -4,11 +4,10 @@
  * processes, a gen_statem and a receive loop), then prints what the recording holds and where it is.
  */
 import { resolve } from "node:path";
-import { formatTerm } from "../etf/index.js";
-import { Tuple } from "../etf/terms.js";
 import { defaultPlan } from "../plan/plan.js";
 import { compileSampleApp, SAMPLE_APP_DIR } from "../demo/sample-app.js";
-import { countEvents, recordedEvents } from "../record/events.js";
+import { countEvents } from "../record/events.js";
+import { openRecording } from "../query/index.js";
 import { launchAndRecord } from "../record/launch.js";
 import { mixEbin } from "../record/mix-project.js";
 import { summaryText } from "../record/progress.js";
@@ -35,7 +34,7 @@ export async function demoCommand(
     throw new Error(`the workload failed (status ${result.exitCode}):\n${result.output}`);
   out(summaryText(file, result.stats));
 
-  const counts = countEvents(file);
+  const counts = await countEvents(file);
   const sum = (pred: (k: string) => boolean) =>
     [...counts].filter(([k]) => pred(k)).reduce((a, [, n]) => a + n, 0);
   out("What it holds:");
@@ -50,18 +49,28 @@ export async function demoCommand(
     `  GenServer and gen_statem states: ${counts.get("es_state") ?? 0} (a snapshot of each, then each ` +
       `callback's change with the message that caused it and the reply)`,
   );
-  for (const e of recordedEvents(file)) {
-    const reason = e.at(3);
-    if (
-      String(e.at(2)) === "exit" &&
-      reason instanceof Tuple &&
-      /ArgumentError/.test(formatTerm(reason.at(0)))
-    ) {
+  const rec = await openRecording(file);
+  try {
+    const procs = await rec.processes();
+    const label = (id: number) =>
+      procs[id]?.name ? `${procs[id]!.pid} ${procs[id]!.name}` : (procs[id]?.pid ?? "?");
+    const crash = (await rec.crashes()).find((c) => /ArgumentError/.test(c.reason));
+    if (crash) {
       out(
-        `  the crash: ${formatTerm(e.at(1))} exited with ${formatTerm(reason.at(0))} (and its stack trace)`,
+        `  the crash: ${label(crash.proc)} exited at #${crash.seq} with ${crash.reason.split(", [")[0]}}, because:`,
       );
-      break;
+      for (const step of crash.chain.slice(1, 4))
+        out(`    ${step.relation} #${step.seq} ${label(step.proc)}: ${step.text}`);
+      if (crash.restartedAs !== null)
+        out(`    and its supervisor restarted it as ${label(crash.restartedAs)}`);
     }
+  } finally {
+    await rec.close();
   }
+  out("Ask it more:");
+  out(`  elixirscope query ${file} crashes`);
+  out(`  elixirscope query ${file} messages SampleApp.Bank.Teller --pattern '{:transfer, _, _, _}'`);
+  out(`  elixirscope query ${file} states SampleApp.Door`);
+  out(`  elixirscope open ${file}`);
   out(`The recording is ${file}.`);
 }

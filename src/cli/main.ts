@@ -6,6 +6,8 @@
  */
 import { Command, CommanderError } from "commander";
 import { DistError } from "../dist/errors.js";
+import { QueryError } from "../query/api.js";
+import { RecordingError } from "../store/open.js";
 import { pingCommand } from "./ping.js";
 import { demoCommand } from "./demo.js";
 import { attachCommand, recordCommand } from "./record.js";
@@ -17,7 +19,9 @@ function fail(err: unknown): never {
   if (process.env["ELIXIRSCOPE_DEBUG"] === "1") console.error(err);
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`elixirscope: ${message}\n`);
-  process.exit(err instanceof DistError ? EXIT_FAILURE : 1);
+  process.exit(
+    err instanceof DistError || err instanceof QueryError || err instanceof RecordingError ? EXIT_FAILURE : 1,
+  );
 }
 
 const program = new Command()
@@ -85,6 +89,37 @@ program
   .action(async (file: string, opts: { port?: string; host?: string; browser: boolean }) => {
     const { openCommand } = await import("./open.js");
     await openCommand(file, opts);
+  });
+
+program
+  .command("query")
+  .description(
+    "answer a question about a recording: info, processes, history, messages, state, states, mailbox, calls, flame, crashes, why, sender, unreceived, sql, export",
+  )
+  .argument("<file>", "the recording")
+  .argument("<question>", "what to ask (see 'elixirscope help query')")
+  .argument(
+    "[args...]",
+    "the question's processes or events: <0.123.0>, #PID<0.123.0>, a registered name, #SEQ",
+  )
+  .option("--json", "print the answer as JSON")
+  .option("--erlang", "print terms in Erlang syntax")
+  .option("--at <moment>", "for state and mailbox: an event (#1234) or a time since the start (1.5s, 250ms)")
+  .option("--after <seq>", "paging: only what comes after this event")
+  .option("--limit <n>", "at most this many answers")
+  .option("--kinds <list>", "for history and events: event kinds, comma-separated (call,send,receive,...)")
+  .option("--modules <list>", "for history and events: module patterns, comma-separated (SampleApp.Bank.*)")
+  .option("--from <time>", "only from this time since the start (1.5s, 250ms)")
+  .option("--to <time>", "only up to this time since the start")
+  .option(
+    "--pattern <pattern>",
+    "for messages: an Elixir pattern the message must match, e.g. '{:transfer, _, _, _}'",
+  )
+  .option("--format <format>", "for export: perfetto (default) or jsonl")
+  .option("--out <file>", "for export: the file to write (default: standard output)")
+  .action(async (file: string, question: string, args: string[], opts: Record<string, string | boolean>) => {
+    const { queryCommand } = await import("./query.js");
+    await queryCommand(file, question, [question, ...args], opts);
   });
 
 program

@@ -141,6 +141,8 @@ export interface MessageRow {
 export interface MessageQuery {
   /** An Elixir pattern the message must match, e.g. `{:transfer, _, _}`. */
   pattern?: string;
+  /** Only messages of these statuses (`["dead", "unreceived"]`: what `unreceived` lists). */
+  status?: MessageStatus[];
   fromNs?: number;
   toNs?: number;
   /** Messages whose send or receive is nearest this seq come first (the sequence diagram's window). */

@@ -40,7 +40,7 @@ test("attach records a running node's workload and removes all its tracing when 
     assert.equal(totalDrops(stats), 0);
     assert.match(stats.ended, /the agent stopped/);
 
-    const c = countEvents(out);
+    const c = await countEvents(out);
     const n = (k: string) => c.get(k) ?? 0;
     assert.equal(n("call Elixir.SampleApp.Bank.Account.handle_call/3"), expected("account_calls"));
     // GenServer states and replies come from the sys capture, not from return tracing (see record.test.ts).
@@ -117,7 +117,7 @@ test("changing the plan file while attached switches the recording to it without
     stop();
     await recording;
 
-    const c = countEvents(out);
+    const c = await countEvents(out);
     assert.equal(c.get("call Elixir.SampleApp.Bank.Account.handle_call/3"), 2 * 43);
     assert.equal(c.get("call Elixir.SampleApp.Loop.add/2"), 1000); // the second run only
     assert.equal(c.get("call Elixir.SampleApp.Worker.handle_call/3"), undefined); // never selected

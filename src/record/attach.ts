@@ -16,7 +16,7 @@ import { formatTerm } from "../etf/index.js";
 import { isAtom, Tuple } from "../etf/terms.js";
 import { agentPlanOf, bootConfigTerm, selectionTerm, selectsNothing } from "../plan/agent-terms.js";
 import { loadPlanFile, type Plan } from "../plan/plan.js";
-import { RecordingWriter } from "../store/recording-file.js";
+import { createRecordingSink } from "./recording-sink.js";
 import {
   collect,
   type CollectStats,
@@ -107,10 +107,7 @@ export async function attachAndRecord(options: AttachOptions): Promise<CollectSt
     } finally {
       listener.close();
     }
-    const writer = new RecordingWriter(options.out, {
-      tool: "elixirscope",
-      version: 1,
-      startedAt: new Date().toISOString(),
+    const writer = await createRecordingSink(options.out, session.info, {
       attachedTo: peer,
       plan,
     });
@@ -141,7 +138,7 @@ export async function attachAndRecord(options: AttachOptions): Promise<CollectSt
     await stopSession(session);
     if (planFile) unwatchFile(planFile);
     const stats = await collecting;
-    finishRecording(writer, stats);
+    await finishRecording(writer, stats);
     return stats;
   } finally {
     await local.stop();

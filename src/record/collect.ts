@@ -1,13 +1,12 @@
 /**
- * The collector loop: takes an agent session's frames as they come and appends them to the recording file,
- * stamping each batch with the global sequence number of its first event, counting events and drops, and
- * reporting progress. It ends when the session ends, and writes the summary of how it ended.
+ * The collector loop: takes an agent session's frames as they come and hands them to the recording's ingest
+ * (which numbers, correlates and stores the events), counting events and drops, committing the file at least
+ * every `FLUSH_MS`, and reporting progress. It ends when the session ends, and writes how it ended.
  */
-import { encode } from "../etf/index.js";
 import { formatTerm } from "../etf/index.js";
-import { tuple, atom, binary } from "../etf/terms.js";
 import type { AgentSession, SessionEnd } from "../capture/agent-socket.js";
-import type { RecordingWriter } from "../store/recording-file.js";
+import { FLUSH_MS } from "../store/schema.js";
+import type { RecordingSink } from "./recording-sink.js";
 
 export interface CollectStats {
   events: number;
@@ -40,61 +39,67 @@ export function describeEnd(end: SessionEnd): string {
   }
 }
 
-/** Reads every frame of `session` into `writer`. Resolves with the totals once the session has ended. */
+/** Reads every frame of `session` into `sink`. Resolves with the totals once the session has ended. */
 export async function collect(
   session: AgentSession,
-  writer: RecordingWriter,
+  sink: RecordingSink,
   onProgress?: ProgressListener,
 ): Promise<CollectStats> {
+  const ingest = sink.ingest;
   const stats: CollectStats = {
     events: 0,
     batches: 0,
     drops: {},
     disabled: [],
-    bytes: writer.size,
+    bytes: sink.size(),
     startedAt: Date.now(),
     endedAt: 0,
     ended: "",
   };
-  writer.hello(encode(tuple(atom("hello"), 1, binary(""), session.info.raw)));
   let lastProgress = 0;
-  for await (const frame of session.frames()) {
-    switch (frame.type) {
-      case "events":
-        writer.events(BigInt(stats.events), frame.raw);
-        stats.events += frame.count;
-        stats.batches++;
-        break;
-      case "drops":
-        stats.drops[frame.reason] = (stats.drops[frame.reason] ?? 0) + frame.count;
-        writer.note({ type: "drops", count: frame.count, reason: frame.reason, afterEvent: stats.events });
-        break;
-      case "pattern_disabled": {
-        const source = formatTerm(frame.source);
-        stats.disabled.push(source);
-        writer.note({ type: "pattern_disabled", source, reason: frame.reason, afterEvent: stats.events });
-        break;
+  const flusher = setInterval(() => ingest.flush(), FLUSH_MS);
+  try {
+    for await (const frame of session.frames()) {
+      switch (frame.type) {
+        case "events":
+          stats.events += ingest.batch(frame.raw);
+          stats.batches++;
+          break;
+        case "drops":
+          stats.drops[frame.reason] = (stats.drops[frame.reason] ?? 0) + frame.count;
+          ingest.note({ type: "drops", count: frame.count, reason: frame.reason });
+          break;
+        case "pattern_disabled": {
+          const source = formatTerm(frame.source);
+          stats.disabled.push(source);
+          ingest.note({ type: "pattern_disabled", source, reason: frame.reason });
+          break;
+        }
+        case "stopped":
+          ingest.note({ type: "stopped", reason: formatTerm(frame.reason), stats: formatTerm(frame.stats) });
+          break;
+        case "plan_applied":
+          ingest.planChanged(frame.plan);
+          ingest.note({ type: frame.type, detail: formatTerm(frame.applied) });
+          break;
+        case "plan_rejected":
+          ingest.note({ type: frame.type, detail: formatTerm(frame.reason) });
+          break;
+        default:
+          break;
       }
-      case "stopped":
-        writer.note({ type: "stopped", reason: formatTerm(frame.reason), stats: formatTerm(frame.stats) });
-        break;
-      case "plan_applied":
-      case "plan_rejected":
-        writer.note({
-          type: frame.type,
-          detail: formatTerm(frame.type === "plan_applied" ? frame.applied : frame.reason),
-        });
-        break;
-      default:
-        break;
+      const now = Date.now();
+      if (onProgress && now - lastProgress >= 250) {
+        lastProgress = now;
+        stats.bytes = sink.size();
+        onProgress(stats);
+      }
     }
-    stats.bytes = writer.size;
-    const now = Date.now();
-    if (onProgress && now - lastProgress >= 250) {
-      lastProgress = now;
-      onProgress(stats);
-    }
+  } finally {
+    clearInterval(flusher);
   }
+  ingest.flush();
+  stats.bytes = sink.size();
   const end = await session.closed;
   stats.endedAt = Date.now();
   stats.ended = describeEnd(end);
@@ -109,15 +114,16 @@ export async function stopSession(session: AgentSession, graceMs = 5000): Promis
   clearTimeout(deadline);
 }
 
-/** Writes the recording's closing summary and closes the file. */
-export function finishRecording(
-  writer: RecordingWriter,
+/** Writes how the recording ended and closes the file. */
+export async function finishRecording(
+  sink: RecordingSink,
   stats: CollectStats,
   extra: Record<string, unknown> = {},
-): void {
+): Promise<void> {
   try {
-    writer.end({ type: "end", ...extra, events: stats.events, drops: stats.drops, ended: stats.ended });
+    await sink.finish({ ...extra, drops: stats.drops, disabled: stats.disabled, ended: stats.ended });
   } finally {
-    writer.close();
+    sink.close();
   }
+  stats.bytes = sink.size();
 }

@@ -131,7 +131,7 @@ test("an application with the dependency is recorded by listen from its first ca
   assert.deepEqual(stats.drops, {});
   assert.ok(recordedAt > 0 && recordedAt < run.exitedAt - 500, "the session ended with the application");
 
-  const c = countEvents(out);
+  const c = await countEvents(out);
   const n = (k: string) => c.get(k) ?? 0;
   assert.equal(n("call Elixir.SampleApp.Application.start/2"), 1);
   assert.equal(n("call Elixir.SampleApp.Bank.Account.handle_call/3"), 43);

@@ -15,7 +15,7 @@ import { listenForAgent } from "../capture/agent-socket.js";
 import { encode } from "../etf/index.js";
 import { bootConfigTerm } from "../plan/agent-terms.js";
 import type { Plan } from "../plan/plan.js";
-import { RecordingWriter } from "../store/recording-file.js";
+import { createRecordingSink } from "./recording-sink.js";
 import { collect, type CollectStats, finishRecording, type ProgressListener } from "./collect.js";
 
 export interface LaunchOptions {
@@ -63,10 +63,7 @@ export async function launchAndRecord(options: LaunchOptions): Promise<LaunchRes
   });
 
   const recording = listener.session.then(async (session) => {
-    const writer = new RecordingWriter(options.out, {
-      tool: "elixirscope",
-      version: 1,
-      startedAt: new Date().toISOString(),
+    const writer = await createRecordingSink(options.out, session.info, {
       command: options.command,
       plan: options.plan,
     });
@@ -90,7 +87,7 @@ export async function launchAndRecord(options: LaunchOptions): Promise<LaunchRes
     const timer = setTimeout(() => listener.close(), 5000);
     try {
       const { writer, stats } = await recording;
-      finishRecording(writer, stats, { commandExitCode: exitCode });
+      await finishRecording(writer, stats, { commandExitCode: exitCode });
       return { exitCode, stats, output };
     } catch {
       const problem =

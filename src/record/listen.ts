@@ -6,7 +6,7 @@
  */
 import { listenForAgent } from "../capture/agent-socket.js";
 import { formatTerm } from "../etf/index.js";
-import { RecordingWriter } from "../store/recording-file.js";
+import { createRecordingSink } from "./recording-sink.js";
 import {
   collect,
   type CollectStats,
@@ -52,10 +52,7 @@ export async function listenAndRecord(options: ListenOptions): Promise<CollectSt
   }
   if (session === undefined) return undefined;
 
-  const writer = new RecordingWriter(options.out, {
-    tool: "elixirscope",
-    version: 1,
-    startedAt: new Date().toISOString(),
+  const writer = await createRecordingSink(options.out, session.info, {
     listenedOn: `${listener.host}:${listener.port}`,
     node: session.info.node,
     agentPlan: formatTerm(session.info.plan),
@@ -77,6 +74,6 @@ export async function listenAndRecord(options: ListenOptions): Promise<CollectSt
     writer.close();
     throw err;
   });
-  finishRecording(writer, stats);
+  await finishRecording(writer, stats);
   return stats;
 }

@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compileSampleApp, SAMPLE_APP_DIR } from "../demo/sample-app.js";
-import { countEvents, eventKey, recordedEvents } from "./events.js";
-import { formatTerm } from "../etf/index.js";
+import { countEvents } from "./events.js";
+import { openRecording } from "../query/index.js";
 
 const MAIN = fileURLToPath(new URL("../cli/main.js", import.meta.url));
 
@@ -18,7 +18,7 @@ function workloadCounts(stdout: string): Record<string, number> {
   return Object.fromEntries([...stdout.matchAll(/^ {2}(\w+): (\d+)$/gm)].map((m) => [m[1]!, Number(m[2])]));
 }
 
-test("recording the sample workload captures exactly what it did", () => {
+test("recording the sample workload captures exactly what it did", async () => {
   compileSampleApp();
   const out = join(mkdtempSync(join(tmpdir(), "es-record-")), "workload.esrec");
   const r = spawnSync(
@@ -36,7 +36,7 @@ test("recording the sample workload captures exactly what it did", () => {
   assert.match(r.stderr, /Recorded [\d,]+ events in [\d.]+ s into .*workload\.esrec/);
   assert.match(r.stderr, /No event was dropped\./);
 
-  const c = countEvents(out);
+  const c = await countEvents(out);
   const n = (k: string) => c.get(k) ?? 0;
   const A = "Elixir.SampleApp.";
   assert.equal(n(`call ${A}Bank.Account.handle_call/3`), expected["account_calls"]);
@@ -47,22 +47,35 @@ test("recording the sample workload captures exactly what it did", () => {
   assert.equal(n(`call ${A}Worker.handle_call/3`), expected["worker_calls"]);
   assert.equal(n(`call ${A}Worker.init/1`), 1 + expected["worker_restarts"]!);
   assert.equal(n(`call ${A}Bank.Account.init/1`), expected["accounts"]);
-  // GenServers started during the recording: a snapshot of init/1's state, then one state event per
+  // GenServers started during the recording: a snapshot of init/1's state, then one state change per
   // callback, with the call that triggered it and the reply.
-  const events = [...recordedEvents(out)];
-  const accounts = new Set(
-    events.filter((e) => eventKey(e) === `call ${A}Bank.Account.init/1`).map((e) => String(e.at(1))),
-  );
-  assert.equal(accounts.size, expected["accounts"]);
-  const states = events.filter((e) => eventKey(e) === "es_state" && accounts.has(String(e.at(1))));
-  const snapshots = states.filter((e) => formatTerm(e.at(3)) === ":snapshot");
-  assert.equal(snapshots.length, expected["accounts"]);
-  for (const e of snapshots) assert.match(formatTerm(e.at(5)), /balance: 100\b/);
-  const changes = states.filter((e) => formatTerm(e.at(3)) !== ":snapshot");
-  assert.equal(changes.length, expected["account_calls"]);
-  for (const e of changes) {
-    assert.match(formatTerm(e.at(3)), /^\{:in, \{:"\$gen_call", /);
-    assert.notEqual(formatTerm(e.at(4)), ":none");
+  const rec = await openRecording(out);
+  try {
+    const accounts = (await rec.processes()).filter((p) => p.initialCall === "SampleApp.Bank.Account.init/1");
+    assert.equal(accounts.length, expected["accounts"]);
+    let changes = 0;
+    for (const account of accounts) {
+      const page = await rec.states(account.id, { limit: 1000 });
+      const [snapshot, ...rest] = page.items;
+      assert.equal(snapshot!.trigger, null);
+      assert.match(snapshot!.text, /balance: 100\b/);
+      for (const s of rest) {
+        assert.match(s.trigger!.text, /^\{:"\$gen_call", /);
+        assert.notEqual(s.reply, null);
+      }
+      changes += rest.length;
+    }
+    assert.equal(changes, expected["account_calls"]);
+    // The crash: the worker exits with the ArgumentError, and its supervisor starts a new one.
+    const crashes = (await rec.crashes()).filter((c) => /ArgumentError/.test(c.reason));
+    assert.equal(crashes.length, expected["worker_crashes"]);
+    assert.notEqual(crashes[0]!.restartedAs, null);
+    // Messages: every transfer message was sent and received.
+    const transfers = await rec.messages(null, null, { pattern: "{:transfer, _, _, _}", limit: 1000 });
+    assert.equal(transfers.items.length, expected["transfers"]);
+    for (const m of transfers.items) assert.equal(m.status, "received");
+  } finally {
+    await rec.close();
   }
   assert.equal(n(`call ${A}Chain.relay/1`), expected["chain_length"]);
   assert.equal(n(`call ${A}Loop.add/2`), expected["loop_messages"]);
@@ -72,17 +85,6 @@ test("recording the sample workload captures exactly what it did", () => {
   assert.equal(doorEvents, expected["door_events"]);
   // The tail-call rule: the receive loop gets no return tracing.
   assert.equal(n(`return_from ${A}Loop.loop/1`), 0);
-
-  // The crash: the worker exits with the ArgumentError, and its supervisor starts a new one.
-  const exits = [...recordedEvents(out)].filter(
-    (e) => String(e.at(2)) === "exit" && /ArgumentError/.test(formatTerm(e.at(3))),
-  );
-  assert.equal(exits.length, expected["worker_crashes"]);
-  // Messages: every transfer message was sent and received.
-  const transferSends = [...recordedEvents(out)].filter(
-    (e) => String(e.at(2)) === "send" && /^\{:transfer, /.test(formatTerm(e.at(3))),
-  );
-  assert.equal(transferSends.length, expected["transfers"]);
 });
 
 test("record passes the command's exit status through and says when nothing could be recorded", () => {
@@ -104,7 +106,7 @@ test("record passes the command's exit status through and says when nothing coul
   assert.match(missing.stderr, /cannot run 'no-such-command-xyz': command not found/);
 });
 
-test("record --plan traces what the plan selects, not the whole project", () => {
+test("record --plan traces what the plan selects, not the whole project", async () => {
   const dir = mkdtempSync(join(tmpdir(), "es-record-"));
   const plan = join(dir, "plan.json");
   writeFileSync(plan, JSON.stringify({ modules: { include: ["SampleApp.Bank.*"] } }));
@@ -115,7 +117,7 @@ test("record --plan traces what the plan selects, not the whole project", () => 
     { cwd: SAMPLE_APP_DIR, encoding: "utf8", timeout: 120_000 },
   );
   assert.equal(r.status, 0, r.stderr);
-  const c = countEvents(out);
+  const c = await countEvents(out);
   assert.equal(c.get("call Elixir.SampleApp.Bank.Account.handle_call/3"), 43);
   assert.equal(c.get("call Elixir.SampleApp.Bank.transfer/3"), 20);
   const outside = [...c.keys()].filter((k) => k.startsWith("call ") && !k.includes("SampleApp.Bank"));

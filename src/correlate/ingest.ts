@@ -1,0 +1,580 @@
+/**
+ * Ingest: turns the agent's event batches into the rows of a recording file, correlating as the events
+ * stream past, in one pass and bounded memory:
+ *
+ *   batch bytes ─scan─▶ RawEvent ─▶ number terms, pids, functions (Interner)
+ *                                 ─▶ pair calls with returns        → calls
+ *                                 ─▶ pair sends with receives       → messages
+ *                                 ─▶ rebuild GenServer states       → states (checkpoints every 64 changes)
+ *                                 ─▶ spawns, links, exits, names    → spawns, names
+ *                                 ─▶ the event, with its link and cause → events
+ *
+ * The cause of an event is what made it happen: for a receive, its send; for a spawned process, the spawn;
+ * for an exit by a link's exit signal, that exit; for anything else a process does, the message it is
+ * handling (for GenServers, which take messages in order, the oldest received and not yet handled; for other
+ * processes, the last one received). Following causes from a crash walks back across processes to the
+ * message that started it all: that is `why`.
+ */
+import { decodeBody } from "../etf/decode.js";
+import { encode } from "../etf/encode.js";
+import { termEnd } from "../etf/skip.js";
+import * as T from "../etf/tags.js";
+import { Atom, ErlMap, isAtom, Tuple, type Term } from "../etf/terms.js";
+import type { AgentHello } from "../capture/agent-frames.js";
+import { CHECKPOINT_EVERY, FLUSH_MS, K, STATE_CHANGES } from "../store/schema.js";
+import type { StoreWriter, Tables } from "../store/writer.js";
+import { Interner } from "./interner.js";
+import { ProcState } from "./process-state.js";
+import {
+  atomAt,
+  clockOf,
+  intAt,
+  scanEvents,
+  tupleArity,
+  tupleBody,
+  type Clock,
+  type RawEvent,
+} from "./scan.js";
+import { classifyChange } from "./state-builder.js";
+import { spawnInfo } from "./spawn-info.js";
+
+/** Sends still waiting for their receive; past this the oldest are settled as never received. */
+const MAX_PENDING_SENDS = 500_000;
+
+/** Marks an alias (a reference) among the names sends go to. */
+const ALIAS = "\u0000alias:";
+
+const CALLBACKS = new Set(["init/1", "handle_call/3", "handle_cast/2", "handle_info/2", "handle_continue/2"]);
+
+interface PendingSend {
+  sender: number;
+  receiver: number;
+  toName: number;
+  term: number;
+  ns: number;
+}
+
+interface ReturnRule {
+  module: string;
+  fun: string | null;
+  arity: number | null;
+}
+
+export interface IngestCounts {
+  events: number;
+  /** Trace messages of kinds this version does not record. */
+  skipped: number;
+}
+
+export class Ingest {
+  readonly interner: Interner;
+  private readonly t: Tables;
+  private readonly base: Clock;
+  private seq = 0;
+  private skipped = 0;
+  private readonly procs: ProcState[] = [];
+  private readonly names = new Map<string, number>();
+  private readonly pending = new Map<string, number[]>();
+  private readonly pendingByName = new Map<string, { name: string; seq: number }[]>();
+  private readonly sends = new Map<number, PendingSend>();
+  private rules: ReturnRule[] = [];
+  private readonly returns: (boolean | undefined)[] = [];
+  private lastFlush = Date.now();
+  private buf: Buffer = Buffer.alloc(0);
+  private readonly visit = (e: RawEvent) => this.event(e);
+
+  constructor(
+    private readonly store: StoreWriter,
+    hello: Pick<AgentHello, "node" | "monotonicNs" | "plan">,
+  ) {
+    this.t = store.tables;
+    this.interner = new Interner(this.t, hello.node);
+    this.base = clockOf(hello.monotonicNs);
+    this.planChanged(hello.plan);
+  }
+
+  get counts(): IngestCounts {
+    return { events: this.seq, skipped: this.skipped };
+  }
+
+  /** Reads which functions have return tracing from a plan term (calls of others never return). */
+  planChanged(plan: Term): void {
+    this.rules = [];
+    this.returns.length = 0;
+    const functions = plan instanceof ErlMap ? plan.get(Atom.of("functions")) : undefined;
+    if (!Array.isArray(functions)) return;
+    for (const f of functions) {
+      if (!(f instanceof ErlMap) || !isAtom(f.get(Atom.of("return")) ?? [], "true")) continue;
+      const m = f.get(Atom.of("module"));
+      const fn = f.get(Atom.of("function"));
+      const a = f.get(Atom.of("arity"));
+      if (!(m instanceof Atom)) continue;
+      this.rules.push({
+        module: m.name,
+        fun: fn instanceof Atom && fn.name !== "_" ? fn.name : null,
+        arity: typeof a === "number" ? a : null,
+      });
+    }
+  }
+
+  /** One `{events, Seq, [Event]}` frame as the agent sent it. Returns the number of events read. */
+  batch(frame: Uint8Array): number {
+    const buf = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+    if (buf[0] !== T.VERSION_MAGIC || tupleArity(buf, 1) !== 3) return 0;
+    const tag = tupleBody(buf, 1);
+    const seqAt = termEnd(buf, tag);
+    const listAt = termEnd(buf, seqAt);
+    this.buf = buf;
+    const n = scanEvents(buf, listAt, this.base, this.visit);
+    if (Date.now() - this.lastFlush >= FLUSH_MS) this.flush();
+    return n;
+  }
+
+  /** Something the agent reported (drops, load shedding), after the events so far. */
+  note(note: Record<string, unknown>): void {
+    this.t.notes.row(this.seq, JSON.stringify(note));
+  }
+
+  /** Commits what is gathered, so that it survives the recorder dying. */
+  flush(): void {
+    this.store.flush();
+    this.lastFlush = Date.now();
+  }
+
+  /** Settles what is still open (calls that never returned, messages never received) and closes the file. */
+  async finish(meta: Record<string, string>): Promise<void> {
+    for (const [seq, s] of this.sends) this.message(seq, -1, s, 0, 2);
+    this.sends.clear();
+    for (const [proc, p] of this.procs.entries()) {
+      if (!p) continue;
+      for (let d = p.stack.length - 1; d >= 0; d--) this.closeCall(proc, p, d, -1, 0, 0, null);
+    }
+    await this.store.finish({ events: String(this.seq), ...meta });
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+
+  private proc(id: number): ProcState {
+    let p = this.procs[id];
+    if (!p) this.procs[id] = p = new ProcState();
+    return p;
+  }
+
+  private returnsTraced(mfa: number): boolean {
+    let r = this.returns[mfa];
+    if (r === undefined) {
+      const { module, fun, arity } = this.interner.mfaParts[mfa]!;
+      r = this.rules.some(
+        (x) =>
+          x.module === module && (x.fun === null || x.fun === fun) && (x.arity === null || x.arity === arity),
+      );
+      this.returns[mfa] = r;
+    }
+    return r;
+  }
+
+  private row(
+    seq: number,
+    ns: number,
+    proc: number,
+    kind: number,
+    mfa: number,
+    other: number,
+    term: number,
+    link: number,
+    cause: number,
+    depth: number,
+  ): void {
+    const e = this.t.events;
+    const c = e.cols;
+    const i = e.n;
+    c[0]![i] = seq;
+    c[1]![i] = ns;
+    c[2]![i] = proc;
+    c[3]![i] = kind;
+    c[4]![i] = mfa < 0 ? null : mfa;
+    c[5]![i] = other < 0 ? null : other;
+    c[6]![i] = term < 0 ? null : term;
+    c[7]![i] = link < 0 ? null : link;
+    c[8]![i] = cause < 0 ? null : cause;
+    c[9]![i] = depth < 0 ? null : depth;
+    e.end();
+  }
+
+  private event(e: RawEvent): void {
+    if (e.kind < 0) {
+      this.skipped++;
+      return;
+    }
+    const buf = this.buf;
+    const proc = this.interner.proc(buf, e.pid, e.pidEnd);
+    if (proc < 0) {
+      this.skipped++;
+      return;
+    }
+    const seq = this.seq++;
+    const p = this.proc(proc);
+    switch (e.kind) {
+      case K.call:
+        return this.call(seq, e, proc, p);
+      case K.return:
+      case K.exception:
+        return this.ret(seq, e, proc, p);
+      case K.send:
+        return this.send(seq, e, proc, p);
+      case K.send_dead: {
+        const term = this.interner.term(buf, e.a, e.aEnd);
+        const to = this.destination(e.b, e.bEnd);
+        this.message(-1, -1, { sender: proc, receiver: to.proc, toName: to.name, term, ns: e.ns }, 0, 1, seq);
+        return this.row(seq, e.ns, proc, K.send_dead, -1, to.proc, term, -1, p.handling(), -1);
+      }
+      case K.receive:
+        return this.receive(seq, e, proc, p);
+      case K.spawn:
+      case K.spawned:
+        return this.spawn(seq, e, proc, p);
+      case K.exit:
+        return this.exit(seq, e, proc, p);
+      case K.link:
+      case K.getting_linked:
+      case K.unlink:
+      case K.getting_unlinked: {
+        const other = this.interner.proc(buf, e.a, e.aEnd);
+        if (other >= 0) {
+          if (e.kind === K.link || e.kind === K.getting_linked) p.links.add(other);
+          else p.links.delete(other);
+        }
+        return this.row(seq, e.ns, proc, e.kind, -1, other, -1, -1, p.handling(), -1);
+      }
+      case K.register:
+      case K.unregister: {
+        const name = atomAt(buf, e.a) ?? "";
+        if (e.kind === K.register) this.names.set(name, proc);
+        else if (this.names.get(name) === proc) this.names.delete(name);
+        this.t.names.row(seq, proc, name, e.kind === K.register);
+        return this.row(seq, e.ns, proc, e.kind, -1, -1, this.interner.term(buf, e.a, e.aEnd), -1, -1, -1);
+      }
+      case K.state:
+        return this.state(seq, e, proc, p);
+    }
+  }
+
+  /** `{M, F, Args | Arity}` at `at`: the function's number, and the arguments' term number or -1. */
+  private mfaAt(at: number): { mfa: number; args: number } {
+    const buf = this.buf;
+    const m = tupleBody(buf, at);
+    const f = termEnd(buf, m);
+    const third = termEnd(buf, f);
+    let arity = intAt(buf, third);
+    let args = -1;
+    if (arity === undefined) {
+      const tag = buf[third];
+      arity =
+        tag === T.LIST_EXT
+          ? buf.readUInt32BE(third + 1)
+          : tag === T.STRING_EXT
+            ? buf.readUInt16BE(third + 1)
+            : 0;
+      args = this.interner.term(buf, third, termEnd(buf, third));
+    }
+    return { mfa: this.interner.mfa(buf, m, f, arity), args };
+  }
+
+  private call(seq: number, e: RawEvent, proc: number, p: ProcState): void {
+    const { mfa, args } = this.mfaAt(e.a);
+    if (
+      !p.inOrder &&
+      CALLBACKS.has(this.interner.mfaParts[mfa]!.fun + "/" + this.interner.mfaParts[mfa]!.arity)
+    )
+      p.inOrder = true;
+    const depth = p.stack.length;
+    if (this.returnsTraced(mfa)) p.stack.push({ seq, mfa, startNs: e.ns, childNs: 0 });
+    this.row(seq, e.ns, proc, K.call, mfa, -1, args, -1, p.handling(), depth);
+  }
+
+  private closeCall(
+    proc: number,
+    p: ProcState,
+    depth: number,
+    endSeq: number,
+    endNs: number,
+    outcome: number,
+    result: number | null,
+  ): void {
+    const c = p.stack[depth]!;
+    const open = endSeq < 0;
+    const duration = open ? null : endNs - c.startNs;
+    if (duration !== null && depth > 0) p.stack[depth - 1]!.childNs += duration;
+    this.t.calls.row(
+      c.seq,
+      open ? null : endSeq,
+      proc,
+      c.mfa,
+      depth,
+      depth > 0 ? p.stack[depth - 1]!.seq : null,
+      c.startNs,
+      open ? null : endNs,
+      duration === null ? null : duration - c.childNs,
+      outcome,
+      result,
+    );
+    p.stack.length = depth;
+  }
+
+  private ret(seq: number, e: RawEvent, proc: number, p: ProcState): void {
+    const { mfa } = this.mfaAt(e.a);
+    const value = this.interner.term(this.buf, e.b, e.bEnd);
+    let depth = p.stack.length - 1;
+    while (depth >= 0 && p.stack[depth]!.mfa !== mfa) depth--;
+    let link = -1;
+    if (depth >= 0) {
+      link = p.stack[depth]!.seq;
+      // Frames above it were left without a return of their own (a throw caught below them).
+      for (let d = p.stack.length - 1; d > depth; d--) this.closeCall(proc, p, d, -1, 0, 0, null);
+      this.closeCall(proc, p, depth, seq, e.ns, e.kind === K.return ? 1 : 2, value);
+    }
+    const cause = p.handling();
+    this.row(seq, e.ns, proc, e.kind, mfa, -1, value, link, cause, Math.max(depth, 0));
+    if (e.kind === K.return && !p.sysStates) this.callbackState(seq, e, proc, p, mfa);
+  }
+
+  /** A GenServer callback's return value carries its new state: `{:reply, r, s}`, `{:noreply, s}`, `{:ok, s}`. */
+  private callbackState(seq: number, e: RawEvent, proc: number, p: ProcState, mfa: number): void {
+    const parts = this.interner.mfaParts[mfa]!;
+    const name = `${parts.fun}/${parts.arity}`;
+    if (!CALLBACKS.has(name)) return;
+    const buf = this.buf;
+    const arity = tupleArity(buf, e.b);
+    if (arity < 2) return;
+    const first = tupleBody(buf, e.b);
+    const tag = atomAt(buf, first);
+    const elements: number[] = [first];
+    for (let i = 1; i <= arity; i++) elements.push(termEnd(buf, elements[i - 1]!));
+    const slice = (i: number): [number, number] => [elements[i]!, elements[i + 1]!];
+    let state: [number, number] | undefined;
+    let reply: [number, number] | undefined;
+    if (tag === "reply" && arity >= 3) {
+      reply = slice(1);
+      state = slice(2);
+    } else if ((tag === "noreply" || tag === "ok") && arity >= 2) state = slice(1);
+    else if (tag === "stop" && arity >= 3) state = slice(arity - 1);
+    if (!state) return;
+    p.inOrder = true;
+    const triggerSeq = parts.fun === "init" ? -1 : p.handled();
+    const full = this.interner.term(buf, state[0], state[1]);
+    const replyTerm = reply ? this.interner.term(buf, reply[0], reply[1]) : null;
+    p.baseSeq = seq;
+    p.sinceCheckpoint = 0;
+    this.t.states.row(seq, proc, triggerSeq < 0 ? null : triggerSeq, null, replyTerm, 1, full, full, seq);
+  }
+
+  /** Where a send went: a pid's process, or a registered name (resolved when known). */
+  private destination(at: number, end: number): { proc: number; name: number; nameText: string | null } {
+    const buf = this.buf;
+    const tag = buf[at];
+    if (tag === T.NEW_PID_EXT || tag === T.PID_EXT)
+      return { proc: this.interner.proc(buf, at, end), name: -1, nameText: null };
+    let nameText = atomAt(buf, at) ?? null;
+    if (nameText === null && tupleArity(buf, at) === 2) nameText = atomAt(buf, tupleBody(buf, at)) ?? null;
+    // A reply to a process alias (`gen_server:call`'s reply goes to one): whoever receives it is the alias's owner.
+    if (
+      nameText === null &&
+      (tag === T.NEWER_REFERENCE_EXT || tag === T.NEW_REFERENCE_EXT || tag === T.REFERENCE_EXT)
+    )
+      nameText = ALIAS + buf.toString("latin1", at, end);
+    const name = this.interner.term(buf, at, end);
+    return { proc: nameText === null ? -1 : (this.names.get(nameText) ?? -1), name, nameText };
+  }
+
+  private send(seq: number, e: RawEvent, proc: number, p: ProcState): void {
+    const buf = this.buf;
+    const key = buf.toString("latin1", e.a, e.aEnd);
+    const term = this.interner.term(buf, e.a, e.aEnd);
+    const to = this.destination(e.b, e.bEnd);
+    if (to.proc >= 0) {
+      const k = `${to.proc}|${key}`;
+      const q = this.pending.get(k);
+      if (q) q.push(seq);
+      else this.pending.set(k, [seq]);
+    } else if (to.nameText !== null) {
+      const q = this.pendingByName.get(key);
+      if (q) q.push({ name: to.nameText, seq });
+      else this.pendingByName.set(key, [{ name: to.nameText, seq }]);
+    }
+    this.sends.set(seq, { sender: proc, receiver: to.proc, toName: to.name, term, ns: e.ns });
+    if (this.sends.size > MAX_PENDING_SENDS) this.settleOldestSends();
+    this.row(seq, e.ns, proc, K.send, -1, to.proc, term, -1, p.handling(), -1);
+  }
+
+  private settleOldestSends(): void {
+    let n = MAX_PENDING_SENDS / 10;
+    for (const [seq, s] of this.sends) {
+      this.message(seq, -1, s, 0, 2);
+      this.sends.delete(seq);
+      if (--n <= 0) break;
+    }
+  }
+
+  /** The earliest send of `key` to `proc` still waiting, or -1. */
+  private takeSend(proc: number, key: string): number {
+    const k = `${proc}|${key}`;
+    const q = this.pending.get(k);
+    while (q && q.length > 0) {
+      const seq = q.shift()!;
+      if (q.length === 0) this.pending.delete(k);
+      if (this.sends.has(seq)) return seq;
+    }
+    const byName = this.pendingByName.get(key);
+    if (byName) {
+      for (let i = 0; i < byName.length; i++) {
+        const { name, seq } = byName[i]!;
+        const owner = this.names.get(name);
+        if (!this.sends.has(seq) || (owner !== undefined && owner !== proc)) continue;
+        byName.splice(i, 1);
+        if (byName.length === 0) this.pendingByName.delete(key);
+        if (owner === undefined && !name.startsWith(ALIAS)) {
+          this.names.set(name, proc);
+          this.t.names.row(seq, proc, name, true);
+        }
+        return seq;
+      }
+    }
+    return -1;
+  }
+
+  private message(
+    sendSeq: number,
+    receiveSeq: number,
+    s: PendingSend,
+    receivedNs: number,
+    status: number,
+    deadSeq = -1,
+  ): void {
+    this.t.messages.row(
+      sendSeq < 0 ? (deadSeq < 0 ? null : deadSeq) : sendSeq,
+      receiveSeq < 0 ? null : receiveSeq,
+      s.sender < 0 ? null : s.sender,
+      s.receiver < 0 ? null : s.receiver,
+      s.toName < 0 ? null : s.toName,
+      s.term,
+      s.ns,
+      receiveSeq < 0 ? null : receivedNs,
+      status,
+    );
+  }
+
+  private receive(seq: number, e: RawEvent, proc: number, p: ProcState): void {
+    const buf = this.buf;
+    const key = buf.toString("latin1", e.a, e.aEnd);
+    const term = this.interner.term(buf, e.a, e.aEnd);
+    const sendSeq = this.takeSend(proc, key);
+    let other = -1;
+    let cause = -1;
+    if (sendSeq >= 0) {
+      const s = this.sends.get(sendSeq)!;
+      this.sends.delete(sendSeq);
+      s.receiver = proc;
+      this.message(sendSeq, seq, s, e.ns, 0);
+      other = s.sender;
+      cause = sendSeq;
+    } else {
+      // An exit signal turned into a message (`{:EXIT, pid, reason}` for a process trapping exits).
+      if (tupleArity(buf, e.a) === 3) {
+        const first = tupleBody(buf, e.a);
+        if (atomAt(buf, first) === "EXIT") {
+          const pidAt = termEnd(buf, first);
+          other = this.interner.proc(buf, pidAt, termEnd(buf, pidAt));
+          if (other >= 0 && this.procs[other] && this.procs[other].exitSeq >= 0)
+            cause = this.procs[other].exitSeq;
+        }
+      }
+      this.message(-1, seq, { sender: other, receiver: proc, toName: -1, term, ns: e.ns }, e.ns, 3);
+    }
+    p.received(seq, key, tupleArity(buf, e.a) === 3 && atomAt(buf, tupleBody(buf, e.a)) === "system");
+    this.row(seq, e.ns, proc, K.receive, -1, other, term, sendSeq, cause, -1);
+  }
+
+  private spawn(seq: number, e: RawEvent, proc: number, p: ProcState): void {
+    const buf = this.buf;
+    const other = this.interner.proc(buf, e.a, e.aEnd);
+    const parent = e.kind === K.spawn ? proc : other;
+    const child = e.kind === K.spawn ? other : proc;
+    const c = child >= 0 ? this.proc(child) : undefined;
+    let link = -1;
+    let cause = -1;
+    if (e.kind === K.spawn) {
+      cause = p.handling();
+      if (c) c.spawnSeq = seq;
+    } else if (c && c.spawnSeq >= 0) {
+      link = cause = c.spawnSeq;
+    }
+    const { mfa } = this.mfaAt(e.b);
+    if (c && !c.spawnSeen && child >= 0) {
+      c.spawnSeen = true;
+      const info = spawnInfo(decodeBody(buf, e.b).term, this.interner.mfaParts[mfa]!);
+      if (info.inOrder) c.inOrder = true;
+      const initial = info.initial ? this.interner.mfaByName(...info.initial) : mfa;
+      this.t.spawns.row(seq, parent < 0 ? null : parent, child, initial, info.behaviour, info.module);
+    }
+    this.row(seq, e.ns, proc, e.kind, mfa, other, -1, link, cause, -1);
+  }
+
+  private exit(seq: number, e: RawEvent, proc: number, p: ProcState): void {
+    const buf = this.buf;
+    const term = this.interner.term(buf, e.a, e.aEnd);
+    const key = buf.toString("latin1", e.a, e.aEnd);
+    let cause = -1;
+    if (atomAt(buf, e.a) !== "normal") {
+      for (const q of p.links) {
+        const l = this.procs[q];
+        if (l && l.exitSeq >= 0 && l.exitReasonKey === key) cause = Math.max(cause, l.exitSeq);
+      }
+    }
+    if (cause < 0) cause = p.handling();
+    p.exitSeq = seq;
+    p.exitReasonKey = key;
+    this.row(seq, e.ns, proc, K.exit, -1, -1, term, -1, cause, -1);
+  }
+
+  private state(seq: number, e: RawEvent, proc: number, p: ProcState): void {
+    const buf = this.buf;
+    p.sysStates = true;
+    p.inOrder = true;
+    let triggerSeq = -1;
+    const trigger = decodeBody(buf, e.a).term;
+    if (trigger instanceof Tuple && trigger.size === 2 && isAtom(trigger.at(0), "in")) {
+      const msgAt = tupleBody(buf, e.a);
+      const m = termEnd(buf, msgAt);
+      triggerSeq = p.handled(buf.toString("latin1", m, termEnd(buf, m)));
+    }
+    const triggerTerm = isAtom(trigger, "snapshot") ? -1 : this.interner.term(buf, e.a, e.aEnd);
+    const reply = atomAt(buf, e.b) === "none" ? -1 : this.interner.term(buf, e.b, e.bEnd);
+    const payloadTerm = decodeBody(buf, e.c).term;
+    const payload = this.interner.term(buf, e.c, e.cEnd);
+    const change = classifyChange(trigger, payloadTerm);
+    let full = -1;
+    if (!p.state.apply(change, payloadTerm)) {
+      p.baseSeq = -1;
+    } else if (change === "snapshot" || change === "full") {
+      full = payload;
+    } else if (++p.sinceCheckpoint >= CHECKPOINT_EVERY) {
+      full = this.interner.termOf(encode(p.state.current()!));
+    }
+    if (full >= 0) {
+      p.baseSeq = seq;
+      p.sinceCheckpoint = 0;
+    }
+    this.t.states.row(
+      seq,
+      proc,
+      triggerSeq < 0 ? null : triggerSeq,
+      triggerTerm < 0 ? null : triggerTerm,
+      reply < 0 ? null : reply,
+      STATE_CHANGES.indexOf(change),
+      payload,
+      full < 0 ? null : full,
+      p.baseSeq < 0 ? null : p.baseSeq,
+    );
+    this.row(seq, e.ns, proc, K.state, -1, -1, payload, triggerSeq, triggerSeq, -1);
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Gives every distinct term, function and process of a recording a small number, and writes each one to
+ * its table the first time it is seen, so that an event row holds numbers only and a term sent a thousand
+ * times is stored once. Terms are told apart by their encoded bytes (equal terms encode alike).
+ *
+ * The term table is bounded: past `maxTerms` distinct terms it starts over, so memory stays flat on long
+ * recordings; a term seen again after that is stored again under a new number, which costs space, not
+ * correctness.
+ */
+import { decodeBody } from "../etf/decode.js";
+import { formatPid } from "../etf/format.js";
+import { Pid, Port, type Term } from "../etf/terms.js";
+import { formatMfa } from "../query/names.js";
+import { atomAt } from "./scan.js";
+import type { Tables } from "../store/writer.js";
+
+const VERSION = Buffer.from([131]);
+
+export interface ProcRecord {
+  id: number;
+  pid: Pid | Port;
+  text: string;
+}
+
+export class Interner {
+  private terms = new Map<string, number>();
+  private nextTerm = 0;
+  private readonly mfas = new Map<string, number>();
+  readonly mfaNames: string[] = [];
+  readonly mfaParts: { module: string; fun: string; arity: number }[] = [];
+  private readonly procIds = new Map<string, number>();
+  readonly procs: ProcRecord[] = [];
+
+  constructor(
+    private readonly tables: Tables,
+    private readonly localNode: string,
+    private readonly maxTerms = 1_000_000,
+  ) {}
+
+  /** The number of the term encoded in `buf[start, end)`. */
+  term(buf: Buffer, start: number, end: number): number {
+    const key = buf.toString("latin1", start, end);
+    let id = this.terms.get(key);
+    if (id === undefined) {
+      if (this.terms.size >= this.maxTerms) this.terms = new Map();
+      id = this.nextTerm++;
+      this.terms.set(key, id);
+      this.tables.terms.row(id, Buffer.concat([VERSION, buf.subarray(start, end)]));
+    }
+    return id;
+  }
+
+  /** The number of a term given as a value (states rebuilt at checkpoints). */
+  termOf(bytes: Buffer): number {
+    return this.term(bytes, 1, bytes.length);
+  }
+
+  /** The number of `{M, F, A}` given as its atoms' positions and the arity. */
+  mfa(buf: Buffer, modAt: number, funAt: number, arity: number): number {
+    const module = atomAt(buf, modAt) ?? "?";
+    const fun = atomAt(buf, funAt) ?? "?";
+    return this.mfaByName(module, fun, arity);
+  }
+
+  mfaByName(module: string, fun: string, arity: number): number {
+    const key = `${module}\u0000${fun}\u0000${arity}`;
+    let id = this.mfas.get(key);
+    if (id === undefined) {
+      id = this.mfaNames.length;
+      const name = formatMfa(module, fun, arity);
+      this.mfas.set(key, id);
+      this.mfaNames.push(name);
+      this.mfaParts.push({ module, fun, arity });
+      this.tables.mfas.row(id, module, fun, arity, name);
+    }
+    return id;
+  }
+
+  /** The number of the pid (or port) encoded in `buf[start, end)`, or -1 if the bytes are neither. */
+  proc(buf: Buffer, start: number, end: number): number {
+    const key = buf.toString("latin1", start, end);
+    let id = this.procIds.get(key);
+    if (id === undefined) {
+      const pid = decodeBody(buf, start).term as Term;
+      if (!(pid instanceof Pid) && !(pid instanceof Port)) return -1;
+      id = this.procs.length;
+      const text =
+        pid instanceof Pid ? formatPid(pid, { syntax: "erlang", localNode: this.localNode }) : pid.toString();
+      this.procIds.set(key, id);
+      this.procs.push({ id, pid, text });
+      this.tables.procs.row(id, text, pid.node.name);
+    }
+    return id;
+  }
+
+  get termCount(): number {
+    return this.nextTerm;
+  }
+}

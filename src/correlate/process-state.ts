@@ -1,0 +1,72 @@
+/**
+ * What ingest remembers about one process while a recording streams past: its open calls, the messages it
+ * has received and not yet handled, its links, its name, and its current state. This is the working memory
+ * of correlation; everything here is written out as rows the moment it is settled.
+ */
+import { StateBuilder } from "./state-builder.js";
+
+export interface OpenCall {
+  seq: number;
+  mfa: number;
+  startNs: number;
+  /** Time spent in traced calls made from this one, for self time. */
+  childNs: number;
+}
+
+export interface Received {
+  seq: number;
+  key: string;
+}
+
+/** At most this many received-but-unhandled messages are remembered per process. */
+export const MAX_UNHANDLED = 1000;
+
+export class ProcState {
+  readonly stack: OpenCall[] = [];
+  /** The last message it received (`receive` event seq), or -1. */
+  lastReceive = -1;
+  /** For GenServer-like processes, which handle messages in order: received and not yet handled, oldest first. */
+  unhandled: Received[] = [];
+  /** True once it is known to handle messages in order (it had a state event or an OTP callback). */
+  inOrder = false;
+  /** True once the agent's `sys` capture sends its states: callback returns are then not states. */
+  sysStates = false;
+  readonly links = new Set<number>();
+  exitSeq = -1;
+  exitReasonKey = "";
+  spawnSeen = false;
+  /** The parent's `spawn` event, once seen. */
+  spawnSeq = -1;
+  readonly state = new StateBuilder();
+  /** State events since its last checkpoint, and that checkpoint's seq. */
+  sinceCheckpoint = 0;
+  baseSeq = -1;
+
+  /** The message this process is handling now: the cause of what it does. -1 when unknown. */
+  handling(): number {
+    if (this.inOrder && this.unhandled.length > 0) return this.unhandled[0]!.seq;
+    return this.lastReceive;
+  }
+
+  /** `system`: an OTP system message (`{:system, from, request}`), which the behaviour answers itself. */
+  received(seq: number, key: string, system = false): void {
+    this.lastReceive = seq;
+    if (system) return;
+    this.unhandled.push({ seq, key });
+    if (this.unhandled.length > MAX_UNHANDLED) this.unhandled.shift();
+  }
+
+  /**
+   * Marks the message with bytes `key` handled, and the ones before it too: a process that handles messages
+   * in order took those out of its mailbox with a selective receive (a call's reply, a monitor's `:DOWN`).
+   * Returns its `receive` seq, or -1 when it was not seen (`key` undefined: the oldest one).
+   */
+  handled(key?: string): number {
+    const q = this.unhandled;
+    const i = key === undefined ? (q.length > 0 ? 0 : -1) : q.findIndex((r) => r.key === key);
+    if (i < 0) return -1;
+    const seq = q[i]!.seq;
+    this.unhandled = q.slice(i + 1);
+    return seq;
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * Reads the agent's event batches (`{events, Seq, [Event]}`, see docs/agent-protocol.md) without building
+ * terms: for each trace message it finds the kind, the pid, the timestamp and the byte ranges of the other
+ * elements, and hands them to a visitor in one reused `RawEvent`. Ingest decodes only what it correlates on
+ * and stores the rest as the bytes they already are.
+ */
+import { EtfError } from "../etf/errors.js";
+import { termEnd } from "../etf/skip.js";
+import * as T from "../etf/tags.js";
+import { K } from "../store/schema.js";
+
+/** One trace message as byte ranges of the batch; valid only during the visitor's call. */
+export interface RawEvent {
+  /** `K.*`, or -1 for a trace message this version does not record. */
+  kind: number;
+  /** The process the event happened in. */
+  pid: number;
+  pidEnd: number;
+  /** Nanoseconds since the recording's base time. */
+  ns: number;
+  /** Start and end of the elements after the kind (after the pid for `es_state`, after its timestamp). */
+  a: number;
+  aEnd: number;
+  b: number;
+  bEnd: number;
+  c: number;
+  cEnd: number;
+}
+
+const TRACE_KINDS: Record<string, number> = {
+  call: K.call,
+  return_from: K.return,
+  exception_from: K.exception,
+  send: K.send,
+  send_to_non_existing_process: K.send_dead,
+  receive: K.receive,
+  spawn: K.spawn,
+  spawned: K.spawned,
+  exit: K.exit,
+  link: K.link,
+  unlink: K.unlink,
+  getting_linked: K.getting_linked,
+  getting_unlinked: K.getting_unlinked,
+  register: K.register,
+  unregister: K.unregister,
+};
+
+/** A monotonic timestamp as sign, high and low 32 bits, so that differences stay exact in doubles. */
+export interface Clock {
+  negative: boolean;
+  hi: number;
+  lo: number;
+}
+
+export function clockOf(ns: bigint): Clock {
+  const negative = ns < 0n;
+  const abs = negative ? -ns : ns;
+  return { negative, hi: Number(abs >> 32n), lo: Number(abs & 0xffffffffn) };
+}
+
+/** The atom whose tag is at `pos`, as a string (latin1 or UTF-8), or undefined if it is not an atom. */
+export function atomAt(buf: Buffer, pos: number): string | undefined {
+  switch (buf[pos]) {
+    case T.SMALL_ATOM_UTF8_EXT:
+      return buf.toString("utf8", pos + 2, pos + 2 + buf[pos + 1]!);
+    case T.SMALL_ATOM_EXT:
+      return buf.toString("latin1", pos + 2, pos + 2 + buf[pos + 1]!);
+    case T.ATOM_UTF8_EXT:
+      return buf.toString("utf8", pos + 3, pos + 3 + buf.readUInt16BE(pos + 1));
+    case T.ATOM_EXT:
+      return buf.toString("latin1", pos + 3, pos + 3 + buf.readUInt16BE(pos + 1));
+    default:
+      return undefined;
+  }
+}
+
+/** The arity of the tuple whose tag is at `pos`, or -1 if it is not a tuple; `tupleBody` is where its elements start. */
+export function tupleArity(buf: Buffer, pos: number): number {
+  if (buf[pos] === T.SMALL_TUPLE_EXT) return buf[pos + 1]!;
+  if (buf[pos] === T.LARGE_TUPLE_EXT) return buf.readUInt32BE(pos + 1);
+  return -1;
+}
+
+export function tupleBody(buf: Buffer, pos: number): number {
+  return buf[pos] === T.SMALL_TUPLE_EXT ? pos + 2 : pos + 5;
+}
+
+/** An integer term at `pos` as a number (exact up to 2^53), or undefined. */
+export function intAt(buf: Buffer, pos: number): number | undefined {
+  switch (buf[pos]) {
+    case T.SMALL_INTEGER_EXT:
+      return buf[pos + 1]!;
+    case T.INTEGER_EXT:
+      return buf.readInt32BE(pos + 1);
+    case T.SMALL_BIG_EXT: {
+      const n = buf[pos + 1]!;
+      let v = 0;
+      for (let i = n - 1; i >= 0; i--) v = v * 256 + buf[pos + 3 + i]!;
+      return buf[pos + 2] ? -v : v;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Nanoseconds from `base` to the integer timestamp at `pos`, exact while under 2^53 apart. */
+function nsSince(buf: Buffer, pos: number, base: Clock): number {
+  const tag = buf[pos];
+  if (tag === T.SMALL_BIG_EXT && buf[pos + 1]! <= 8) {
+    const n = buf[pos + 1]!;
+    const negative = buf[pos + 2] !== 0;
+    let lo = 0;
+    let hi = 0;
+    for (let i = Math.min(n, 4) - 1; i >= 0; i--) lo = lo * 256 + buf[pos + 3 + i]!;
+    for (let i = n - 1; i >= 4; i--) hi = hi * 256 + buf[pos + 3 + i]!;
+    if (negative === base.negative) {
+      const d = (hi - base.hi) * 4294967296 + (lo - base.lo);
+      return negative ? -d : d;
+    }
+    const v = hi * 4294967296 + lo;
+    const b = base.hi * 4294967296 + base.lo;
+    return (negative ? -v : v) - (base.negative ? -b : b);
+  }
+  const v = intAt(buf, pos);
+  if (v === undefined) throw new EtfError(pos, "a trace timestamp is not an integer");
+  const b = base.hi * 4294967296 + base.lo;
+  return v - (base.negative ? -b : b);
+}
+
+/**
+ * Calls `visit` for each event of the list whose `LIST_EXT` tag is at `listAt` in `buf`. Returns the number of
+ * events visited. Throws `EtfError` on bytes that are not such a list.
+ */
+export function scanEvents(buf: Buffer, listAt: number, base: Clock, visit: (e: RawEvent) => void): number {
+  const e: RawEvent = { kind: -1, pid: 0, pidEnd: 0, ns: 0, a: 0, aEnd: 0, b: 0, bEnd: 0, c: 0, cEnd: 0 };
+  if (buf[listAt] === T.NIL_EXT) return 0;
+  if (buf[listAt] !== T.LIST_EXT) throw new EtfError(listAt, "the events are not a list");
+  const count = buf.readUInt32BE(listAt + 1);
+  let pos = listAt + 5;
+  for (let i = 0; i < count; i++) {
+    const arity = tupleArity(buf, pos);
+    const end = termEnd(buf, pos);
+    if (arity < 5) {
+      pos = end;
+      continue;
+    }
+    let p = tupleBody(buf, pos);
+    const tag = atomAt(buf, p);
+    p = termEnd(buf, p);
+    e.pid = p;
+    e.pidEnd = p = termEnd(buf, p);
+    e.a = e.aEnd = e.b = e.bEnd = e.c = e.cEnd = 0;
+    if (tag === "trace_ts") {
+      const kind = TRACE_KINDS[atomAt(buf, p) ?? ""];
+      e.kind = kind ?? -1;
+      p = termEnd(buf, p);
+      // Elements after the kind: one or two terms, then the timestamp last.
+      e.a = p;
+      e.aEnd = p = termEnd(buf, p);
+      if (arity === 6) {
+        e.b = p;
+        e.bEnd = p = termEnd(buf, p);
+      }
+      e.ns = nsSince(buf, p, base);
+    } else if (tag === "es_state" && arity === 6) {
+      e.kind = K.state;
+      e.ns = nsSince(buf, p, base);
+      p = termEnd(buf, p);
+      e.a = p;
+      e.aEnd = p = termEnd(buf, p);
+      e.b = p;
+      e.bEnd = p = termEnd(buf, p);
+      e.c = p;
+      e.cEnd = termEnd(buf, p);
+    } else {
+      e.kind = -1;
+    }
+    visit(e);
+    pos = end;
+  }
+  return count;
+}

@@ -1,0 +1,114 @@
+/**
+ * Rebuilds a GenServer's (or gen_statem's) state from what the agent sends: a whole state, then only what
+ * changed (docs/agent-protocol.md, "GenServer and gen_statem state"). Ingest keeps one builder per process
+ * to write checkpoints; `stateAt` replays the changes since the last checkpoint with one.
+ *
+ * A map state is kept indexed by key, so applying a change costs what changed, not the state's size; the
+ * term is built again only when asked for.
+ */
+import { encode } from "../etf/encode.js";
+import { Atom, ErlMap, isAtom, Tuple, type Term } from "../etf/terms.js";
+import { STATE_CHANGES } from "../store/schema.js";
+
+export type StateChange = (typeof STATE_CHANGES)[number];
+
+const CHANGED = Atom.of("changed");
+const CHANGED_ELEMENTS = Atom.of("changed_elements");
+const STATE_NAME = Atom.of("state_name");
+
+/** What kind of change the agent's `StateAfter` term is (`trigger` is the event's trigger term). */
+export function classifyChange(trigger: Term, payload: Term): StateChange {
+  if (isAtom(trigger, "snapshot")) return "snapshot";
+  if (isAtom(payload, "unchanged")) return "unchanged";
+  if (payload instanceof Tuple) {
+    const tag = payload.at(0);
+    if (
+      payload.size === 3 &&
+      tag === CHANGED &&
+      payload.at(1) instanceof ErlMap &&
+      Array.isArray(payload.at(2))
+    )
+      return "map_diff";
+    if (payload.size === 2 && tag === CHANGED_ELEMENTS && Array.isArray(payload.at(1))) return "tuple_diff";
+    if (payload.size === 2 && tag === STATE_NAME) return "state_name";
+  }
+  return "full";
+}
+
+function keyOf(t: Term): string {
+  return encode(t).toString("latin1");
+}
+
+export class StateBuilder {
+  private whole: Term | undefined;
+  private keyed: Map<string, [Term, Term]> | undefined;
+
+  get known(): boolean {
+    return this.whole !== undefined || this.keyed !== undefined;
+  }
+
+  /** Forgets the state: it is unknown until the next whole one. */
+  reset(): void {
+    this.whole = undefined;
+    this.keyed = undefined;
+  }
+
+  set(state: Term): void {
+    this.whole = state;
+    this.keyed = undefined;
+  }
+
+  /** Applies one change; false when it cannot apply (no state known yet, or a change of another shape). */
+  apply(change: StateChange, payload: Term): boolean {
+    switch (change) {
+      case "snapshot":
+      case "full":
+        this.set(payload);
+        return true;
+      case "unchanged":
+        return this.known;
+      case "map_diff": {
+        const keyed = this.index();
+        if (!keyed) return false;
+        const [, changed, removed] = (payload as Tuple).elements as [Term, ErlMap, Term[]];
+        for (const [k, v] of changed.entries) keyed.set(keyOf(k), [k, v]);
+        for (const k of removed) keyed.delete(keyOf(k));
+        return true;
+      }
+      case "tuple_diff": {
+        const state = this.current();
+        if (!(state instanceof Tuple)) return false;
+        const elements = [...state.elements];
+        for (const pair of (payload as Tuple).at(1) as Term[]) {
+          if (!(pair instanceof Tuple) || typeof pair.at(0) !== "number") return false;
+          elements[(pair.at(0) as number) - 1] = pair.at(1);
+        }
+        this.set(new Tuple(elements));
+        return true;
+      }
+      case "state_name": {
+        const state = this.current();
+        if (!(state instanceof Tuple) || state.size !== 2) return false;
+        this.set(new Tuple([(payload as Tuple).at(1), state.at(1)]));
+        return true;
+      }
+    }
+  }
+
+  /** The current state as a term. */
+  current(): Term | undefined {
+    if (this.keyed) {
+      this.whole = new ErlMap([...this.keyed.values()]);
+      this.keyed = undefined;
+    }
+    return this.whole;
+  }
+
+  private index(): Map<string, [Term, Term]> | undefined {
+    if (this.keyed) return this.keyed;
+    if (!(this.whole instanceof ErlMap)) return undefined;
+    this.keyed = new Map(this.whole.entries.map(([k, v]) => [keyOf(k), [k, v]]));
+    this.whole = undefined;
+    return this.keyed;
+  }
+}

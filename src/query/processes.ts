@@ -1,0 +1,97 @@
+/**
+ * The process list of a recording: every process seen, with its name, kind, parent and supervisor, how it
+ * ended, and whether a supervisor restarted it. Built once per open recording with one pass over the
+ * events (an aggregate in DuckDB) and kept.
+ */
+import { Atom, Tuple, type Term } from "../etf/terms.js";
+import type { ProcessInfo } from "./api.js";
+import type { QueryContext } from "./context.js";
+import { rows } from "./db.js";
+import { processName } from "./names.js";
+import { K } from "../store/schema.js";
+
+/** An exit that is not a crash: `:normal`, `:shutdown`, `{:shutdown, _}`, `:noproc` is a crash. */
+export function isCrash(reason: Term | undefined): boolean {
+  if (reason === undefined) return false;
+  if (reason instanceof Atom) return reason.name !== "normal" && reason.name !== "shutdown";
+  if (reason instanceof Tuple && reason.size === 2 && reason.at(0) instanceof Atom)
+    return (reason.at(0) as Atom).name !== "shutdown";
+  return true;
+}
+
+export async function loadProcesses(ctx: QueryContext): Promise<ProcessInfo[]> {
+  if (ctx.processes) return ctx.processes;
+  const base = await rows(
+    ctx.con,
+    `WITH agg AS (
+       SELECT proc, min(seq) AS first_seq, max(seq) AS last_seq, count(*) AS n,
+              max(CASE WHEN kind = ${K.exit} THEN seq END) AS exit_seq,
+              bool_or(kind = ${K.state}) AS has_state
+       FROM events GROUP BY proc)
+     SELECT p.id, p.pid, p.node, a.first_seq, a.last_seq, a.n, a.exit_seq, a.has_state,
+            s.parent, s.seq AS spawn_seq, s.initial, s.behaviour, s.module, x.term AS exit_term
+     FROM procs p
+     LEFT JOIN agg a ON a.proc = p.id
+     LEFT JOIN spawns s ON s.child = p.id
+     LEFT JOIN events x ON x.seq = a.exit_seq
+     ORDER BY p.id`,
+  );
+  const names = await rows(ctx.con, "SELECT proc, name, registered FROM names ORDER BY seq");
+  const nameOf = new Map<number, string | null>();
+  for (const n of names) {
+    const proc = n["proc"] as number;
+    if (n["registered"]) nameOf.set(proc, n["name"] as string);
+    else if (nameOf.get(proc) === n["name"]) nameOf.set(proc, null);
+  }
+  await ctx.terms.load(base.map((r) => (r["exit_term"] as number | null) ?? null));
+  const list: ProcessInfo[] = base.map((r) => {
+    const id = r["id"] as number;
+    const exitTerm = ctx.terms.get((r["exit_term"] as number | null) ?? null);
+    const initial = r["initial"] as number | null;
+    let behaviour = (r["behaviour"] as string | null) ?? (r["has_state"] ? "genserver" : "process");
+    if (behaviour === "process" && r["has_state"]) behaviour = "genserver";
+    const name = nameOf.get(id);
+    return {
+      id,
+      pid: r["pid"] as string,
+      node: r["node"] as string,
+      name: name ? processName(name) : null,
+      behaviour,
+      parent: (r["parent"] as number | null) ?? null,
+      supervisor: null,
+      restartOf: null,
+      initialCall: initial === null ? null : (ctx.mfaNames[initial] ?? null),
+      spawnSeq: (r["spawn_seq"] as number | null) ?? null,
+      exitSeq: (r["exit_seq"] as number | null) ?? null,
+      exitReason: exitTerm === undefined ? null : ctx.terms.format(exitTerm),
+      crashed: isCrash(exitTerm),
+      firstSeq: (r["first_seq"] as number | null) ?? 0,
+      lastSeq: (r["last_seq"] as number | null) ?? 0,
+      events: (r["n"] as number | null) ?? 0,
+    };
+  });
+  const byId = new Map(list.map((p) => [p.id, p]));
+  for (const p of list) {
+    for (let a = p.parent, hops = 0; a !== null && hops < 100; hops++) {
+      const anc = byId.get(a);
+      if (!anc) break;
+      if (anc.behaviour === "supervisor") {
+        p.supervisor = anc.id;
+        break;
+      }
+      a = anc.parent;
+    }
+  }
+  // A restart: a supervisor's child started after a sibling with the same initial call exited.
+  for (const p of list) {
+    if (p.parent === null || p.spawnSeq === null || byId.get(p.parent)?.behaviour !== "supervisor") continue;
+    let best: ProcessInfo | undefined;
+    for (const q of list) {
+      if (q === p || q.parent !== p.parent || q.initialCall !== p.initialCall || q.exitSeq === null) continue;
+      if (q.exitSeq < p.spawnSeq && (!best || q.exitSeq > best.exitSeq!)) best = q;
+    }
+    if (best) p.restartOf = best.id;
+  }
+  ctx.processes = list;
+  return list;
+}

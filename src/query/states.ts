@@ -1,0 +1,143 @@
+/**
+ * GenServer state over time: the state of a process after any event (`stateAt`) and its state timeline
+ * with structural diffs (`states`). States are stored as the agent sent them (a whole state, then the keys
+ * that changed) with a whole state every `CHECKPOINT_EVERY` changes, so rebuilding one replays at most that
+ * many changes from the checkpoint before it.
+ */
+import { Tuple, isAtom, type Term } from "../etf/terms.js";
+import { StateBuilder, type StateChange } from "../correlate/state-builder.js";
+import { CHECKPOINT_EVERY, STATE_CHANGES } from "../store/schema.js";
+import type { Page, ProcId, Seq, StateView, TermChange } from "./api.js";
+import type { QueryContext } from "./context.js";
+import { int, rows, type Row } from "./db.js";
+import { diffTerms, formatPath } from "./term-diff.js";
+
+const STATE_COLUMNS = `seq, proc, trigger_seq, trigger, reply, change, payload, "full", base_seq`;
+
+export function describeDiff(ctx: QueryContext, before: Term | undefined, after: Term): TermChange[] {
+  if (before === undefined) return [];
+  return diffTerms(before, after).map((c) => ({
+    path: formatPath(c.path),
+    kind: c.kind,
+    before: c.before === undefined ? null : ctx.terms.format(c.before, 200),
+    after: c.after === undefined ? null : ctx.terms.format(c.after, 200),
+  }));
+}
+
+/**
+ * Replays the state rows of `proc` from the checkpoint at or before `fromSeq` up to `toSeq` (or `limit` rows
+ * from `fromSeq` on), calling `each` with every row at or after `fromSeq`, its state and the one before it.
+ */
+async function replay(
+  ctx: QueryContext,
+  proc: ProcId,
+  fromSeq: Seq,
+  toSeq: Seq | null,
+  limit: number | null,
+  each: (row: Row, state: Term, previous: Term | undefined) => void,
+): Promise<void> {
+  // The row before fromSeq gives the checkpoint to start from and the "previous" state of the first row.
+  const before = await rows(
+    ctx.con,
+    `SELECT seq, base_seq FROM states WHERE proc = ${int(proc)} AND seq < ${int(fromSeq)} ORDER BY seq DESC LIMIT 1`,
+  );
+  const start = before[0]
+    ? ((before[0]["base_seq"] as number | null) ?? (before[0]["seq"] as number))
+    : fromSeq;
+  const upper = toSeq === null ? "" : `AND seq <= ${int(toSeq)}`;
+  const list = await rows(
+    ctx.con,
+    `SELECT ${STATE_COLUMNS} FROM states WHERE proc = ${int(proc)} AND seq >= ${int(start)} ${upper} ORDER BY seq` +
+      (limit === null ? "" : ` LIMIT ${int(limit + 2 * CHECKPOINT_EVERY + 1)}`),
+  );
+  await ctx.terms.load(
+    list.flatMap((r) => [r["payload"], r["full"], r["trigger"], r["reply"]] as (number | null)[]),
+  );
+  const builder = new StateBuilder();
+  let previous: Term | undefined;
+  let emitted = 0;
+  for (const r of list) {
+    const full = ctx.terms.get(r["full"] as number | null);
+    const change = STATE_CHANGES[r["change"] as number] as StateChange;
+    if (full !== undefined) builder.set(full);
+    else if (!builder.apply(change, ctx.terms.get(r["payload"] as number)!)) builder.reset();
+    const state = builder.known ? builder.current() : undefined;
+    if ((r["seq"] as number) >= fromSeq && state !== undefined) {
+      each(r, state, previous);
+      if (limit !== null && ++emitted >= limit) return;
+    }
+    previous = state;
+  }
+}
+
+function triggerOf(ctx: QueryContext, r: Row): StateView["trigger"] {
+  const t = ctx.terms.get(r["trigger"] as number | null);
+  const seq = (r["trigger_seq"] as number | null) ?? null;
+  if (t instanceof Tuple && t.size === 2 && (isAtom(t.at(0), "in") || isAtom(t.at(0), "continue"))) {
+    const text = ctx.terms.format(t.at(1));
+    return { seq, text: isAtom(t.at(0), "continue") ? `{:continue, ${text}}` : text };
+  }
+  if (seq !== null) return { seq, text: "" };
+  return null;
+}
+
+function view(ctx: QueryContext, r: Row, state: Term, previous: Term | undefined): StateView {
+  return {
+    proc: r["proc"] as number,
+    seq: r["seq"] as number,
+    ns: 0,
+    trigger: triggerOf(ctx, r),
+    reply: ctx.terms.text((r["reply"] as number | null) ?? null),
+    state,
+    text: ctx.terms.format(state, 0),
+    diff: describeDiff(ctx, previous, state),
+  };
+}
+
+/** Fills in the times of the state events and the text of triggers known only by their receive. */
+async function complete(ctx: QueryContext, views: StateView[]): Promise<StateView[]> {
+  if (views.length === 0) return views;
+  const seqs = new Set<number>();
+  for (const v of views) {
+    seqs.add(v.seq);
+    if (v.trigger?.seq != null && v.trigger.text === "") seqs.add(v.trigger.seq);
+  }
+  const list = [...seqs].sort((a, b) => a - b);
+  const found = await rows(
+    ctx.con,
+    `SELECT seq, ns, term FROM events WHERE seq BETWEEN ${list[0]} AND ${list[list.length - 1]} AND seq IN (${list.join(",")})`,
+  );
+  await ctx.terms.load(found.map((r) => (r["term"] as number | null) ?? null));
+  const bySeq = new Map(found.map((r) => [r["seq"] as number, r]));
+  for (const v of views) {
+    v.ns = (bySeq.get(v.seq)?.["ns"] as number | undefined) ?? 0;
+    if (v.trigger?.seq != null && v.trigger.text === "") {
+      v.trigger.text = ctx.terms.text((bySeq.get(v.trigger.seq)?.["term"] as number | null) ?? null) ?? "";
+    }
+  }
+  return views;
+}
+
+export async function stateAt(ctx: QueryContext, proc: ProcId, at: Seq): Promise<StateView | null> {
+  const last = await rows(
+    ctx.con,
+    `SELECT seq FROM states WHERE proc = ${int(proc)} AND seq <= ${int(at)} ORDER BY seq DESC LIMIT 1`,
+  );
+  if (last.length === 0) return null;
+  const seq = last[0]!["seq"] as number;
+  let result: StateView | null = null;
+  await replay(ctx, proc, seq, seq, 1, (r, s, p) => (result = view(ctx, r, s, p)));
+  return result ? (await complete(ctx, [result]))[0]! : null;
+}
+
+export async function states(
+  ctx: QueryContext,
+  proc: ProcId,
+  q: { after?: Seq; limit?: number } = {},
+): Promise<Page<StateView>> {
+  const limit = Math.min(q.limit ?? 50, 10_000);
+  const out: StateView[] = [];
+  await replay(ctx, proc, (q.after ?? -1) + 1, null, limit + 1, (r, s, p) => out.push(view(ctx, r, s, p)));
+  const next = out.length > limit ? out[limit - 1]!.seq : null;
+  return { items: await complete(ctx, out.slice(0, limit)), next };
+}

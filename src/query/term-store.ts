@@ -1,0 +1,70 @@
+/**
+ * The recording's terms, fetched by number and decoded on demand, with the most recent kept decoded: a
+ * page of history or a state timeline asks for the same few terms again and again.
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { decode } from "../etf/decode.js";
+import { formatTerm } from "../etf/format.js";
+import type { Term } from "../etf/terms.js";
+import { intList, rows } from "./db.js";
+
+const CACHE = 20_000;
+/** Event text is folded past this many characters; `term()` gives the whole term. */
+export const TEXT_LIMIT = 400;
+
+export class TermStore {
+  private readonly cache = new Map<number, Term>();
+
+  constructor(
+    private readonly con: DuckDBConnection,
+    private readonly localNode: string,
+    private readonly syntax: "elixir" | "erlang" = "elixir",
+  ) {}
+
+  /** Makes sure the terms `ids` are decoded and cached. */
+  async load(ids: Iterable<number | null>): Promise<void> {
+    const missing = new Set<number>();
+    for (const id of ids) if (id !== null && !this.cache.has(id)) missing.add(id);
+    if (missing.size === 0) return;
+    const sorted = [...missing].sort((a, b) => a - b);
+    for (let i = 0; i < sorted.length; i += 1000) {
+      const part = sorted.slice(i, i + 1000);
+      const found = await rows(
+        this.con,
+        `SELECT id, etf FROM terms WHERE id BETWEEN ${part[0]} AND ${part[part.length - 1]} AND id IN (${intList(part)})`,
+      );
+      for (const r of found) this.put(r["id"] as number, decode(r["etf"] as Uint8Array));
+    }
+  }
+
+  private put(id: number, t: Term): void {
+    if (this.cache.size >= CACHE) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(id, t);
+  }
+
+  /** A term already `load`ed (undefined if it is not in the recording). */
+  get(id: number | null): Term | undefined {
+    return id === null ? undefined : this.cache.get(id);
+  }
+
+  async term(id: number | null): Promise<Term | undefined> {
+    if (id === null) return undefined;
+    await this.load([id]);
+    return this.cache.get(id);
+  }
+
+  /** Elixir text of `t`, folded to about `limit` characters (0: whole). */
+  format(t: Term, limit = TEXT_LIMIT): string {
+    const base = { localNode: this.localNode, syntax: this.syntax };
+    if (limit === 0) return formatTerm(t, base);
+    const text = formatTerm(t, { ...base, limit: 40, printableLimit: limit });
+    return text.length > limit ? `${text.slice(0, limit)} …` : text;
+  }
+
+  /** The text of a loaded term, folded; null for no term. */
+  text(id: number | null, limit = TEXT_LIMIT): string | null {
+    if (id === null) return null;
+    const t = this.cache.get(id);
+    return t === undefined ? "<term not in the recording>" : this.format(t, limit);
+  }
+}

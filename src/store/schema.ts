@@ -1,0 +1,116 @@
+/**
+ * The recording file, format version 1: a DuckDB database, so that anyone can run SQL over a recording
+ * (`elixirscope query FILE sql "..."`, or DuckDB's own tools). This module is its documentation and its
+ * DDL; `writer.ts` fills it while recording, `open.ts` opens it for queries.
+ *
+ * DuckDB won the storage benchmark (`npm run bench -- store`): columnar, compressed, appended in chunks of
+ * 2,048 rows, it ingests several million rows a second and keeps call and message events to a few bytes
+ * each, where SQLite's row store took ~43 bytes a row with one index and half the insert rate.
+ *
+ * Tables (positions are event sequence numbers, `seq`, from 0; times are `ns` since the recording began):
+ *
+ *   meta      key, value                          format_version, node, otp_release, elixir_version,
+ *                                                 started_at, time_offset_ns, plan, applied, ended, drops
+ *   events    seq, ns, proc, kind, mfa, other,    every event in recording order; `kind` is EVENT_KINDS'
+ *             term, link, cause, depth            index; `link` the earlier paired event (a return's call,
+ *                                                 a receive's send, a spawned's spawn); `cause` what caused
+ *                                                 it (the send of a receive, or the message being handled)
+ *   terms     id, etf                             every distinct term once, as term_to_binary bytes
+ *   mfas      id, module, function, arity, name   `name` as Elixir prints it: SampleApp.Bank.transfer/3
+ *   procs     id, pid, node                       every process (or port) seen; `pid` as <0.123.0>
+ *   spawns    seq, parent, child, initial,        each process started while recording: its initial call (an
+ *             behaviour, module                   mfas id), `genserver`, `gen_statem`, `supervisor`, `task`
+ *                                                 or `process`, and its callback module
+ *   names     seq, proc, name, registered         register and unregister events, and names learnt from
+ *                                                 sends by name
+ *   calls     call_seq, end_seq, proc, mfa,       one row per call with return tracing, written when it
+ *             depth, parent_seq, start_ns,        returns or raises (outcome 1 return, 2 exception), or at
+ *             end_ns, self_ns, outcome, result    the end (0, still open)
+ *   messages  send_seq, receive_seq, sender,      one row per message: paired send and receive (status 0),
+ *             receiver, to_name, term, sent_ns,   sent to a dead process (1), never received (2), or
+ *             received_ns, status                 received with no recorded send (3)
+ *   notes     after_seq, note                     what the agent reported as it went (drops, patterns turned
+ *                                                 off by load shedding, plan changes), JSON
+ *   states    seq, proc, trigger_seq, trigger,    GenServer and gen_statem states; `change` is
+ *             reply, change, payload, full,       STATE_CHANGES' index, `payload` the agent's term,
+ *             base_seq                            `full` the whole state on checkpoint rows, `base_seq` the
+ *                                                 latest checkpoint to rebuild from
+ *
+ * A recording being written has no `ended` in `meta`; one cut off mid-recording opens with everything up
+ * to the last flushed batch (at most `FLUSH_MS` behind), its in-flight calls and messages unpaired.
+ */
+
+export const FORMAT_VERSION = 1;
+/** A recording is flushed (committed) at least this often while events arrive, and whenever they pause. */
+export const FLUSH_MS = 200;
+
+/** A state is written whole (a checkpoint) after this many changes, so rebuilding one replays at most that many. */
+export const CHECKPOINT_EVERY = 64;
+
+export const EVENT_KINDS = [
+  "call",
+  "return",
+  "exception",
+  "send",
+  "send_dead",
+  "receive",
+  "spawn",
+  "spawned",
+  "exit",
+  "link",
+  "unlink",
+  "getting_linked",
+  "getting_unlinked",
+  "register",
+  "unregister",
+  "state",
+] as const;
+export type EventKindName = (typeof EVENT_KINDS)[number];
+
+export const K = Object.fromEntries(EVENT_KINDS.map((k, i) => [k, i])) as Record<EventKindName, number>;
+
+export const CALL_OUTCOMES = ["open", "return", "exception"] as const;
+export const MESSAGE_STATUSES = ["received", "dead", "unreceived", "unsent"] as const;
+export const STATE_CHANGES = [
+  "snapshot",
+  "full",
+  "map_diff",
+  "tuple_diff",
+  "unchanged",
+  "state_name",
+] as const;
+
+export const DDL = `
+CREATE TABLE meta (key VARCHAR, value VARCHAR);
+CREATE TABLE events (seq INTEGER, ns BIGINT, proc INTEGER, kind UTINYINT, mfa INTEGER, other INTEGER,
+  term INTEGER, link INTEGER, cause INTEGER, depth SMALLINT);
+CREATE TABLE terms (id INTEGER, etf BLOB);
+CREATE TABLE mfas (id INTEGER, module VARCHAR, function VARCHAR, arity SMALLINT, name VARCHAR);
+CREATE TABLE procs (id INTEGER, pid VARCHAR, node VARCHAR);
+CREATE TABLE spawns (seq INTEGER, parent INTEGER, child INTEGER, initial INTEGER, behaviour VARCHAR,
+  module VARCHAR);
+CREATE TABLE names (seq INTEGER, proc INTEGER, name VARCHAR, registered BOOLEAN);
+CREATE TABLE calls (call_seq INTEGER, end_seq INTEGER, proc INTEGER, mfa INTEGER, depth SMALLINT,
+  parent_seq INTEGER, start_ns BIGINT, end_ns BIGINT, self_ns BIGINT, outcome UTINYINT, result INTEGER);
+CREATE TABLE messages (send_seq INTEGER, receive_seq INTEGER, sender INTEGER, receiver INTEGER,
+  to_name INTEGER, term INTEGER, sent_ns BIGINT, received_ns BIGINT, status UTINYINT);
+CREATE TABLE notes (after_seq INTEGER, note VARCHAR);
+CREATE TABLE states (seq INTEGER, proc INTEGER, trigger_seq INTEGER, trigger INTEGER, reply INTEGER,
+  change UTINYINT, payload INTEGER, "full" INTEGER, base_seq INTEGER);
+`;
+
+/** Column types of the appended tables, in DDL order, for `ColumnBuffer`. */
+export const COLUMNS = {
+  events: ["int", "big", "int", "u8", "int", "int", "int", "int", "int", "i16"],
+  calls: ["int", "int", "int", "int", "i16", "int", "big", "big", "big", "u8", "int"],
+  messages: ["int", "int", "int", "int", "int", "int", "big", "big", "u8"],
+  states: ["int", "int", "int", "int", "int", "u8", "int", "int", "int"],
+  names: ["int", "int", "text", "bool"],
+  spawns: ["int", "int", "int", "int", "text", "text"],
+  procs: ["int", "text", "text"],
+  mfas: ["int", "text", "text", "i16", "text"],
+  terms: ["int", "blob"],
+  notes: ["int", "text"],
+} as const;
+export type TableName = keyof typeof COLUMNS;
+export type ColumnType = (typeof COLUMNS)[TableName][number];
