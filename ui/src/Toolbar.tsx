@@ -29,6 +29,7 @@ export function Toolbar() {
       </div>
       <div className="controls">
         <button
+          data-testid="prev-proc"
           title="previous event of the selected process (shift+←)"
           disabled={selected === null}
           onClick={() => void step(-1, true)}
@@ -52,6 +53,7 @@ export function Toolbar() {
           →
         </button>
         <button
+          data-testid="next-proc"
           title="next event of the selected process (shift+→)"
           disabled={selected === null}
           onClick={() => void step(1, true)}

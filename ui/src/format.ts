@@ -14,6 +14,12 @@ export function procLabel(p: ProcessInfo | undefined, id?: number): string {
   return p.name ?? p.pid;
 }
 
+/** For a process with no registered name: the module it runs (from `SampleApp.Worker.init/1`), if telling. */
+export function procHint(p: ProcessInfo | undefined): string | null {
+  if (!p || p.name !== null || p.initialCall === null || p.initialCall.startsWith(":")) return null;
+  return p.initialCall.replace(/\.[^.]+\/\d+$/, "");
+}
+
 export function procTitle(p: ProcessInfo): string {
   return p.name ? `${p.name} ${p.pid}` : p.pid;
 }

@@ -4,7 +4,7 @@
  * spawn, restart, state) and the time cursor. Pure drawing: no state, no requests.
  */
 import type { Timeline, TimelineQuery } from "../../../src/query/api.js";
-import { fmtNs, procLabel } from "../format.js";
+import { fmtNs, procHint, procLabel } from "../format.js";
 import type { Row } from "./rows.js";
 
 export const LABEL_W = 190;
@@ -210,7 +210,7 @@ export function draw(ctx: CanvasRenderingContext2D, v: View, s: Scene): void {
     ctx.fillStyle = p.id === s.selected ? "#82aaff" : p.crashed ? "#ff8a9a" : "#d7dae0";
     ctx.fillText(procLabel(p).slice(0, 24), 16, top + 11);
     ctx.fillStyle = "#6b7280";
-    ctx.fillText(`${p.pid} ${p.behaviour}`.slice(0, 27), 16, top + 24);
+    ctx.fillText(`${p.name === null ? (procHint(p) ?? p.behaviour) : p.pid}`.slice(0, 27), 16, top + 24);
   }
   ctx.restore();
   ctx.fillStyle = "#2a2e37";

@@ -1,5 +1,5 @@
 /** A process's name (or pid) that selects it when clicked. */
-import { procLabel, procTitle } from "../format.js";
+import { procHint, procLabel, procTitle } from "../format.js";
 import { select, setCursor } from "../navigate.js";
 import { useApp } from "../store.js";
 
@@ -13,6 +13,7 @@ export function ProcLink({ id }: { id: number | null }) {
       onClick={() => select(id)}
     >
       {procLabel(p, id)}
+      {procHint(p) ? <span className="hint"> ({procHint(p)})</span> : null}
     </a>
   );
 }

@@ -59,7 +59,13 @@ export function SearchBox() {
           {hits.error ? <div className="error-inline">{hits.error}</div> : null}
           {hits.data?.length === 0 ? <div className="muted pad">nothing found</div> : null}
           {(hits.data ?? []).map((h, i) => (
-            <div key={i} className="hit" data-testid="search-hit" onMouseDown={() => pick(h)}>
+            <div
+              key={i}
+              className="hit"
+              data-testid="search-hit"
+              data-kind={h.kind}
+              onMouseDown={() => pick(h)}
+            >
               <span className={`badge k-${h.kind}`}>{h.kind}</span>{" "}
               <span className="mono">{clip(h.label, 140)}</span>
             </div>

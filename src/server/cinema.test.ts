@@ -1,0 +1,293 @@
+// The Execution Cinema end to end: the sample app's workload is recorded, opened by the real server and
+// engine, and looked at with Debian's Chromium: the crash view, the state at the cursor, the sequence
+// diagram, deep links, the API's 1:1 mapping, the access token, error pages and `elixirscope open`.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import type { ProcessInfo, Recording } from "../query/api.js";
+import { launchBrowser, type Browser } from "../../test/support/browser.js";
+import { recordSampleApp } from "../../test/support/sample-recording.js";
+import { defaultOpen } from "./engine.js";
+import { startCinemaServer, type CinemaServer } from "./server.js";
+
+let dir: string;
+let file: string;
+let rec: Recording;
+let server: CinemaServer;
+let browser: Browser;
+let procs: ProcessInfo[];
+
+before(
+  async () => {
+    dir = mkdtempSync(join(tmpdir(), "elixirscope-cinema-"));
+    file = join(dir, "sample.esrec");
+    await recordSampleApp(file);
+    rec = await defaultOpen(file);
+    procs = await rec.processes();
+    server = await startCinemaServer({ file });
+    assert.equal(server.error, null);
+    browser = await launchBrowser();
+  },
+  { timeout: 240_000 },
+);
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  await rec?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function named(re: RegExp): ProcessInfo {
+  const found = procs.filter((p) => p.name !== null && re.test(p.name));
+  assert.ok(found.length > 0, `no process named ${re}: ${procs.map((p) => p.name).join(", ")}`);
+  return found[0]!;
+}
+
+/** The account GenServer with this id: by its registered name, or by the id in its first state. */
+async function account(id: number): Promise<ProcessInfo> {
+  const byName = procs.find((p) => p.name !== null && new RegExp(`account_${id}$`).test(p.name));
+  if (byName) return byName;
+  for (const p of procs.filter((p) => p.initialCall === "SampleApp.Bank.Account.init/1")) {
+    const first = (await rec.states(p.id, { limit: 1 })).items[0];
+    if (first && new RegExp(`\\bid: ${id}\\b`).test(first.text)) return p;
+  }
+  assert.fail(`no account ${id} among the processes`);
+}
+
+async function open(hash: string, url = server.url): Promise<Page> {
+  const page = await browser.context.newPage();
+  await page.goto(url + hash);
+  await page.waitForSelector('[data-testid="timeline"][data-answers]', { timeout: 20_000 });
+  return page;
+}
+
+async function text(page: Page, selector: string): Promise<string> {
+  return (await page.locator(selector).first().textContent()) ?? "";
+}
+
+/** Waits until the first element matching `selector` has a text that passes `ok`. */
+async function until(
+  page: Page,
+  selector: string,
+  ok: (text: string) => boolean,
+  ms = 15_000,
+): Promise<string> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const t = (await page.locator(selector).count()) > 0 ? await text(page, selector) : "";
+    if (ok(t)) return t;
+    if (Date.now() > end) throw new Error(`${selector}: still ${JSON.stringify(t)}`);
+    await new Promise((r) => setTimeout(r, 40));
+  }
+}
+
+async function post(
+  method: string,
+  args: unknown[],
+  url = server.url,
+): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(url + "api/" + method, { method: "POST", body: JSON.stringify(args) });
+  return { status: res.status, body: await res.json() };
+}
+
+test("the API answers each Recording method with what the engine answers", async () => {
+  assert.deepEqual((await post("info", [])).body, { result: rec.info() });
+  assert.deepEqual((await post("processes", [])).body, { result: procs });
+  assert.deepEqual((await post("event", [3])).body, { result: await rec.event(3) });
+  assert.deepEqual((await post("crashes", [])).body, { result: await rec.crashes() });
+  const acc = await account(2);
+  const state = (await post("stateAt", [acc.id, acc.lastSeq])).body as {
+    result: { text: string; state: unknown };
+  };
+  const direct = await rec.stateAt(acc.id, acc.lastSeq);
+  assert.equal(state.result.text, direct!.text);
+  assert.equal(typeof state.result.state, "object");
+  const unknown = await post("nope", []);
+  assert.equal(unknown.status, 400);
+  const bad = await post("resolveProcess", ["no such process anywhere"]);
+  assert.equal(bad.status, 400);
+  assert.match(JSON.stringify(bad.body), /"kind":"query"/);
+});
+
+test("a wrong access token gets a 403 page that says what to do", async () => {
+  const wrong = server.url.replace(server.token, "not-the-token");
+  const res = await fetch(wrong + "api/info", { method: "POST", body: "[]" });
+  assert.equal(res.status, 403);
+  const page = await browser.context.newPage();
+  const answer = await page.goto(wrong);
+  assert.equal(answer?.status(), 403);
+  assert.match(await text(page, "body"), /Wrong or missing access token[\s\S]*elixirscope open/);
+  await page.close();
+});
+
+test("the crash view names the crashing process, the bad message and its sender; a step jumps to its event", async () => {
+  const crash = (await rec.crashes()).find((c) => /ArgumentError/.test(c.reason));
+  assert.ok(crash, "the worker's crash is recorded");
+  const worker = procs[crash.proc]!;
+  const label = worker.name ?? worker.pid;
+  const page = await open("#v=crashes");
+  const card = page.locator('[data-testid="crash"]', { hasText: `${label}` }).first();
+  await card.waitFor();
+  const cardText = (await card.textContent()) ?? "";
+  assert.ok(cardText.includes(`${label}`), cardText);
+  assert.match(cardText, /SampleApp\.Worker[\s\S]*crashed|crashed[\s\S]*restarted as SampleApp\.Worker/);
+  assert.match(cardText, /ArgumentError/);
+  assert.match(cardText, /\{:process, -1\}/, "the bad message");
+  const fromClient = card.locator('[data-testid="chain-step"]', { hasText: "SampleApp.Client" }).first();
+  const stepText = (await fromClient.textContent()) ?? "";
+  assert.match(stepText, /sent by[\s\S]*\{:process, -1\}/, "its sender");
+  const seq = await fromClient.getAttribute("data-seq");
+  await fromClient.locator("a.seq").click();
+  await until(page, '[data-testid="cursor-pos"]', (t) => t.startsWith(`#${seq} `));
+  for (let i = 0; i < 100 && !new RegExp(`[#&]c=${seq}(&|$)`).test(page.url()); i++)
+    await page.waitForTimeout(20);
+  assert.match(page.url(), new RegExp(`[#&]c=${seq}(&|$)`), "the URL holds the cursor");
+  await page.close();
+});
+
+test("moving the cursor changes the state shown to the right value", async () => {
+  const acc = await account(2);
+  const states = (await rec.states(acc.id, { limit: 5 })).items;
+  assert.ok(states.length >= 2, "account_2 has states");
+  assert.match(states[0]!.text, /balance: 100\b/);
+  assert.match(states[1]!.text, /balance: 90\b/, "the first transfer takes 10 from account 2");
+  const page = await open(`#v=calls&p=${acc.id}&c=${states[0]!.seq}`);
+  const state = page.locator('[data-testid="state-term"]');
+  await until(page, '[data-testid="state-term"]', (t) => /balance: 100\b/.test(t));
+  for (let i = 0; i < 40 && /balance: 100\b/.test((await state.textContent()) ?? ""); i++) {
+    const before = await text(page, '[data-testid="cursor-pos"]');
+    await page.click('[data-testid="next-proc"]');
+    await until(page, '[data-testid="cursor-pos"]', (t) => t !== before);
+    await page.waitForTimeout(50);
+    await page.waitForLoadState("networkidle");
+  }
+  assert.match((await state.textContent()) ?? "", /balance: 90\b/);
+  assert.match(await text(page, '[data-testid="state-diff"]'), /balance[\s\S]*100[\s\S]*90/);
+  await page.close();
+});
+
+test("the sequence diagram shows the transfer messages in order", async () => {
+  const teller = named(/Teller$/);
+  const transfers = (await rec.messages(null, teller.id, { pattern: "{:transfer, _, _, _}", limit: 100 }))
+    .items;
+  const expected = Array.from({ length: 20 }, (_, k) => {
+    const i = k + 1;
+    return `{:transfer, ${(i % 5) + 1}, ${((i + 1) % 5) + 1}, ${i === 7 || i === 14 ? "1000" : "10"}}`;
+  });
+  assert.deepEqual(
+    transfers.map((m) => m.text.replace(/_/g, "")),
+    expected,
+  );
+  const caller = transfers[0]!.from!;
+  const page = await open(`#v=sequence&p=${teller.id}&sp=${caller},${teller.id}&c=${transfers[0]!.sendSeq}`);
+  await page.waitForSelector('[data-testid="seq-message"]');
+  await page.waitForLoadState("networkidle");
+  const labels = await page.locator('[data-testid="seq-message"] title').allTextContents();
+  const shown = labels.filter((l) => l.startsWith("{:transfer,")).map((l) => l.replace(/_/g, ""));
+  assert.ok(shown.length >= 5, `transfers shown: ${shown.join(" ")}`);
+  const start = expected.indexOf(shown[0]!);
+  assert.deepEqual(shown, expected.slice(start, start + shown.length));
+  assert.equal(start, 0, "the diagram around the first transfer starts with it");
+  await page.close();
+});
+
+test("a deep link restores the same view", async () => {
+  const teller = named(/Teller$/);
+  const page = await open("#v=crashes");
+  await page.click('[data-testid="tab-processes"]');
+  await page.fill('[data-testid="search"]', "Teller");
+  await page
+    .locator('[data-testid="search-hit"][data-kind="process"]', { hasText: "Teller" })
+    .first()
+    .dispatchEvent("mousedown");
+  await until(page, '[data-testid="inspector-process"]', (t) => /Teller/.test(t));
+  for (let i = 0; i < 3; i++) {
+    const before = await text(page, '[data-testid="cursor-pos"]');
+    await page.click('[data-testid="next-proc"]');
+    await until(page, '[data-testid="cursor-pos"]', (t) => t !== before);
+  }
+  const box = (await page.locator('[data-testid="timeline"]').boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.wheel(0, -400);
+  await page.waitForTimeout(300);
+  await page.waitForLoadState("networkidle");
+  const url = page.url();
+  assert.match(url, new RegExp(`p=${teller.id}`));
+  assert.match(url, /w=\d+-\d+/);
+  const look = async (p: Page) => ({
+    cursor: await text(p, '[data-testid="cursor-pos"]'),
+    process: await text(p, '[data-testid="inspector-process"] .proc-name'),
+    tab: await text(p, ".tabs button.active"),
+    event: await text(p, '[data-testid="cursor-event"]'),
+  });
+  const want = await look(page);
+  const again = await open(new URL(url).hash);
+  await until(again, '[data-testid="cursor-pos"]', (t) => t === want.cursor);
+  await again.waitForLoadState("networkidle");
+  assert.deepEqual(await look(again), want);
+  assert.equal(new URL(again.url()).hash, new URL(url).hash);
+  await page.close();
+  await again.close();
+});
+
+test("a missing or corrupt recording shows a clear error page", async () => {
+  const corrupt = join(dir, "corrupt.esrec");
+  writeFileSync(corrupt, Buffer.from("this is not a recording at all\n".repeat(50)));
+  for (const [path, what] of [
+    [join(dir, "missing.esrec"), "missing"],
+    [corrupt, "corrupt"],
+  ] as const) {
+    const bad = await startCinemaServer({ file: path });
+    try {
+      assert.ok(bad.error !== null, `${what}: the server reports the error`);
+      const page = await browser.context.newPage();
+      const answer = await page.goto(bad.url);
+      assert.equal(answer?.status(), 500);
+      assert.equal(await text(page, '[data-testid="error-title"]'), "Cannot open the recording");
+      const message = await text(page, '[data-testid="error-message"]');
+      assert.equal(message, bad.error);
+      assert.ok(message.length > 10, `${what}: ${message}`);
+      assert.match(
+        await text(page, "body"),
+        new RegExp(what === "missing" ? "missing\\.esrec" : "corrupt\\.esrec"),
+      );
+      await page.close();
+    } finally {
+      await bad.close();
+    }
+  }
+});
+
+test("elixirscope open prints the URL of a server showing the recording", async () => {
+  const cli = new URL("../cli/main.js", import.meta.url).pathname;
+  const child = spawn(process.execPath, [cli, "open", file, "--no-browser"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  try {
+    let out = "";
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 30_000);
+      child.stdout.on("data", (d: Buffer) => {
+        out += d.toString();
+        const m = /Execution Cinema: (http:\/\/127\.0\.0\.1:\d+\/[\w-]+\/)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]!);
+        }
+      });
+      child.once("exit", (code) => reject(new Error(`open exited (${code}): ${out}`)));
+    });
+    const info = await post("info", [], url);
+    assert.equal((info.body as { result: { events: number } }).result.events, rec.info().events);
+    const page = await open("#v=crashes", url);
+    assert.match(await text(page, ".toolbar"), /sample\.esrec/);
+    await page.close();
+  } finally {
+    child.kill("SIGINT");
+  }
+});
