@@ -1,0 +1,211 @@
+// Ingest and the engine on hand-made batches in the agent's format, for the cases a sample app rarely
+// shows: identical messages sent repeatedly, messages to dead processes and never received, sends by
+// registered name, long state histories rebuilt through checkpoints, unclosed calls, a cut-off file.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { encode } from "../etf/encode.js";
+import { atom, ErlMap, Pid, tuple, type Term } from "../etf/terms.js";
+import { openRecording, RecordingError } from "../query/index.js";
+import { StoreWriter } from "../store/writer.js";
+import { Ingest } from "./ingest.js";
+
+const NODE = atom("app@host");
+const BASE = -576460752303423488n;
+const pid = (id: number) => new Pid(NODE, id, 0, 1);
+const map = (o: Record<string, Term>) => new ErlMap(Object.entries(o).map(([k, v]) => [atom(k), v]));
+const plan = map({
+  functions: [
+    map({
+      module: atom("Elixir.App"),
+      function: atom("work"),
+      arity: 1,
+      args: atom("false"),
+      return: atom("true"),
+    }),
+  ],
+});
+
+class Script {
+  private ns = 0n;
+  readonly events: Term[] = [];
+  private ts(): bigint {
+    this.ns += 1000n;
+    return BASE + this.ns;
+  }
+  trace(p: Pid, kind: string, ...rest: Term[]): this {
+    this.events.push(tuple(atom("trace_ts"), p, atom(kind), ...rest, this.ts()));
+    return this;
+  }
+  state(p: Pid, trigger: Term, reply: Term, after: Term): this {
+    this.events.push(tuple(atom("es_state"), p, this.ts(), trigger, reply, after));
+    return this;
+  }
+  frames(size = 7): Buffer[] {
+    const out: Buffer[] = [];
+    for (let i = 0; i < this.events.length; i += size)
+      out.push(encode(tuple(atom("events"), i, this.events.slice(i, i + size))));
+    return out;
+  }
+}
+
+async function ingestInto(path: string, script: Script, finish = true): Promise<void> {
+  const store = await StoreWriter.create(path, { node: NODE.name });
+  const ingest = new Ingest(store, { node: NODE.name, monotonicNs: BASE, plan });
+  for (const f of script.frames()) ingest.batch(f);
+  if (finish) await ingest.finish({ ended: "test" });
+  else {
+    ingest.flush();
+    store.close();
+  }
+}
+
+test("every send is paired with its receive or classified, identical messages in order", async () => {
+  const [a, b, dead] = [pid(1), pid(2), pid(3)];
+  const s = new Script();
+  s.trace(b, "register", atom("bee"));
+  for (let i = 0; i < 3; i++) s.trace(a, "send", atom("ping"), b);
+  s.trace(a, "send", tuple(atom("hello"), 1), atom("bee")); // by name
+  s.trace(a, "send_to_non_existing_process", atom("lost"), dead);
+  s.trace(a, "send", atom("never"), b);
+  for (let i = 0; i < 3; i++) s.trace(b, "receive", atom("ping"));
+  s.trace(b, "receive", tuple(atom("hello"), 1));
+  s.trace(b, "receive", atom("from_nowhere"));
+  const file = join(mkdtempSync(join(tmpdir(), "es-ingest-")), "m.esrec");
+  await ingestInto(file, s);
+  const rec = await openRecording(file);
+  try {
+    const all = (await rec.messages(null, null, { limit: 100 })).items;
+    const pings = all.filter((m) => m.text === ":ping");
+    assert.deepEqual(
+      pings.map((m) => [m.sendSeq, m.receiveSeq]),
+      [
+        [1, 7],
+        [2, 8],
+        [3, 9],
+      ],
+    );
+    const hello = all.find((m) => m.text === "{:hello, 1}")!;
+    assert.equal(hello.status, "received");
+    assert.equal(hello.toName, ":bee");
+    assert.equal(hello.to, (await rec.resolveProcess("bee")).id);
+    assert.equal(all.find((m) => m.text === ":lost")!.status, "dead");
+    assert.equal(all.find((m) => m.text === ":never")!.status, "unreceived");
+    const nowhere = all.find((m) => m.text === ":from_nowhere")!;
+    assert.equal(nowhere.sendSeq, null);
+    const unreceived = await rec.messages(null, null, { status: ["dead", "unreceived"] });
+    assert.deepEqual(unreceived.items.map((m) => m.text).sort(), [":lost", ":never"]);
+    // The receive knows its sender, and why walks back to the send.
+    const chain = await rec.why(9);
+    assert.deepEqual(
+      chain.map((c) => [c.seq, c.relation]),
+      [
+        [9, "start"],
+        [3, "sent by"],
+      ],
+    );
+  } finally {
+    await rec.close();
+  }
+});
+
+test("a state with hundreds of changes is rebuilt exactly at every moment", async () => {
+  const g = pid(10);
+  const s = new Script();
+  let balances: Record<string, number> = { a: 0, b: 0 };
+  s.state(g, atom("snapshot"), atom("none"), map({ a: 0, b: 0 }));
+  const expected: Record<string, number>[] = [{ ...balances }];
+  for (let i = 1; i <= 300; i++) {
+    const key = i % 2 === 0 ? "a" : "b";
+    const msg = tuple(atom("$gen_call"), tuple(pid(11), i), tuple(atom("add"), atom(key), i));
+    s.trace(g, "receive", msg);
+    balances = { ...balances, [key]: balances[key]! + i };
+    expected.push({ ...balances });
+    const change = i % 50 === 0 ? map(balances) : tuple(atom("changed"), map({ [key]: balances[key]! }), []);
+    s.state(g, tuple(atom("in"), msg), atom("ok"), i % 7 === 0 ? atom("unchanged") : change);
+    if (i % 7 === 0) {
+      balances = { ...expected[expected.length - 2]! };
+      expected[expected.length - 1] = { ...balances };
+    }
+  }
+  const file = join(mkdtempSync(join(tmpdir(), "es-ingest-")), "s.esrec");
+  await ingestInto(file, s);
+  const rec = await openRecording(file);
+  try {
+    const proc = (await rec.resolveProcess("<0.10.0>")).id;
+    const page = await rec.states(proc, { limit: 1000 });
+    assert.equal(page.items.length, 301);
+    for (const [i, v] of page.items.entries()) {
+      assert.equal(v.text, `%{a: ${expected[i]!.a}, b: ${expected[i]!.b}}`, `state ${i}`);
+      const at = await rec.stateAt(proc, v.seq);
+      assert.equal(at!.text, v.text);
+      if (i > 0) assert.equal(v.trigger!.seq, v.seq - 1, "the trigger is the receive just before");
+    }
+    // A change shows as a diff against the state before.
+    const third = page.items[3]!;
+    assert.deepEqual(
+      third.diff.map((d) => [d.path, d.before, d.after]),
+      [[".b", "1", "4"]],
+    );
+  } finally {
+    await rec.close();
+  }
+});
+
+test("calls pair with their returns, and a call left open at the end stays open", async () => {
+  const p = pid(20);
+  const work = tuple(atom("Elixir.App"), atom("work"), 1);
+  const s = new Script()
+    .trace(p, "call", work)
+    .trace(p, "call", tuple(atom("Elixir.App"), atom("helper"), 0))
+    .trace(p, "return_from", work, atom("done"))
+    .trace(p, "call", work);
+  const file = join(mkdtempSync(join(tmpdir(), "es-ingest-")), "c.esrec");
+  await ingestInto(file, s);
+  const rec = await openRecording(file);
+  try {
+    const tree = await rec.calls(0);
+    assert.deepEqual(
+      tree.map((n) => [n.mfa, n.outcome, n.result, n.children.map((c) => [c.mfa, c.outcome])]),
+      [
+        ["App.work/1", "return", ":done", [["App.helper/0", "untimed"]]],
+        ["App.work/1", "open", null, []],
+      ],
+    );
+    assert.equal(tree[0]!.durationNs, 2000);
+  } finally {
+    await rec.close();
+  }
+});
+
+test("a recording cut off opens with what was flushed; bad files fail with a clear error", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "es-ingest-"));
+  const s = new Script().trace(pid(1), "send", atom("x"), pid(2));
+  await ingestInto(join(dir, "cut.esrec"), s, false);
+  const rec = await openRecording(join(dir, "cut.esrec"));
+  assert.equal(rec.info().complete, false);
+  assert.equal(rec.info().events, 1);
+  await rec.close();
+
+  const fails = async (path: string, pattern: RegExp) => {
+    await assert.rejects(
+      openRecording(path),
+      (err: Error) => err instanceof RecordingError && pattern.test(err.message),
+    );
+  };
+  await fails(join(dir, "missing.esrec"), /there is no recording at .*missing\.esrec/);
+  writeFileSync(join(dir, "text.esrec"), "hello, this is not a recording at all");
+  await fails(join(dir, "text.esrec"), /is not an ElixirScope recording/);
+  writeFileSync(join(dir, "v0.esrec"), Buffer.concat([Buffer.from("ESREC\0", "latin1"), Buffer.alloc(20)]));
+  await fails(join(dir, "v0.esrec"), /format version 0.*record it again/);
+  const good = join(dir, "good.esrec");
+  await ingestInto(good, s);
+  const bytes = (await import("node:fs")).readFileSync(good);
+  writeFileSync(
+    join(dir, "damaged.esrec"),
+    Buffer.concat([bytes.subarray(0, 4096), Buffer.alloc(bytes.length - 4096, 0xab)]),
+  );
+  await fails(join(dir, "damaged.esrec"), /damaged/);
+});

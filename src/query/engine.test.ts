@@ -1,0 +1,172 @@
+// The query engine on a real recording of the sample application's workload (examples/sample_app), its
+// answers checked against what the workload did: the crash's causal chain, the accounts' balances at
+// chosen moments, the messages between two processes, and the CLI that asks them.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { compileSampleApp, SAMPLE_APP_DIR } from "../demo/sample-app.js";
+import { defaultPlan } from "../plan/plan.js";
+import { launchAndRecord } from "../record/launch.js";
+import { mixEbin } from "../record/mix-project.js";
+import { openRecording, type Recording } from "./index.js";
+
+const MAIN = fileURLToPath(new URL("../cli/main.js", import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), "es-query-"));
+const file = join(dir, "workload.esrec");
+let rec: Recording;
+
+before(async () => {
+  compileSampleApp();
+  const command = ["mix", "run", "run_workload.exs"];
+  const r = await launchAndRecord({
+    command,
+    cwd: SAMPLE_APP_DIR,
+    plan: defaultPlan(["sample_app"]),
+    preload: [mixEbin(SAMPLE_APP_DIR, "sample_app", command)],
+    out: file,
+    stdio: "pipe",
+  });
+  assert.equal(r.exitCode, 0, r.output);
+  rec = await openRecording(file);
+});
+
+after(async () => {
+  await rec?.close();
+});
+
+test("the crash's causal chain reaches the bad input, its sender, and what the sender was asked", async () => {
+  const crash = (await rec.crashes()).find((c) => /ArgumentError/.test(c.reason))!;
+  assert.ok(crash, "the worker's crash is listed");
+  const worker = (await rec.processes())[crash.proc]!;
+  assert.equal(worker.initialCall, "SampleApp.Worker.init/1");
+  const client = await rec.resolveProcess("SampleApp.Client");
+  const [start, handling, sent, asked] = crash.chain;
+  assert.equal(start!.kind, "exit");
+  assert.equal(handling!.relation, "while handling");
+  assert.match(handling!.text, /^receive \{:"\$gen_call", .*\{:process, -1\}\}$/);
+  assert.equal(sent!.relation, "sent by");
+  assert.equal(sent!.proc, client.id);
+  assert.equal(asked!.relation, "while handling");
+  assert.match(asked!.text, /\{:submit, \[1, 2, 3, -1\]\}/);
+  // The supervisor restarted it.
+  const restarted = (await rec.processes())[crash.restartedAs!]!;
+  assert.equal(restarted.restartOf, worker.id);
+  assert.equal(restarted.name, "SampleApp.Worker");
+  assert.equal(restarted.supervisor, (await rec.resolveProcess("SampleApp.Worker.Supervisor")).id);
+});
+
+/** The workload's transfers (see SampleApp.Workload): balances of accounts 1..5 after each. */
+function expectedBalances(): Map<number, number[]> {
+  const balance = [0, 100, 100, 100, 100, 100];
+  const history = new Map<number, number[]>([1, 2, 3, 4, 5].map((a) => [a, [100]]));
+  for (let i = 1; i <= 20; i++) {
+    const [from, to, amount] = [(i % 5) + 1, ((i + 1) % 5) + 1, i === 7 || i === 14 ? 1000 : 10];
+    if (balance[from]! >= amount) {
+      balance[from]! -= amount;
+      history.get(from)!.push(balance[from]!);
+      balance[to]! += amount;
+      history.get(to)!.push(balance[to]!);
+    }
+  }
+  return history;
+}
+
+test("state --at gives each account's exact balance at each moment", async () => {
+  const expected = expectedBalances();
+  const accounts = (await rec.processes()).filter((p) => p.initialCall === "SampleApp.Bank.Account.init/1");
+  assert.equal(accounts.length, 5);
+  for (const account of accounts) {
+    const states = (await rec.states(account.id, { limit: 1000 })).items;
+    const id = Number(/id: (\d+)/.exec(states[0]!.text)![1]);
+    const balances = states.map((s) => Number(/balance: (\d+)/.exec(s.text)![1]));
+    // Every distinct balance in order (withdrawals refused and balance reads leave it unchanged).
+    assert.deepEqual(
+      balances.filter((b, i) => i === 0 || b !== balances[i - 1]),
+      expected.get(id)!.filter((b, i, all) => i === 0 || b !== all[i - 1]),
+      `account ${id}`,
+    );
+    // Just before a change the old value, at it the new one.
+    for (let i = 1; i < states.length; i++) {
+      const now = await rec.stateAt(account.id, states[i]!.seq);
+      const then = await rec.stateAt(account.id, states[i]!.seq - 1);
+      assert.equal(now!.text, states[i]!.text);
+      assert.equal(then!.text, states[i - 1]!.text);
+    }
+  }
+});
+
+test("messages between two processes are exactly those exchanged, in order", async () => {
+  const client = await rec.resolveProcess("SampleApp.Client");
+  const crash = (await rec.crashes()).find((c) => /ArgumentError/.test(c.reason))!;
+  const page = await rec.messages(client.id, crash.proc, { limit: 100 });
+  const texts = page.items.map((m) =>
+    m.text.replace(/#Reference<[^>]+>/g, "ref").replace(/#PID<[^>]+>/g, "pid"),
+  );
+  const calls = texts.filter((t) => t.startsWith('{:"$gen_call"'));
+  assert.deepEqual(
+    calls.map((t) => /\{:process, (-?\d+)\}\}$/.exec(t)![1]),
+    ["1", "2", "3", "-1"],
+  );
+  // Three replies (the fourth call crashed the worker), each received by the client.
+  const replies = page.items.filter((m) => m.from === crash.proc && m.to === client.id);
+  assert.equal(replies.length, 3);
+  for (const m of page.items) assert.equal(m.status, "received");
+  // A pattern narrows them down.
+  const bad = await rec.messages(client.id, crash.proc, { pattern: '{:"$gen_call", _, {:process, n}}' });
+  assert.equal(bad.items.length, 4);
+});
+
+test("every send of the workload's processes is paired with its receive or classified", async () => {
+  const r = await rec.sql(
+    `SELECT count(*) FROM events e WHERE e.kind = 3
+       AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.send_seq = e.seq)`,
+  );
+  assert.equal(r.rows[0]![0], 0, "sends without a message row");
+  const transfers = await rec.messages(null, null, { pattern: "{:transfer, _, _, _}", limit: 100 });
+  assert.equal(transfers.items.length, 20);
+  const teller = await rec.resolveProcess("SampleApp.Bank.Teller");
+  for (const m of transfers.items) {
+    assert.equal(m.status, "received");
+    assert.equal(m.to, teller.id);
+  }
+});
+
+test("elixirscope query answers on the command line, and says clearly what is wrong", () => {
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [MAIN, "query", file, ...args], { encoding: "utf8" });
+  const crashes = run("crashes");
+  assert.equal(crashes.status, 0, crashes.stderr);
+  assert.match(
+    crashes.stdout,
+    /crashed at #\d+: \{%ArgumentError\{message: "expected a non-negative integer, got: -1"\}/,
+  );
+  assert.match(crashes.stdout, /sent by #\d+ <0\.\d+\.0> SampleApp\.Client/);
+  const states = run("states", "SampleApp.Door", "--json");
+  assert.equal(states.status, 0, states.stderr);
+  assert.ok((JSON.parse(states.stdout) as { items: unknown[] }).items.length >= 1);
+  const unknown = run("history", "<0.9999.0>");
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /no process <0\.9999\.0> in this recording/);
+  const badPattern = run("messages", "SampleApp.Client", "--pattern", "{:a, ");
+  assert.equal(badPattern.status, 2);
+  assert.match(badPattern.stderr, /column/);
+  const sql = run("sql", "SELECT count(*) AS n FROM events");
+  assert.match(sql.stdout, /^n\n\d+\n$/);
+  const perfetto = join(dir, "trace.json");
+  const exported = run("export", "--format", "perfetto", "--out", perfetto);
+  assert.equal(exported.status, 0, exported.stderr);
+  const trace = JSON.parse(readFileSync(perfetto, "utf8")) as {
+    traceEvents: { ph: string; args?: { name?: string } }[];
+  };
+  assert.ok(trace.traceEvents.some((e) => e.ph === "M" && e.args?.name?.startsWith("SampleApp.Bank.Teller")));
+  assert.ok(trace.traceEvents.some((e) => e.ph === "s") && trace.traceEvents.some((e) => e.ph === "f"));
+  const missing = spawnSync(process.execPath, [MAIN, "query", join(dir, "nope.esrec"), "info"], {
+    encoding: "utf8",
+  });
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /there is no recording at/);
+});
