@@ -16,8 +16,11 @@
  *   trace less than the plan asks. The script first waits until the agent's watcher has set the patterns
  *   of the bench modules, which Mix loads lazily.
  *
- * The GenServer workload is recorded once more without callback returns (no event then carries the server's
- * 100-key map). Then the recorder alone:
+ * The GenServer workload is recorded under the default plan (DEFAULT_PLAN: GenServer states from the sys
+ * capture, no return tracing of GenServer callbacks; its floor and dbg set the same flags and patterns,
+ * without the state capture, which has no counterpart in a plain trace), and once more with every callback's
+ * return traced and no state capture (the default before), where each return event carries the server's
+ * 100-key map. Then the recorder alone:
  *
  * - throughput: `calls(N)` with only calls traced (two small events per iteration), the rate at which
  *   events reach Node and are decoded, from the first events frame to the last, against the rate at which
@@ -28,7 +31,8 @@
  * Those plans select calls only, so their runs preload the bench modules (`preload`, see preloadDir).
  * Other work on the machine makes every figure noisier: the last row says how busy it was before the start.
  *
- * Run: `node dist/bench/run.js recorder` (about two minutes on two cores).
+ * Run: `node dist/bench/run.js recorder` (about two minutes on two cores); `ES_BENCH_ONLY=genserver,throughput`
+ * runs only those parts.
  */
 import { spawn } from "node:child_process";
 import { copyFileSync, cpSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
@@ -46,6 +50,8 @@ import type { BenchResult } from "./result.js";
 const SCRIPT = fileURLToPath(new URL("../../bench/support/recorder_workload.exs", import.meta.url));
 
 type Workload = "genserver" | "calls" | "pingpong";
+/** What compare() records: PLAN, or the default plan for the GenServer workload. */
+type Setup = { plan: object; floorArgs: string[]; label: string };
 const WORKLOADS: Record<Workload, { n: number; what: string }> = {
   genserver: { n: 100_000, what: "GenServer calls, 8 clients" },
   calls: { n: 300_000, what: "local calls with small maps" },
@@ -70,6 +76,28 @@ const PLAN = {
     state: false,
     processEvents: true,
   },
+};
+
+/**
+ * The default plan's capture for the bench modules: calls without arguments, messages, process events,
+ * GenServer and gen_statem states (sys), and the returns of callbacks other than GenServers'.
+ */
+const DEFAULT_PLAN = {
+  modules: { include: ["SampleApp.Bench.*"] },
+  capture: {
+    calls: true,
+    args: false,
+    callbackReturns: "auto",
+    messages: true,
+    state: true,
+    processEvents: true,
+  },
+};
+
+const SETUPS: Record<Workload, Setup> = {
+  genserver: { plan: DEFAULT_PLAN, floorArgs: ["--no-callback-returns"], label: "the default plan" },
+  calls: { plan: PLAN, floorArgs: [], label: "" },
+  pingpong: { plan: PLAN, floorArgs: [], label: "" },
 };
 
 const THROUGHPUT_N = 1_500_000;
@@ -286,16 +314,18 @@ function runsText(xs: number[]): string {
 }
 
 async function compare(w: Workload): Promise<BenchResult[]> {
-  const { n, what } = WORKLOADS[w];
+  const { n, what: work } = WORKLOADS[w];
+  const { plan, floorArgs, label } = SETUPS[w];
+  const what = label === "" ? work : `${work}, ${label}`;
   const common = [w, String(n), String(REPS)];
   step(`${w}: untraced`);
   const untraced = await mixRun(["plain", ...common]);
   step(`${w}: floor`);
-  const floor = await mixRun(["floor", ...common, "--report"]);
+  const floor = await mixRun(["floor", ...common, ...floorArgs, "--report"]);
   step(`${w}: dbg`);
-  const dbg = await mixRun(["dbg", ...common]);
+  const dbg = await mixRun(["dbg", ...common, ...floorArgs]);
   step(`${w}: record`);
-  const rec = await recordRuns(parsePlan(PLAN), w, n);
+  const rec = await recordRuns(parsePlan(plan), w, n);
   sameTrace(floor, rec.first);
   const u = median(untraced.runs);
   const f = median(floor.runs);
@@ -348,7 +378,7 @@ async function compare(w: Workload): Promise<BenchResult[]> {
       ratio: (rec.events + rec.dropped) / (perRun * REPS),
       note:
         `baseline: the floor's trace messages a run x ${REPS}, what the workload makes the VM generate (each VM's ` +
-        `start-up adds a few thousand); recorded ${rec.events.toLocaleString("en-US")}, ${dropText(rec.drops, rec.disabled)}`,
+        `start-up adds a few thousand${w === "genserver" ? "; the recording also holds the sys capture's es_state events, about one a call, which the floor has no counterpart for" : ""}); recorded ${rec.events.toLocaleString("en-US")}, ${dropText(rec.drops, rec.disabled)}`,
     },
     {
       name: `${name}: events recorded per second of workload`,
@@ -360,22 +390,21 @@ async function compare(w: Workload): Promise<BenchResult[]> {
 }
 
 /**
- * The GenServer workload again without callback returns: no event carries the server's 100-key map, so
- * the tracer's per-event work is small and what remains is the number of events (messages mostly).
+ * The GenServer workload again with every callback's return traced and no state capture (the default plan
+ * before GenServer states came from sys): each `return_from handle_call/3` carries the server's 100-key map.
  */
-async function genserverWithoutReturns(): Promise<BenchResult[]> {
+async function genserverWithReturns(): Promise<BenchResult[]> {
   const { n } = WORKLOADS.genserver;
   const common = ["genserver", String(n), String(REPS)];
-  step("genserver without callback returns: floor");
-  const floor = await mixRun(["floor", ...common, "--no-callback-returns", "--report"]);
-  step("genserver without callback returns: record");
-  const plan = parsePlan({ ...PLAN, capture: { ...PLAN.capture, callbackReturns: false } });
-  const rec = await recordRuns(plan, "genserver", n);
+  step("genserver with callback returns: floor");
+  const floor = await mixRun(["floor", ...common, "--report"]);
+  step("genserver with callback returns: record");
+  const rec = await recordRuns(parsePlan(PLAN), "genserver", n);
   sameTrace(floor, rec.first);
   const f = median(floor.runs);
   const r = median(rec.runs);
   const perRun = median((floor.facts.get("EVENTS") ?? []).map(Number));
-  const name = `genserver(${n.toLocaleString("en-US")}) without callback returns`;
+  const name = `genserver(${n.toLocaleString("en-US")}) with callback returns, no state capture`;
   return [
     {
       name: `${name}: elixirscope record vs floor`,
@@ -515,12 +544,16 @@ export async function run(): Promise<BenchResult[]> {
   try {
     const results: BenchResult[] = [];
     const busyBefore = await machineBusy(1000);
-    for (const w of Object.keys(WORKLOADS) as Workload[]) results.push(...(await compare(w)));
-    results.push(...(await genserverWithoutReturns()));
+    // ES_BENCH_ONLY=genserver,throughput runs only those parts (genserver, calls, pingpong, returns,
+    // throughput, flood): for quick comparisons while working on the recorder.
+    const only = process.env["ES_BENCH_ONLY"]?.split(",");
+    const wanted = (part: string) => only === undefined || only.includes(part);
+    for (const w of Object.keys(WORKLOADS) as Workload[]) if (wanted(w)) results.push(...(await compare(w)));
+    if (wanted("returns")) results.push(...(await genserverWithReturns()));
     step("throughput");
-    results.push(...(await throughput()));
+    if (wanted("throughput")) results.push(...(await throughput()));
     step("flood");
-    results.push(...(await flood()));
+    if (wanted("flood")) results.push(...(await flood()));
     step("done");
     results.push({
       name: "machine: CPU busy in the second before the bench, all CPUs",
