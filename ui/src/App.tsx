@@ -4,7 +4,7 @@
  * inspector on the right. Loads the recording's info and processes, follows live recordings, and binds
  * the keyboard (←/→ step, shift for the selected process, space plays).
  */
-import { useEffect, useState } from "react";
+import { useEffect } from "react";
 import type { ProcessInfo } from "../../src/query/api.js";
 import { call, followLive } from "./api.js";
 import { setPlaybackScope, setPlaying, step } from "./navigate.js";
@@ -62,7 +62,7 @@ export function App() {
   const error = useApp((s) => s.error);
   const info = useApp((s) => s.info);
   const view = useApp((s) => s.view);
-  const [filter, setFilter] = useState("");
+  const filter = useApp((s) => s.filter);
   useKeys();
   useEffect(() => {
     load().catch((err: unknown) => setState({ error: err instanceof Error ? err.message : String(err) }));
@@ -86,7 +86,7 @@ export function App() {
             <input
               placeholder="filter tracks: pid, name, module"
               value={filter}
-              onChange={(e) => setFilter(e.target.value)}
+              onChange={(e) => setState({ filter: e.target.value })}
             />
             <span className="muted small">
               wheel: zoom · drag: pan · shift+wheel: scroll tracks · click: cursor

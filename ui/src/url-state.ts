@@ -1,7 +1,7 @@
 /**
  * The view's state as it lives in the URL's hash, so that a moment can be shared: the cursor (an event
  * seq), the selected process, the open view, the visible time window, the processes of the sequence
- * diagram and the collapsed supervisor groups. `#c=812&p=14&v=sequence&w=1200-98000&sp=3,14&g=5`.
+ * diagram, the collapsed supervisor groups and the track filter. `#c=812&p=14&v=sequence&w=1200-98000&sp=3,14&g=5`.
  */
 
 export const VIEWS = ["crashes", "sequence", "calls", "flame", "processes", "events"] as const;
@@ -14,6 +14,8 @@ export interface UrlState {
   window: { fromNs: number; toNs: number } | null;
   seqProcs: number[];
   collapsed: string[];
+  /** The timeline's track filter (pid, name, module). */
+  filter: string;
 }
 
 function int(text: string | null): number | null {
@@ -35,6 +37,7 @@ export function parseHash(hash: string): UrlState {
       w.length === 2 && w.every(Number.isFinite) && w[1]! > w[0]! ? { fromNs: w[0]!, toNs: w[1]! } : null,
     seqProcs: list("sp").map(Number).filter(Number.isFinite),
     collapsed: list("g"),
+    filter: q.get("f") ?? "",
   };
 }
 
@@ -46,5 +49,6 @@ export function formatHash(s: UrlState): string {
   if (s.window) q.set("w", `${Math.round(s.window.fromNs)}-${Math.round(s.window.toNs)}`);
   if (s.seqProcs.length > 0) q.set("sp", s.seqProcs.join(","));
   if (s.collapsed.length > 0) q.set("g", s.collapsed.join(","));
+  if (s.filter !== "") q.set("f", s.filter);
   return "#" + q.toString().replace(/%2C/g, ",");
 }

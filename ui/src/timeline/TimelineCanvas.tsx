@@ -36,7 +36,8 @@ export function TimelineCanvas({ filter }: { filter: string }) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const [size, setSize] = useState({ w: 800, h: 300 });
   const [scrollY, setScrollY] = useState(0);
-  const [data, setData] = useState<{ q: TimelineQuery; tl: Timeline } | null>(null);
+  const [data, setData] = useState<{ q: TimelineQuery; tl: Timeline; latest: boolean } | null>(null);
+  const painted = useRef<object | null>(null);
   const [error, setError] = useState<string | null>(null);
   /** When the zoom or pan step still waiting for its data began (performance.now()). */
   const stepStart = useRef<number | null>(null);
@@ -53,22 +54,7 @@ export function TimelineCanvas({ filter }: { filter: string }) {
   const fetcher = useMemo(
     () =>
       new TimelineFetcher(
-        ({ q, data: tl, latest }) => {
-          setData({ q, tl });
-          if (!latest) return;
-          // Two frames: React commits the new data, then the canvas draws it.
-          requestAnimationFrame(() =>
-            requestAnimationFrame(() => {
-              const now = performance.now();
-              const stats = window.__cinema;
-              stats.answers++;
-              if (stats.firstPaintMs === null) stats.firstPaintMs = now;
-              else if (stepStart.current !== null) stats.steps.push(now - stepStart.current);
-              stepStart.current = null;
-              canvasRef.current?.setAttribute("data-answers", String(stats.answers));
-            }),
-          );
-        },
+        ({ q, data: tl, latest }) => setData({ q, tl, latest }),
         (message) => setError(message),
       ),
     [],
@@ -93,7 +79,8 @@ export function TimelineCanvas({ filter }: { filter: string }) {
     fetcher.ask({
       fromNs: Math.floor(fromNs),
       toNs: Math.ceil(toNs),
-      buckets: Math.max(1, Math.round(size.w - LABEL_W)),
+      // One bucket per two pixels: what is narrower is drawn aggregated anyway.
+      buckets: Math.max(1, Math.round((size.w - LABEL_W) / 2)),
       procs: visibleProcs,
     });
   }, [fetcher, fromNs, toNs, size.w, visibleProcs, duration]);
@@ -109,6 +96,17 @@ export function TimelineCanvas({ filter }: { filter: string }) {
       const ctx = canvas.getContext("2d")!;
       ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
       draw(ctx, view, { rows, data: data?.tl ?? null, query: data?.q ?? null, cursorNs, selected });
+      if (data && data.latest && painted.current !== data) {
+        // The first paint of the answer to the latest window asked: what the benchmark times.
+        painted.current = data;
+        const now = performance.now();
+        const stats = window.__cinema;
+        stats.answers++;
+        if (stats.firstPaintMs === null) stats.firstPaintMs = now;
+        else if (stepStart.current !== null) stats.steps.push(now - stepStart.current);
+        stepStart.current = null;
+        canvas.setAttribute("data-answers", String(stats.answers));
+      }
     });
     return () => cancelAnimationFrame(frame);
   });

@@ -97,9 +97,10 @@ export function draw(ctx: CanvasRenderingContext2D, v: View, s: Scene): void {
         const x0 = xOf(v, q.fromNs + b * bNs);
         const x1 = xOf(v, q.fromNs + (b + 1) * bNs);
         if (x1 < LABEL_W || x0 > W) continue;
-        const a = Math.min(1, 0.25 + Math.log10(1 + n) / 3);
-        ctx.fillStyle = `rgba(137,221,255,${a.toFixed(2)})`;
-        ctx.fillRect(Math.max(LABEL_W, x0), top + r.h - 6, Math.max(1, x1 - x0), 4);
+        const level = Math.min(1, 0.2 + Math.log10(1 + n) / 2.5);
+        const h = Math.round(3 + level * 9);
+        ctx.fillStyle = `rgba(137,221,255,${(0.35 + level * 0.55).toFixed(2)})`;
+        ctx.fillRect(Math.max(LABEL_W, x0), top + r.h - 2 - h, Math.max(1.5, x1 - x0), h);
       }
     }
     if (t) {

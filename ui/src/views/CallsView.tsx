@@ -40,7 +40,9 @@ function CallRow({
         <a className="mono" onClick={() => void setCursor(node.callSeq)}>
           {node.mfa}
         </a>
-        <span className="num">{node.durationNs === null ? "open" : fmtNs(node.durationNs)}</span>
+        <span className="num">
+          {node.durationNs !== null ? fmtNs(node.durationNs) : node.outcome === "untimed" ? "–" : "open"}
+        </span>
         <span className="num muted">{node.selfNs === null ? "" : `self ${fmtNs(node.selfNs)}`}</span>
         <span className={`outcome ${node.outcome}`}>{node.outcome}</span>
         <span className="mono muted">

@@ -2,6 +2,7 @@
  * Crashes: every process that exited abnormally, with its reason, the process that replaced it, and the
  * causal chain back to the message or call that caused it; each step puts the cursor on its event.
  */
+import { useEffect, useRef } from "react";
 import { call } from "../api.js";
 import { useApp } from "../store.js";
 import { TermText } from "../term/TermView.js";
@@ -11,14 +12,19 @@ import { ProcLink, SeqLink } from "./ProcLink.js";
 export function CrashesView() {
   const crashes = useQuery(() => call("crashes"), []);
   const cursor = useApp((s) => s.cursor);
+  const selected = useApp((s) => s.selected);
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    box.current?.querySelector(".crash.selected")?.scrollIntoView({ block: "nearest" });
+  }, [selected, crashes.data]);
   if (crashes.error) return <div className="error-inline">{crashes.error}</div>;
   if (!crashes.data) return <div className="muted pad">loading…</div>;
   if (crashes.data.length === 0)
     return <div className="muted pad">No process crashed in this recording.</div>;
   return (
-    <div className="crashes" data-testid="crashes">
+    <div className="crashes" data-testid="crashes" ref={box}>
       {crashes.data.map((c) => (
-        <div key={c.seq} className="crash" data-testid="crash">
+        <div key={c.seq} className={`crash ${c.proc === selected ? "selected" : ""}`} data-testid="crash">
           <div className="crash-head">
             <span className="crash-x">✕</span> <ProcLink id={c.proc} /> crashed at{" "}
             <SeqLink seq={c.seq} proc={c.proc} />

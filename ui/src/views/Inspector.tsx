@@ -51,7 +51,7 @@ export function Inspector() {
               </div>
             ) : null}
             <div className="mono">
-              <TermText text={event.text} max={400} />
+              <TermText text={event.text} max={300} />
             </div>
           </div>
         ) : (
@@ -72,7 +72,7 @@ export function Inspector() {
               <div>
                 {proc.exitSeq !== null && proc.exitSeq <= at ? (
                   <span className={proc.crashed ? "crashed" : "muted"}>
-                    dead at <SeqLink seq={proc.exitSeq} />: {proc.exitReason}
+                    dead at <SeqLink seq={proc.exitSeq} />: <TermText text={proc.exitReason} max={240} />
                   </span>
                 ) : proc.spawnSeq !== null && proc.spawnSeq > at ? (
                   <span className="muted">not started yet</span>

@@ -3,6 +3,7 @@
  * cursor, as arrows between lifelines in the order they were sent. Clicking a message puts the cursor on
  * its send; the one at or just before the cursor is highlighted.
  */
+import { useEffect, useRef } from "react";
 import type { MessageRow } from "../../../src/query/api.js";
 import { call } from "../api.js";
 import { clip, fmtNs, procLabel } from "../format.js";
@@ -46,10 +47,12 @@ export function SequenceView() {
     60,
   );
 
+  // Two or more chosen: only the messages between them. One: it and whoever it talks to.
   const cols: number[] = [...chosen];
-  for (const m of msgs.data ?? [])
-    for (const p of [m.from, m.to])
-      if (p !== null && !cols.includes(p) && cols.length < MAX_COLS) cols.push(p);
+  if (seqProcs.length < 2)
+    for (const m of msgs.data ?? [])
+      for (const p of [m.from, m.to])
+        if (p !== null && !cols.includes(p) && cols.length < MAX_COLS) cols.push(p);
   const rows = (msgs.data ?? []).filter(
     (m) => (m.from === null || cols.includes(m.from)) && (m.to === null || cols.includes(m.to)),
   );
@@ -58,6 +61,11 @@ export function SequenceView() {
     const s = m.sendSeq ?? m.receiveSeq ?? 0;
     if (s <= cursor) current = i;
   });
+  const scroller = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const box = scroller.current;
+    if (box && current >= 0) box.scrollTop = Math.max(0, HEAD_H + current * ROW_H - box.clientHeight / 2);
+  }, [current, msgs.data]);
   const colX = (p: number | null) => (p === null ? cols.length : cols.indexOf(p)) * COL_W + COL_W / 2;
   const width = (cols.length + 1) * COL_W;
   const height = HEAD_H + rows.length * ROW_H + 10;
@@ -100,7 +108,7 @@ export function SequenceView() {
       {chosen.length === 0 ? (
         <div className="muted pad">Select a process, or add processes above, to see their messages.</div>
       ) : (
-        <div className="seq-scroll">
+        <div className="seq-scroll" ref={scroller}>
           <svg width={width} height={height} data-testid="sequence">
             {cols.map((p, i) => (
               <g key={p}>
