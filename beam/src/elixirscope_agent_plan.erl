@@ -36,7 +36,8 @@
 -export_type([plan/0, limits/0]).
 
 -type plan() :: #{functions := [map()], exclude := [{module(), atom(), arity() | '_'}],
-                  processes := all | new | [pid() | atom()], messages := boolean(),
+                  processes := all | new | [pid() | atom() | {application, atom()}],
+                  messages := boolean(),
                   process_events := boolean(), state := none | all | [pid() | atom()],
                   limits := limits()}.
 -type limits() :: #{atom() => non_neg_integer() | infinity}.
@@ -165,13 +166,17 @@ who(Field, Word, Words) when is_atom(Word) ->
         bad(Field, "expected ~ts or a list of pids and registered names, got ~0tp", [join(Words), Word]),
     Word;
 who(Field, L, _) when is_list(L) ->
-    [bad(Field, "expected a pid or a registered name, got ~0tP", [X, 8]) || X <- L,
-                                                                          not (is_pid(X) orelse is_atom(X))],
+    [bad(Field, "expected a pid, a registered name~ts, got ~0tP",
+         [case Field of processes -> " or {application, App}"; _ -> "" end, X, 8])
+     || X <- L, not (is_pid(X) orelse is_atom(X) orelse (Field =:= processes andalso is_app(X)))],
     [bad(Field, "~0tp is a process on another node; the agent records only its own node", [X])
      || X <- L, is_pid(X), node(X) =/= node()],
     L;
 who(Field, Other, Words) ->
     bad(Field, "expected ~ts or a list of pids and registered names, got ~0tP", [join(Words), Other, 8]).
+
+is_app({application, App}) -> is_atom(App);
+is_app(_) -> false.
 
 bool(_, B) when is_boolean(B) -> B;
 bool(Field, Other) -> bad(Field, "expected true or false, got ~0tP", [Other, 8]).

@@ -76,14 +76,17 @@
 -export_type([applied/0, source/0]).
 
 -type applied() :: #{tracer := pid(), backend := classic | session, session := term(),
-                     procs := processes | new_processes | [pid()], flags := [atom()],
+                     procs := processes | new_processes | [pid() | {application, atom()}],
+                     flags := [atom()],
                      patterns := #{mfa() => list()}, send_ms := list() | undefined,
+                     app_ms := list() | undefined,
                      skipped := [{pid() | atom(), binary()}]}.
 -type source() :: mfa() | {messages, pid()} | {procs, pid()} | {state, pid()}.
 
 -define(MARKER, {[elixirscope_agent_marker], [], []}).
 -define(SESSION_NAME, elixirscope).
 -define(START_FUNCTIONS, [{gen_server, init_it, 6}, {gen_statem, init_it, 6}]).
+-define(APP_START, {application_master, init, 4}).
 
 %% @doc Whether OTP 27's trace sessions are available on this node.
 -spec session_api() -> boolean().
@@ -104,7 +107,8 @@ ms(false) -> [{'_', [], []}, ?MARKER].
 apply_plan(Tracer, Plan, StateOn) ->
     Backend = case session_api() of true -> session; false -> classic end,
     Empty = #{tracer => Tracer, backend => Backend, session => new_session(Backend, Tracer),
-              procs => [], flags => [], patterns => #{}, send_ms => undefined, skipped => []},
+              procs => [], flags => [], patterns => #{}, send_ms => undefined, app_ms => undefined,
+              skipped => []},
     update(Empty, Plan, StateOn).
 
 %% @doc Changes the tracing from what `Applied' set to what `Plan' asks
@@ -115,7 +119,7 @@ apply_plan(Tracer, Plan, StateOn) ->
 %% and nothing else, and loses no events.
 -spec update(applied(), elixirscope_agent_plan:plan(), boolean()) -> applied().
 update(#{tracer := Tracer, session := S, patterns := OldPs, send_ms := OldSend, flags := OldFlags,
-         procs := OldProcs} = A, Plan, StateOn) ->
+         procs := OldProcs, app_ms := OldAppMS} = A, Plan, StateOn) ->
     {Expanded, Unmatched} = expand(Plan),
     %% A function named twice gets return tracing if either pattern asks for
     %% it: ms(false) sorts before ms(true), and from_list keeps the last.
@@ -128,6 +132,11 @@ update(#{tracer := Tracer, session := S, patterns := OldPs, send_ms := OldSend, 
     SendMS =/= OldSend andalso SendMS =/= undefined andalso set_send(S, SendMS),
     Flags = flags(Plan, Ps),
     {Procs, Skipped} = procs(maps:get(processes, Plan), Flags),
+    %% Applications that start later: their application master is traced
+    %% from its first call, before it starts anything.
+    AppMS = app_ms(Procs, Flags, Tracer),
+    AppMS =/= OldAppMS andalso OldAppMS =/= undefined andalso unset_app_ms(S, OldAppMS),
+    AppMS =/= OldAppMS andalso AppMS =/= undefined andalso set_app_ms(S, Tracer, AppMS),
     case {Flags, Procs} =:= {OldFlags, OldProcs} of
         true -> ok;
         false ->
@@ -135,7 +144,7 @@ update(#{tracer := Tracer, session := S, patterns := OldPs, send_ms := OldSend, 
             Flags =/= [] andalso set_flags(S, Tracer, Procs, Flags)
     end,
     untrace_agent(S, Tracer),
-    A#{procs := Procs, flags := Flags, patterns := Ps, send_ms := SendMS,
+    A#{procs := Procs, flags := Flags, patterns := Ps, send_ms := SendMS, app_ms := AppMS,
        skipped := Unmatched ++ Skipped}.
 
 %% A pattern we set is still there unless its module was loaded again since
@@ -194,11 +203,13 @@ procs(all, _) -> {processes, []};
 procs(new, _) -> {new_processes, []};
 procs(L, _) ->
     Found = [{X, resolve(X)} || X <- L],
-    {[P || {_, P} <- Found, is_pid(P)],
+    {[P || {_, P} <- Found, is_pid(P) orelse is_tuple(P)],
      [{X, Why} || {X, Why} <- Found, is_binary(Why)]}.
 
 resolve(P) when is_pid(P) ->
     case is_process_alive(P) of true -> P; false -> <<"not alive">> end;
+resolve({application, _} = App) ->
+    App;
 resolve(Name) ->
     case whereis(Name) of
         undefined -> <<"no process is registered under this name">>;
@@ -208,11 +219,58 @@ resolve(Name) ->
 set_flags(undefined, Tracer, Procs, Flags) when is_atom(Procs) ->
     erlang:trace(Procs, true, [{tracer, Tracer} | Flags]);
 set_flags(undefined, Tracer, Procs, Flags) ->
-    [catch erlang:trace(P, true, [{tracer, Tracer}, set_on_spawn | Flags]) || P <- Procs];
+    [catch erlang:trace(P, true, [{tracer, Tracer}, set_on_spawn | Flags]) || P <- pids(Procs)];
 set_flags(S, _, Procs, Flags) when is_atom(Procs) ->
     trace:process(S, Procs, true, Flags);
 set_flags(S, _, Procs, Flags) ->
-    [catch trace:process(S, P, true, [set_on_spawn | Flags]) || P <- Procs].
+    [catch trace:process(S, P, true, [set_on_spawn | Flags]) || P <- pids(Procs)].
+
+%% The processes of a list: its pids, and for `{application, App}' the
+%% processes of App running now: its application master and the processes
+%% whose group leader it is (what `application:get_application/1' reads).
+pids(Procs) ->
+    Masters = [M || {application, App} <- Procs, M <- [application_controller:get_master(App)],
+                    is_pid(M)],
+    Apps = case Masters of
+               [] -> [];
+               _ -> Masters ++ [P || P <- processes(),
+                                     {group_leader, GL} <- [erlang:process_info(P, group_leader)],
+                                     lists:member(GL, Masters)]
+           end,
+    lists:usort([P || P <- Procs, is_pid(P)] ++ Apps).
+
+%% == Applications that start later ==
+%%
+%% The application controller starts an application by starting its
+%% application master, which runs `application_master:init/4' with the
+%% application's `appl_data' record (its name second) before it starts
+%% anything, and is the group leader of every process of the application.
+%% A meta pattern on that function whose match spec sets the plan's flags
+%% on the calling process (the `trace' action, with `set_on_spawn') traces
+%% the master synchronously, in the VM, before its first spawn: the whole
+%% application then inherits the flags. `{message, false}' keeps the meta
+%% pattern from sending anything. Nothing is done for other applications.
+app_ms(Procs, Flags, Tracer) when is_list(Procs), Flags =/= [] ->
+    case [App || {application, App} <- Procs] of
+        [] -> undefined;
+        Apps ->
+            Enable = [set_on_spawn, {{tracer, Tracer}} | Flags],
+            [{['_', '_', '$1', '_'], [{'==', {element, 2, '$1'}, App}],
+              [{trace, [], Enable}, {message, false}]} || App <- lists:usort(Apps)] ++ [?MARKER]
+    end;
+app_ms(_, _, _) ->
+    undefined.
+
+set_app_ms(undefined, Tracer, MS) -> erlang:trace_pattern(?APP_START, MS, [{meta, Tracer}]);
+set_app_ms(S, _, MS) -> trace:function(S, ?APP_START, MS, [meta]).
+
+unset_app_ms(undefined, MS) ->
+    case erlang:trace_info(?APP_START, meta_match_spec) of
+        {meta_match_spec, MS} -> erlang:trace_pattern(?APP_START, false, [meta]);
+        _ -> 0
+    end;
+unset_app_ms(S, _) ->
+    trace:function(S, ?APP_START, false, [meta]).
 
 %% The tracer, and the guard calling this, never trace themselves.
 untrace_agent(undefined, Tracer) ->
@@ -240,7 +298,9 @@ set_send(S, MS) -> trace:send(S, MS, []).
 remove(#{backend := session, session := S}) ->
     catch trace:session_destroy(S),
     ok;
-remove(#{tracer := Tracer, patterns := Patterns, send_ms := SendMS, flags := Flags}) ->
+remove(#{tracer := Tracer, patterns := Patterns, send_ms := SendMS, flags := Flags} = A) ->
+    AppMS = maps:get(app_ms, A, undefined),
+    AppMS =/= undefined andalso unset_app_ms(undefined, AppMS),
     Flags =/= [] andalso untrace(undefined, Tracer),
     maps:foreach(fun(MFA, MS) -> unset_pattern(undefined, MFA, MS) end, Patterns),
     SendMS =/= undefined andalso unset_send(undefined, SendMS),
@@ -351,6 +411,11 @@ sweep() ->
     untrace_processes(Ours),
     unset_send_if(fun(MS) -> lists:member(?MARKER, MS) end),
     _ = unwatch_starts(undefined),
+    case erlang:trace_info(?APP_START, meta_match_spec) of
+        {meta_match_spec, AppMS} when is_list(AppMS) ->
+            lists:member(?MARKER, AppMS) andalso erlang:trace_pattern(?APP_START, false, [meta]);
+        _ -> false
+    end,
     length([x || {M, _} <- code:all_loaded(), {F, A} <- module_functions(M),
                  marked({M, F, A}) andalso erlang:trace_pattern({M, F, A}, false, [local]) > 0]).
 

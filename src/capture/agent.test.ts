@@ -160,7 +160,7 @@ describe("the recording agent on a real node", () => {
 
   before(async () => {
     fixtureDir = mkdtempSync(join(tmpdir(), "es-agent-"));
-    for (const m of [FIX, "es_fixture_sm"]) {
+    for (const m of [FIX, "es_fixture_sm", "es_fixture_app"]) {
       execFileSync("erlc", ["-o", fixtureDir, join(ROOT, "test", "support", `${m}.erl`)]);
     }
     peer = await startNode({ extraArgs: ["-pa", EBIN, "-pa", fixtureDir] });
@@ -320,6 +320,37 @@ describe("the recording agent on a real node", () => {
     assert.ok(clean(await leftovers([initIt, statemInitIt], [fresh!, sm!])));
     await call("gen_server", "stop", [fresh!]);
     await call("gen_statem", "stop", [sm!]);
+  });
+
+  test("processes of an application: those it starts while recording and those already running, no others", async () => {
+    const tiny = { module: FIX, function: "tiny", arity: 1, args: false, return: false };
+    const appStart = tuple(atom("application_master"), atom("init"), 4);
+    await call("es_fixture_app", "load");
+    const plan: AgentPlan = {
+      functions: [tiny],
+      processes: [{ application: "es_app" }],
+      processEvents: true,
+    };
+    // The application starts during the recording: its processes are traced from their first call.
+    const started = await record(plan, async () => {
+      await call("application", "start", [atom("es_app")]);
+      await call("es_fixture_app", "work", [250]);
+      await call(FIX, "calls", [100, 1]); // not the application's: not recorded
+    });
+    const worker = (await call("erlang", "whereis", [atom("es_app_worker")])) as Pid;
+    const tinyCalls = calls(started, "es_fixture:tiny/1");
+    assert.equal(tinyCalls.length, 250);
+    assert.ok(tinyCalls.every((e) => same(e.at(1), worker)));
+    assert.ok(ofKind(started, "spawn").length >= 1, "the application's processes starting are recorded");
+    assert.equal(totalDrops(started), 0);
+    // Already running when the recording starts.
+    const running = await record(plan, async () => {
+      await call("es_fixture_app", "work", [40]);
+      await call(FIX, "calls", [100, 1]);
+    });
+    assert.equal(calls(running, "es_fixture:tiny/1").length, 40);
+    assert.ok(clean(await leftovers([appStart], [])));
+    await call("application", "stop", [atom("es_app")]);
   });
 
   test("max_duration_ms stops the session with that reason", async () => {

@@ -66,11 +66,19 @@ export const DEFAULT_AGENT_LIMITS: Readonly<AgentLimits> = Object.freeze({
 /** A process: a pid, or the name it is registered under. */
 export type ProcessRef = Pid | string;
 
+/**
+ * The processes of an OTP application: those whose group leader is its application master (what
+ * `application:get_application/1` reads), running now or started later, and the processes they spawn.
+ */
+export interface ApplicationRef {
+  application: string;
+}
+
 export interface AgentPlan {
   functions?: FunctionSpec[];
   exclude?: ExcludeSpec[];
   /** Whose calls, messages and process events are traced (default `"all"`). */
-  processes?: "all" | "new" | ProcessRef[];
+  processes?: "all" | "new" | (ProcessRef | ApplicationRef)[];
   messages?: boolean;
   processEvents?: boolean;
   /** GenServers and gen_statems whose state is recorded (default `"none"`). */
@@ -111,7 +119,7 @@ function bool(field: string, value: unknown): Term {
   return atom(String(value));
 }
 
-function processes(field: string, value: unknown, words: string[]): Term {
+function processes(field: string, value: unknown, words: string[], applications = false): Term {
   if (typeof value === "string") {
     if (!words.includes(value))
       fail(field, `${words.map((w) => `"${w}"`).join(" or ")} or a list of processes`, value);
@@ -120,6 +128,9 @@ function processes(field: string, value: unknown, words: string[]): Term {
   if (!Array.isArray(value)) fail(field, "a word or a list of pids and registered names", value);
   return value.map((p: unknown, i) => {
     if (p instanceof Pid) return p;
+    if (applications && typeof p === "object" && p !== null && "application" in p) {
+      return tuple(atom("application"), name(`${field}[${i}].application`, p.application));
+    }
     return name(`${field}[${i}]`, p);
   });
 }
@@ -162,7 +173,7 @@ export function planToTerm(plan: AgentPlan): ErlMap {
   return mapOf({
     functions,
     exclude,
-    processes: processes("processes", plan.processes ?? "all", ["all", "new"]),
+    processes: processes("processes", plan.processes ?? "all", ["all", "new"], true),
     messages: bool("messages", plan.messages ?? false),
     process_events: bool("processEvents", plan.processEvents ?? false),
     state: processes("state", plan.state ?? "none", ["none", "all"]),

@@ -12,7 +12,13 @@ export function agentPlanOf(plan: Plan): AgentPlan {
   const l = plan.limits;
   return {
     functions: [],
-    processes: typeof plan.processes === "string" ? plan.processes : plan.processes.names.map(moduleOrName),
+    processes:
+      typeof plan.processes === "string"
+        ? plan.processes
+        : [
+            ...plan.processes.names.map(moduleOrName),
+            ...plan.processes.applications.map((application) => ({ application })),
+          ],
     messages: plan.capture.messages,
     processEvents: plan.capture.processEvents,
     state: plan.capture.state ? "all" : "none",

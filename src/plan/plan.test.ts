@@ -6,6 +6,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultPlan, loadPlanFile, parsePlan, PlanError } from "./plan.js";
 import { matchesMfa, parseMfaPattern } from "./mfa-pattern.js";
+import { agentPlanOf, selectionTerm } from "./agent-terms.js";
+import { planToTerm } from "../capture/plan-term.js";
+import { formatTerm } from "../etf/format.js";
+import { atom } from "../etf/terms.js";
 
 test("an empty plan gets the documented defaults", () => {
   const plan = defaultPlan(["sample_app"]);
@@ -80,4 +84,26 @@ test("docs/plan.schema.json is the schema of this code (regenerate with npm run 
   const committed = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
   const current = { ...z.toJSONSchema(planSchema, { io: "input" }), title: "ElixirScope trace plan" };
   assert.deepEqual(committed, JSON.parse(JSON.stringify(current)));
+});
+
+test("processes by application and name become the agent's process list; an empty selection is refused", () => {
+  const plan = parsePlan({ processes: { applications: ["my_app"], names: ["MyApp.Teller"] } });
+  assert.equal(
+    formatTerm(planToTerm(agentPlanOf(plan)).get(atom("processes"))!, { syntax: "erlang" }),
+    "['Elixir.MyApp.Teller',{application,my_app}]",
+  );
+  assert.throws(() => parsePlan({ processes: {} }), /processes: give names, applications or both/);
+  assert.throws(
+    () => parsePlan({ processes: { applications: ["MyApp"] } }),
+    /processes\.applications\[0\]: an OTP application name/,
+  );
+});
+
+test("callbackReturns auto: GenServer callbacks are not return-traced when state is captured", () => {
+  const returns = (capture: object) =>
+    formatTerm(selectionTerm(parsePlan({ capture })).get(atom("callback_returns"))!, { syntax: "erlang" });
+  assert.equal(returns({}), "[gen_statem,supervisor,application]");
+  assert.equal(returns({ state: false }), "true");
+  assert.equal(returns({ callbackReturns: true }), "true");
+  assert.equal(returns({ callbackReturns: false }), "false");
 });

@@ -95,7 +95,25 @@ export const planSchema = z.strictObject({
     )
     .default([]),
   processes: z
-    .union([z.enum(["all", "new"]), z.strictObject({ names: z.array(z.string().min(1)).min(1) })])
+    .union([
+      z.enum(["all", "new"]),
+      z
+        .strictObject({
+          names: z
+            .array(z.string().min(1))
+            .default([])
+            .describe("registered names: those processes and the processes they start"),
+          applications: z
+            .array(z.string().regex(/^[a-z][a-z0-9_]*$/, "an OTP application name, like my_app"))
+            .default([])
+            .describe(
+              "OTP applications: their processes (group leader), running or started later, and the processes they start",
+            ),
+        })
+        .refine((p) => p.names.length + p.applications.length > 0, {
+          message: "give names, applications or both",
+        }),
+    ])
     .default("all"),
   capture: z
     .strictObject({
