@@ -74,7 +74,8 @@ export class Ingest {
   private skipped = 0;
   private readonly procs: ProcState[] = [];
   private readonly names = new Map<string, number>();
-  private readonly pending = new Map<string, number[]>();
+  /** Sends waiting for their receive: by receiver, then by the message's bytes, oldest first. */
+  private readonly pending = new Map<number, Map<string, number[]>>();
   private readonly pendingByName = new Map<string, { name: string; seq: number }[]>();
   private readonly sends = new Map<number, PendingSend>();
   private rules: ReturnRule[] = [];
@@ -82,12 +83,29 @@ export class Ingest {
   private lastFlush = Date.now();
   private buf: Buffer = Buffer.alloc(0);
   private readonly visit = (e: RawEvent) => this.event(e);
+  /** The `events` table's typed columns, written directly on the hot path. */
+  private readonly eventColumns: Record<
+    "seq" | "proc" | "kind" | "mfa" | "other" | "term" | "link" | "cause" | "depth",
+    Int32Array | Int16Array | Uint8Array
+  >;
 
   constructor(
     private readonly store: StoreWriter,
     hello: Pick<AgentHello, "node" | "monotonicNs" | "plan">,
   ) {
     this.t = store.tables;
+    const ev = this.t.events;
+    this.eventColumns = {
+      seq: ev.data(0),
+      proc: ev.data(2),
+      kind: ev.data(3),
+      mfa: ev.data(4),
+      other: ev.data(5),
+      term: ev.data(6),
+      link: ev.data(7),
+      cause: ev.data(8),
+      depth: ev.data(9),
+    };
     this.interner = new Interner(this.t, hello.node);
     this.base = clockOf(hello.monotonicNs);
     this.planChanged(hello.plan);
@@ -186,18 +204,24 @@ export class Ingest {
     depth: number,
   ): void {
     const e = this.t.events;
-    const c = e.cols;
     const i = e.n;
-    c[0]![i] = seq;
-    c[1]![i] = ns;
-    c[2]![i] = proc;
-    c[3]![i] = kind;
-    c[4]![i] = mfa < 0 ? null : mfa;
-    c[5]![i] = other < 0 ? null : other;
-    c[6]![i] = term < 0 ? null : term;
-    c[7]![i] = link < 0 ? null : link;
-    c[8]![i] = cause < 0 ? null : cause;
-    c[9]![i] = depth < 0 ? null : depth;
+    const c = this.eventColumns;
+    c.seq[i] = seq;
+    e.put(1, ns);
+    c.proc[i] = proc;
+    c.kind[i] = kind;
+    if (mfa < 0) e.setNull(4);
+    else c.mfa[i] = mfa;
+    if (other < 0) e.setNull(5);
+    else c.other[i] = other;
+    if (term < 0) e.setNull(6);
+    else c.term[i] = term;
+    if (link < 0) e.setNull(7);
+    else c.link[i] = link;
+    if (cause < 0) e.setNull(8);
+    else c.cause[i] = cause;
+    if (depth < 0) e.setNull(9);
+    else c.depth[i] = depth;
     e.end();
   }
 
@@ -277,7 +301,7 @@ export class Ingest {
             : 0;
       args = this.interner.term(buf, third, termEnd(buf, third));
     }
-    return { mfa: this.interner.mfa(buf, m, f, arity), args };
+    return { mfa: this.interner.mfa(buf, m, f, third, arity), args };
   }
 
   private call(seq: number, e: RawEvent, proc: number, p: ProcState): void {
@@ -389,13 +413,14 @@ export class Ingest {
   private send(seq: number, e: RawEvent, proc: number, p: ProcState): void {
     const buf = this.buf;
     const key = buf.toString("latin1", e.a, e.aEnd);
-    const term = this.interner.term(buf, e.a, e.aEnd);
+    const term = this.interner.termByKey(key, buf, e.a, e.aEnd);
     const to = this.destination(e.b, e.bEnd);
     if (to.proc >= 0) {
-      const k = `${to.proc}|${key}`;
-      const q = this.pending.get(k);
+      let byKey = this.pending.get(to.proc);
+      if (!byKey) this.pending.set(to.proc, (byKey = new Map()));
+      const q = byKey.get(key);
       if (q) q.push(seq);
-      else this.pending.set(k, [seq]);
+      else byKey.set(key, [seq]);
     } else if (to.nameText !== null) {
       const q = this.pendingByName.get(key);
       if (q) q.push({ name: to.nameText, seq });
@@ -417,11 +442,11 @@ export class Ingest {
 
   /** The earliest send of `key` to `proc` still waiting, or -1. */
   private takeSend(proc: number, key: string): number {
-    const k = `${proc}|${key}`;
-    const q = this.pending.get(k);
+    const byKey = this.pending.get(proc);
+    const q = byKey?.get(key);
     while (q && q.length > 0) {
       const seq = q.shift()!;
-      if (q.length === 0) this.pending.delete(k);
+      if (q.length === 0) byKey!.delete(key);
       if (this.sends.has(seq)) return seq;
     }
     const byName = this.pendingByName.get(key);
@@ -466,7 +491,7 @@ export class Ingest {
   private receive(seq: number, e: RawEvent, proc: number, p: ProcState): void {
     const buf = this.buf;
     const key = buf.toString("latin1", e.a, e.aEnd);
-    const term = this.interner.term(buf, e.a, e.aEnd);
+    const term = this.interner.termByKey(key, buf, e.a, e.aEnd);
     const sendSeq = this.takeSend(proc, key);
     let other = -1;
     let cause = -1;

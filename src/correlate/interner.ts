@@ -12,6 +12,7 @@ import { formatPid } from "../etf/format.js";
 import { Pid, Port, type Term } from "../etf/terms.js";
 import { formatMfa } from "../query/names.js";
 import { atomAt } from "./scan.js";
+import { NEW_PID_EXT } from "../etf/tags.js";
 import type { Tables } from "../store/writer.js";
 
 const VERSION = Buffer.from([131]);
@@ -26,9 +27,14 @@ export class Interner {
   private terms = new Map<string, number>();
   private nextTerm = 0;
   private readonly mfas = new Map<string, number>();
+  private readonly mfaBytes = new Map<string, number>();
   readonly mfaNames: string[] = [];
   readonly mfaParts: { module: string; fun: string; arity: number }[] = [];
   private readonly procIds = new Map<string, number>();
+  /** Pids of the node seen first (almost always the recorded node), by ID and serial. */
+  private readonly localPids = new Map<number, number>();
+  private nodeBytes: Buffer = Buffer.alloc(0);
+  private nodeLen = 0;
   readonly procs: ProcRecord[] = [];
 
   constructor(
@@ -39,7 +45,11 @@ export class Interner {
 
   /** The number of the term encoded in `buf[start, end)`. */
   term(buf: Buffer, start: number, end: number): number {
-    const key = buf.toString("latin1", start, end);
+    return this.termByKey(buf.toString("latin1", start, end), buf, start, end);
+  }
+
+  /** `term`, for a caller that already has the bytes as a string (`key`), to compare messages by. */
+  termByKey(key: string, buf: Buffer, start: number, end: number): number {
     let id = this.terms.get(key);
     if (id === undefined) {
       if (this.terms.size >= this.maxTerms) this.terms = new Map();
@@ -55,11 +65,15 @@ export class Interner {
     return this.term(bytes, 1, bytes.length);
   }
 
-  /** The number of `{M, F, A}` given as its atoms' positions and the arity. */
-  mfa(buf: Buffer, modAt: number, funAt: number, arity: number): number {
-    const module = atomAt(buf, modAt) ?? "?";
-    const fun = atomAt(buf, funAt) ?? "?";
-    return this.mfaByName(module, fun, arity);
+  /** The number of `{M, F, A}` given as its atoms' positions (the function's atom ends at `funEnd`) and the arity. */
+  mfa(buf: Buffer, modAt: number, funAt: number, funEnd: number, arity: number): number {
+    const key = buf.toString("latin1", modAt, funEnd) + arity;
+    let id = this.mfaBytes.get(key);
+    if (id === undefined) {
+      id = this.mfaByName(atomAt(buf, modAt) ?? "?", atomAt(buf, funAt) ?? "?", arity);
+      this.mfaBytes.set(key, id);
+    }
+    return id;
   }
 
   mfaByName(module: string, fun: string, arity: number): number {
@@ -78,6 +92,38 @@ export class Interner {
 
   /** The number of the pid (or port) encoded in `buf[start, end)`, or -1 if the bytes are neither. */
   proc(buf: Buffer, start: number, end: number): number {
+    // The usual case, a NEW_PID_EXT of the node seen last: a number made of its ID and serial is the key.
+    if (buf[start] === NEW_PID_EXT && end - start === this.nodeLen + 13 && this.sameNode(buf, start + 1)) {
+      const id = buf.readUInt32BE(end - 12);
+      const serial = buf.readUInt32BE(end - 8);
+      if (serial < 0x200000) {
+        const key = serial * 4294967296 + id;
+        const known = this.localPids.get(key);
+        if (known !== undefined) return known;
+        const proc = this.procByKey(buf, start, end);
+        if (proc >= 0) this.localPids.set(key, proc);
+        return proc;
+      }
+    }
+    if (buf[start] === NEW_PID_EXT) this.rememberNode(buf, start + 1, end - 12);
+    return this.procByKey(buf, start, end);
+  }
+
+  private sameNode(buf: Buffer, at: number): boolean {
+    const n = this.nodeBytes;
+    if (n.length === 0) return false;
+    for (let i = 0; i < n.length; i++) if (buf[at + i] !== n[i]) return false;
+    return true;
+  }
+
+  private rememberNode(buf: Buffer, at: number, end: number): void {
+    if (this.nodeBytes.length === 0) {
+      this.nodeBytes = Buffer.from(buf.subarray(at, end));
+      this.nodeLen = this.nodeBytes.length;
+    }
+  }
+
+  private procByKey(buf: Buffer, start: number, end: number): number {
     const key = buf.toString("latin1", start, end);
     let id = this.procIds.get(key);
     if (id === undefined) {

@@ -45,6 +45,51 @@ const TRACE_KINDS: Record<string, number> = {
   unregister: K.unregister,
 };
 
+/** Tag atoms (`trace_ts`, `es_state`) are given these kinds, below any trace kind. */
+const TRACE_TS = 100;
+const ES_STATE = 101;
+
+/**
+ * Atoms looked up by their bytes, without making a string: candidates by length and first letter, then
+ * compared byte by byte. Every trace message carries two (its tag and its kind), so this is on the hot path.
+ */
+class AtomTable {
+  private readonly byShape = new Map<number, { bytes: Buffer; value: number }[]>();
+
+  constructor(entries: Record<string, number>) {
+    for (const [name, value] of Object.entries(entries)) {
+      const bytes = Buffer.from(name, "latin1");
+      const shape = bytes.length * 256 + bytes[0]!;
+      const list = this.byShape.get(shape) ?? [];
+      list.push({ bytes, value });
+      this.byShape.set(shape, list);
+    }
+  }
+
+  /** The value of the atom whose tag is at `pos`, or -1. */
+  lookup(buf: Buffer, pos: number): number {
+    const tag = buf[pos];
+    let at: number;
+    let len: number;
+    if (tag === T.SMALL_ATOM_UTF8_EXT || tag === T.SMALL_ATOM_EXT) {
+      len = buf[pos + 1]!;
+      at = pos + 2;
+    } else if (tag === T.ATOM_EXT || tag === T.ATOM_UTF8_EXT) {
+      len = buf.readUInt16BE(pos + 1);
+      at = pos + 3;
+    } else return -1;
+    const list = this.byShape.get(len * 256 + buf[at]!);
+    if (!list) return -1;
+    next: for (const { bytes, value } of list) {
+      for (let i = 1; i < len; i++) if (buf[at + i] !== bytes[i]) continue next;
+      return value;
+    }
+    return -1;
+  }
+}
+
+const ATOMS = new AtomTable({ ...TRACE_KINDS, trace_ts: TRACE_TS, es_state: ES_STATE });
+
 /** A monotonic timestamp as sign, high and low 32 bits, so that differences stay exact in doubles. */
 export interface Clock {
   negative: boolean;
@@ -139,20 +184,19 @@ export function scanEvents(buf: Buffer, listAt: number, base: Clock, visit: (e: 
   let pos = listAt + 5;
   for (let i = 0; i < count; i++) {
     const arity = tupleArity(buf, pos);
-    const end = termEnd(buf, pos);
     if (arity < 5) {
-      pos = end;
+      pos = termEnd(buf, pos);
       continue;
     }
     let p = tupleBody(buf, pos);
-    const tag = atomAt(buf, p);
+    const tag = ATOMS.lookup(buf, p);
     p = termEnd(buf, p);
     e.pid = p;
     e.pidEnd = p = termEnd(buf, p);
     e.a = e.aEnd = e.b = e.bEnd = e.c = e.cEnd = 0;
-    if (tag === "trace_ts") {
-      const kind = TRACE_KINDS[atomAt(buf, p) ?? ""];
-      e.kind = kind ?? -1;
+    if (tag === TRACE_TS && arity <= 6) {
+      const kind = ATOMS.lookup(buf, p);
+      e.kind = kind < TRACE_TS ? kind : -1;
       p = termEnd(buf, p);
       // Elements after the kind: one or two terms, then the timestamp last.
       e.a = p;
@@ -162,7 +206,8 @@ export function scanEvents(buf: Buffer, listAt: number, base: Clock, visit: (e: 
         e.bEnd = p = termEnd(buf, p);
       }
       e.ns = nsSince(buf, p, base);
-    } else if (tag === "es_state" && arity === 6) {
+      pos = termEnd(buf, p);
+    } else if (tag === ES_STATE && arity === 6) {
       e.kind = K.state;
       e.ns = nsSince(buf, p, base);
       p = termEnd(buf, p);
@@ -171,12 +216,12 @@ export function scanEvents(buf: Buffer, listAt: number, base: Clock, visit: (e: 
       e.b = p;
       e.bEnd = p = termEnd(buf, p);
       e.c = p;
-      e.cEnd = termEnd(buf, p);
+      e.cEnd = pos = termEnd(buf, p);
     } else {
       e.kind = -1;
+      pos = termEnd(buf, pos);
     }
     visit(e);
-    pos = end;
   }
   return count;
 }
