@@ -4,7 +4,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
@@ -262,6 +262,33 @@ test("a missing or corrupt recording shows a clear error page", async () => {
     }
   }
 });
+
+test(
+  "a live recording: when the file grows, the open page shows what it holds now",
+  { timeout: 120_000 },
+  async () => {
+    const small = join(dir, "small.esrec");
+    await recordSampleApp(small, ["--loop-messages", "10"]);
+    const smallRec = await defaultOpen(small);
+    const smallEvents = smallRec.info().events;
+    await smallRec.close();
+    assert.ok(smallEvents < rec.info().events);
+    const live = join(dir, "live.esrec");
+    copyFileSync(small, live);
+    const srv = await startCinemaServer({ file: live });
+    try {
+      const page = await open("#v=crashes", srv.url);
+      const count = (n: number) => `${n.toLocaleString("en-US")} events`;
+      await until(page, ".toolbar", (t) => t.includes(count(smallEvents)));
+      copyFileSync(file, `${live}.new`);
+      renameSync(`${live}.new`, live);
+      await until(page, ".toolbar", (t) => t.includes(count(rec.info().events)), 20_000);
+      await page.close();
+    } finally {
+      await srv.close();
+    }
+  },
+);
 
 test("elixirscope open prints the URL of a server showing the recording", async () => {
   const cli = new URL("../cli/main.js", import.meta.url).pathname;

@@ -3,6 +3,7 @@
  * that the server opens it again and tells every connected UI over its WebSocket.
  */
 import { watch, type FSWatcher } from "node:fs";
+import { basename, dirname } from "node:path";
 import type { Server } from "node:http";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { LiveUpdate } from "./wire.js";
@@ -38,18 +39,26 @@ export function liveChannel(server: Server, path: string): LiveChannel {
   };
 }
 
-/** Calls `changed` after the file was written to and then left alone for `quietMs`. */
+/**
+ * Calls `changed` `quietMs` after the file was written, created or replaced (at most that often). Its
+ * folder is watched, so that a file that does not exist yet, or is replaced by a rename, is followed too.
+ */
 export function watchFile(file: string, changed: () => void, quietMs = 500): () => void {
   let timer: NodeJS.Timeout | undefined;
   let watcher: FSWatcher | undefined;
+  const name = basename(file);
   try {
-    watcher = watch(file, () => {
-      clearTimeout(timer);
-      timer = setTimeout(changed, quietMs);
+    watcher = watch(dirname(file), (_event, changedName) => {
+      if (changedName !== null && changedName !== name && !changedName.startsWith(`${name}.wal`)) return;
+      // At most once per quietMs while the file keeps changing (a recording being written never rests).
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        changed();
+      }, quietMs);
     });
     watcher.on("error", () => watcher?.close());
   } catch {
-    // A missing file cannot be watched; there is nothing live to follow.
+    // A folder that cannot be watched: there is nothing live to follow.
   }
   return () => {
     clearTimeout(timer);

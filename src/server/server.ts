@@ -118,9 +118,14 @@ export async function startCinemaServer(options: CinemaServerOptions): Promise<C
   });
   const live = liveChannel(server, `/${token}/live`);
 
+  // A live recording: open the file again when it changed, and tell the UIs.
   let reopening = false;
-  const stopWatching = watchFile(options.file, () => {
-    if (reopening) return;
+  let again = false;
+  function reopen(): void {
+    if (reopening) {
+      again = true;
+      return;
+    }
     reopening = true;
     open(options.file)
       .then((fresh) => {
@@ -132,8 +137,15 @@ export async function startCinemaServer(options: CinemaServerOptions): Promise<C
         if (old) setTimeout(() => void old.close().catch(() => {}), 5000).unref();
       })
       .catch(() => {})
-      .finally(() => (reopening = false));
-  });
+      .finally(() => {
+        reopening = false;
+        if (again) {
+          again = false;
+          reopen();
+        }
+      });
+  }
+  const stopWatching = watchFile(options.file, reopen);
 
   const host = options.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {

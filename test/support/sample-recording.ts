@@ -8,9 +8,10 @@ import { defaultPlan } from "../../src/plan/plan.js";
 import { launchAndRecord } from "../../src/record/launch.js";
 import { mixEbin } from "../../src/record/mix-project.js";
 
-export async function recordSampleApp(out: string): Promise<void> {
+/** `args` go to run_workload.exs: `["--loop-messages", "10"]`. */
+export async function recordSampleApp(out: string, args: string[] = []): Promise<void> {
   compileSampleApp();
-  const command = ["mix", "run", "run_workload.exs"];
+  const command = ["mix", "run", "run_workload.exs", ...args];
   const result = await launchAndRecord({
     command,
     cwd: SAMPLE_APP_DIR,

@@ -66,7 +66,12 @@ export function App() {
   useKeys();
   useEffect(() => {
     load().catch((err: unknown) => setState({ error: err instanceof Error ? err.message : String(err) }));
-    return followLive(() => void load().catch(() => {}));
+    return followLive(
+      () =>
+        void load()
+          .then(() => setState({ revision: getState().revision + 1 }))
+          .catch(() => {}),
+    );
   }, []);
 
   if (error)

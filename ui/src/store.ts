@@ -14,6 +14,8 @@ export interface AppState extends UrlState {
   byId: Map<number, ProcessInfo>;
   playing: boolean;
   error: string | null;
+  /** Bumped when a live recording was opened again: views ask their questions anew. */
+  revision: number;
 }
 
 let state: AppState = {
@@ -24,6 +26,7 @@ let state: AppState = {
   byId: new Map(),
   playing: false,
   error: null,
+  revision: 0,
 };
 const listeners = new Set<() => void>();
 let hashTimer: number | undefined;

@@ -32,6 +32,7 @@ export function TimelineCanvas({ filter }: { filter: string }) {
   const duration = useApp((s) => s.info?.durationNs ?? 0);
   const cursorNs = useApp((s) => (s.cursor === null ? null : s.cursorNs));
   const selected = useApp((s) => s.selected);
+  const revision = useApp((s) => s.revision);
   const boxRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const [size, setSize] = useState({ w: 800, h: 300 });
@@ -74,6 +75,7 @@ export function TimelineCanvas({ filter }: { filter: string }) {
       if (r.type === "track" && r.y + r.h >= scrollY && r.y <= scrollY + size.h) out.push(r.proc.id);
     return out;
   }, [rows, scrollY, size.h]);
+  useEffect(() => fetcher.clear(), [fetcher, revision]);
   useEffect(() => {
     if (duration <= 0 || visibleProcs.length === 0) return;
     fetcher.ask({
@@ -83,7 +85,7 @@ export function TimelineCanvas({ filter }: { filter: string }) {
       buckets: Math.max(1, Math.round((size.w - LABEL_W) / 2)),
       procs: visibleProcs,
     });
-  }, [fetcher, fromNs, toNs, size.w, visibleProcs, duration]);
+  }, [fetcher, fromNs, toNs, size.w, visibleProcs, duration, revision]);
 
   useEffect(() => {
     const canvas = canvasRef.current!;

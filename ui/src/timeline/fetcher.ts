@@ -24,6 +24,11 @@ export class TimelineFetcher {
     private readonly onError: (message: string) => void,
   ) {}
 
+  /** Forgets every answer (the recording grew). */
+  clear(): void {
+    this.cache.clear();
+  }
+
   ask(q: TimelineQuery): void {
     const askedAt = this.pending?.askedAt ?? performance.now();
     this.pending = { q, askedAt };

@@ -10,7 +10,8 @@ import { useQuery } from "../use-query.js";
 import { ProcLink, SeqLink } from "./ProcLink.js";
 
 export function CrashesView() {
-  const crashes = useQuery(() => call("crashes"), []);
+  const revision = useApp((s) => s.revision);
+  const crashes = useQuery(() => call("crashes"), [revision]);
   const cursor = useApp((s) => s.cursor);
   const selected = useApp((s) => s.selected);
   const box = useRef<HTMLDivElement>(null);

@@ -28,10 +28,11 @@ export function Inspector() {
   const proc = useApp((s) => (s.selected === null ? undefined : s.byId.get(s.selected)));
   const cursor = useApp((s) => s.cursor);
   const at = cursor ?? 0;
-  const state = useQuery(() => (sel === null ? null : call("stateAt", sel, at)), [sel, at]);
-  const mailbox = useQuery(() => (sel === null ? null : call("mailboxAt", sel, at)), [sel, at]);
-  const links = useQuery(() => (sel === null ? null : call("linksAt", sel, at)), [sel, at]);
-  const stack = useQuery(() => (sel === null ? null : call("stackAt", sel, at)), [sel, at]);
+  const revision = useApp((s) => s.revision);
+  const state = useQuery(() => (sel === null ? null : call("stateAt", sel, at)), [sel, at, revision]);
+  const mailbox = useQuery(() => (sel === null ? null : call("mailboxAt", sel, at)), [sel, at, revision]);
+  const links = useQuery(() => (sel === null ? null : call("linksAt", sel, at)), [sel, at, revision]);
+  const stack = useQuery(() => (sel === null ? null : call("stackAt", sel, at)), [sel, at, revision]);
   const ev = useQuery(() => (cursor === null ? null : call("event", cursor)), [cursor]);
 
   const event = ev.data;
