@@ -8,6 +8,7 @@ const benches: Record<string, () => Promise<{ run(): Promise<BenchResult[]> }>> 
   "etf-decode": () => import("./etf-decode.js"),
   rpc: () => import("./rpc.js"),
   recorder: () => import("./recorder.js"),
+  store: () => import("./store.js"),
 };
 
 function fmt(n: number): string {
