@@ -18,11 +18,21 @@
 %%
 %% Under `mix' and `iex', code loads lazily: a module is loaded on its
 %% first call, and a trace pattern can only be set on a loaded module. So a
-%% watcher polls every few milliseconds. When one of the selected
+%% watcher looks every few milliseconds. When one of the selected
 %% applications is loaded (`application:load/1', which Mix does before it
 %% starts the application), the watcher loads all of its modules at once
 %% and adds them to the plan, before the application's first process runs.
 %% Other selected modules are added when they appear in `erlang:loaded()'.
+%%
+%% Looking costs time in proportion to the modules loaded and traced (a
+%% traced module loaded again has lost its patterns: found by its md5 when
+%% it was compiled again, by the trace settings of one of its functions
+%% when the same code was loaded again), so the watcher only looks after code was loaded: a meta
+%% pattern on `erlang:finish_loading/1', where every module load ends
+%% (`elixirscope_agent_trace:watch_loads/1'), sends it a message per load.
+%% Between loads, a look every 10 ms is one check of the number of loaded
+%% applications. The pattern is removed when the watcher ends, with the
+%% session; the kill switch's sweep removes it too.
 %%
 %% == The end of the command ==
 %%
@@ -130,27 +140,42 @@ selected_modules(Selection, DoneApps) ->
 
 watch(Session, Selection, Plan, {Mods, Apps}, Specs) ->
     catch register(elixirscope_agent_watcher, self()),
-    watch(#watch{session = Session, selection = Selection, plan = Plan, modules = Mods, apps = Apps,
-                 specs = Specs, probes = probes(Specs), module_count = length(erlang:loaded())}).
+    elixirscope_agent_trace:watch_loads(self()),
+    try
+        watch(#watch{session = Session, selection = Selection, plan = Plan, modules = Mods, apps = Apps,
+                     specs = Specs, probes = probes(Specs), module_count = length(erlang:loaded()),
+                     app_count = length(application:loaded_applications())},
+              false, deadline())
+    after
+        elixirscope_agent_trace:unwatch_loads()
+    end.
 
-%% Looks again when a module or an application has been loaded since, or
-%% when a traced module was compiled and loaded again (losing its
-%% patterns).
-watch(#watch{session = Session} = W) ->
+deadline() -> erlang:monotonic_time(millisecond) + ?POLL_MS.
+
+%% Looks again when code was loaded since the last look (`Loaded'), or
+%% when an application has been loaded.
+watch(#watch{session = Session} = W, Loaded, Deadline) ->
     receive
+        {trace_ts, _, call, {erlang, finish_loading, _}, _} ->
+            watch(W, true, Deadline);
         {replan, From, Ref, Selection, Plan} ->
             load_available(Selection),
             W1 = W#watch{selection = Selection, plan = Plan, modules = none, module_count = -1},
             {_, W2} = look_at_modules(W1),
             From ! {Ref, update(W2)},
-            watch(W2)
-    after ?POLL_MS ->
+            watch(W2, false, Deadline)
+    after max(0, Deadline - erlang:monotonic_time(millisecond)) ->
             case is_process_alive(Session) of
                 false -> ok;
                 true ->
-                    {Changed, W1} = look_at_modules(W),
-                    Changed andalso update(W1),
-                    watch(W1)
+                    AppsNow = length(application:loaded_applications()),
+                    case Loaded orelse AppsNow =/= W#watch.app_count of
+                        false -> watch(W, false, deadline());
+                        true ->
+                            {Changed, W1} = look_at_modules(W),
+                            Changed andalso update(W1),
+                            watch(W1, false, deadline())
+                    end
             end
     end.
 
@@ -191,13 +216,15 @@ look_at_modules(#watch{selection = Selection} = W) ->
 update(#watch{session = Session, plan = Plan, specs = Specs}) ->
     elixirscope_agent:update_plan(Session, Plan#{functions => Specs}).
 
-%% The code version of each traced module: a module compiled and loaded
-%% again has a new one, and has lost its patterns.
+%% For each traced module, its code version and one of its traced
+%% functions: a module compiled and loaded again has a new md5, and a
+%% module loaded again from the same code has the same md5 but no patterns.
 probes(Specs) ->
-    maps:from_list([{M, md5(M)} || M <- lists:usort([M || #{module := M} <- Specs])]).
+    maps:from_list([{M, {md5(M), {M, F, A}}} || #{module := M, function := F, arity := A} <- lists:reverse(Specs)]).
 
 lost_patterns(Probes) ->
-    lists:any(fun({M, Md5}) -> md5(M) =/= Md5 end, maps:to_list(Probes)).
+    lists:any(fun({M, {Md5, MFA}}) -> md5(M) =/= Md5 orelse erlang:trace_info(MFA, traced) =:= {traced, false} end,
+              maps:to_list(Probes)).
 
 md5(M) ->
     try M:module_info(md5) catch error:undef -> none end.

@@ -65,13 +65,15 @@
 %%
 %% {@link sweep/0} removes, without knowing any session, every pattern
 %% carrying the marker clause above (in every loaded module, about two
-%% microseconds per function), the marked `send' pattern, and the flags of
+%% microseconds per function), the marked `send' pattern, the marked meta
+%% patterns (on `init_it/6', `application_master:init/4' and
+%% `erlang:finish_loading/1'), and the flags of
 %% processes whose tracer is dead or is one of ours. It is what
 %% `elixirscope_agent:kill/0' does after stopping the sessions it can find.
 -module(elixirscope_agent_trace).
 
 -export([apply_plan/3, update/3, remove/1, disable/2, sweep/0, session_api/0, ms/1,
-         watch_starts/2, unwatch_starts/1]).
+         watch_starts/2, unwatch_starts/1, watch_loads/1, unwatch_loads/0]).
 
 -export_type([applied/0, source/0]).
 
@@ -87,6 +89,7 @@
 -define(SESSION_NAME, elixirscope).
 -define(START_FUNCTIONS, [{gen_server, init_it, 6}, {gen_statem, init_it, 6}]).
 -define(APP_START, {application_master, init, 4}).
+-define(LOAD, {erlang, finish_loading, 1}).
 
 %% @doc Whether OTP 27's trace sessions are available on this node.
 -spec session_api() -> boolean().
@@ -401,6 +404,29 @@ unwatch_starts(S) ->
     catch trace:session_destroy(S),
     ok.
 
+%% @doc Sets a meta pattern that sends `Watcher' one message each time
+%% code is loaded: `erlang:finish_loading/1' is the BIF that every way of
+%% loading a module ends in (the code server's loads, `code:load_binary/3',
+%% `erlang:load_module/2'). The boot watcher (`elixirscope_agent_boot')
+%% looks at the loaded modules only after such a message.
+-spec watch_loads(pid()) -> ok.
+watch_loads(Watcher) ->
+    erlang:trace_pattern(?LOAD, ms(false), [{meta, Watcher}]),
+    ok.
+
+%% @doc Removes the pattern of {@link watch_loads/1} while it is ours.
+-spec unwatch_loads() -> ok.
+unwatch_loads() ->
+    unset_marked_meta(?LOAD),
+    ok.
+
+unset_marked_meta(MFA) ->
+    case erlang:trace_info(MFA, meta_match_spec) of
+        {meta_match_spec, MS} when is_list(MS) ->
+            lists:member(?MARKER, MS) andalso erlang:trace_pattern(MFA, false, [meta]);
+        _ -> false
+    end.
+
 %% @doc The kill switch's safety net: removes our marked patterns from every
 %% loaded module and the flags of every process traced by a dead process or
 %% by one of ours. Returns how many patterns it removed.
@@ -410,12 +436,7 @@ sweep() ->
     untrace_new(Ours),
     untrace_processes(Ours),
     unset_send_if(fun(MS) -> lists:member(?MARKER, MS) end),
-    _ = unwatch_starts(undefined),
-    case erlang:trace_info(?APP_START, meta_match_spec) of
-        {meta_match_spec, AppMS} when is_list(AppMS) ->
-            lists:member(?MARKER, AppMS) andalso erlang:trace_pattern(?APP_START, false, [meta]);
-        _ -> false
-    end,
+    [unset_marked_meta(MFA) || MFA <- [?APP_START, ?LOAD | ?START_FUNCTIONS]],
     length([x || {M, _} <- code:all_loaded(), {F, A} <- module_functions(M),
                  marked({M, F, A}) andalso erlang:trace_pattern({M, F, A}, false, [local]) > 0]).
 

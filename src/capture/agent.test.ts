@@ -30,6 +30,8 @@ import { type AgentSession, listenForAgent, type SessionEnd } from "./agent-sock
 import { packet } from "./packet-reader.js";
 import { type AgentPlan, agentConfigTerm, planToTerm } from "./plan-term.js";
 import { AgentStartError, loadAgent, startRecording } from "./remote.js";
+import { bootConfigTerm } from "../plan/agent-terms.js";
+import { parsePlan } from "../plan/plan.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const EBIN = join(ROOT, "beam", "ebin");
@@ -160,7 +162,7 @@ describe("the recording agent on a real node", () => {
 
   before(async () => {
     fixtureDir = mkdtempSync(join(tmpdir(), "es-agent-"));
-    for (const m of [FIX, "es_fixture_sm", "es_fixture_app"]) {
+    for (const m of [FIX, "es_fixture_sm", "es_fixture_app", "es_fixture_reload"]) {
       execFileSync("erlc", ["-o", fixtureDir, join(ROOT, "test", "support", `${m}.erl`)]);
     }
     peer = await startNode({ extraArgs: ["-pa", EBIN, "-pa", fixtureDir] });
@@ -351,6 +353,44 @@ describe("the recording agent on a real node", () => {
     assert.equal(calls(running, "es_fixture:tiny/1").length, 40);
     assert.ok(clean(await leftovers([appStart], [])));
     await call("application", "stop", [atom("es_app")]);
+  });
+
+  test("the boot watcher traces a module loaded again (it lost its patterns) from its next calls", async () => {
+    const listener = await listenForAgent({ token: "boot-t" });
+    const plan = parsePlan({
+      modules: { include: [":es_fixture_reload"] },
+      capture: { messages: false, state: false, processEvents: false, callbackReturns: false },
+    });
+    const started = call("elixirscope_agent_boot", "start", [
+      bootConfigTerm(plan, { port: listener.port, token: "boot-t" }),
+    ]);
+    const session = await listener.session;
+    await started;
+    const recording = collect(session);
+    after(() => session.stop());
+    const tinyMfa = tuple(atom("es_fixture_reload"), atom("tiny"), 1);
+    const traced = async () =>
+      same(
+        await call("erlang", "trace_info", [tinyMfa, atom("traced")]),
+        tuple(atom("traced"), atom("local")),
+      );
+    await call("es_fixture_reload", "calls", [10]);
+    await call("code", "purge", [atom("es_fixture_reload")]);
+    await call("code", "load_file", [atom("es_fixture_reload")]);
+    assert.ok(!(await traced()), "a module loaded again has no patterns");
+    const loadedAt = performance.now();
+    while (!(await traced())) {
+      assert.ok(performance.now() - loadedAt < 2000, "the module was not traced again within 2 s");
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const took = performance.now() - loadedAt;
+    await call("es_fixture_reload", "calls", [7]);
+    await session.stop();
+    const r = await recording;
+    assert.equal(calls(r, "es_fixture_reload:tiny/1").length, 17);
+    console.log(`# traced again ${took.toFixed(0)} ms after the load`);
+    // The watcher removes its pattern on code loads when it sees the session gone, within a poll.
+    await cleanWithin(1000, [tinyMfa, tuple(atom("erlang"), atom("finish_loading"), 1)], []);
   });
 
   test("max_duration_ms stops the session with that reason", async () => {
