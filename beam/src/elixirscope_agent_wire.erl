@@ -105,7 +105,13 @@ hello(Token, Plan, Applied) ->
      #{node => node(), otp_release => list_to_binary(erlang:system_info(otp_release)),
        elixir_version => elixir_version(), session => self(),
        time_offset_ns => erlang:time_offset(nanosecond),
-       monotonic_ns => erlang:monotonic_time(nanosecond), plan => Plan, applied => Applied}}.
+       monotonic_ns => erlang:monotonic_time(nanosecond), plan => Plan, applied => Applied,
+       registered => registered_processes()}}.
+
+%% The processes registered when recording starts, so that the collector
+%% can name them: later registrations are `register' trace events.
+registered_processes() ->
+    [{Name, Pid} || Name <- erlang:registered(), Pid <- [erlang:whereis(Name)], is_pid(Pid)].
 
 elixir_version() ->
     case code:ensure_loaded('Elixir.System') of

@@ -130,6 +130,12 @@ program
     await demoCommand(opts);
   });
 
+// `elixirscope query ... | head` closes our output early: that is not an error.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(0);
+  throw err;
+});
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {

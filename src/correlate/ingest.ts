@@ -19,7 +19,7 @@ import { decodeBody } from "../etf/decode.js";
 import { encode } from "../etf/encode.js";
 import { termEnd } from "../etf/skip.js";
 import * as T from "../etf/tags.js";
-import { Atom, ErlMap, isAtom, Tuple, type Term } from "../etf/terms.js";
+import { Atom, ErlMap, isAtom, Pid, Tuple, type Term } from "../etf/terms.js";
 import type { AgentHello } from "../capture/agent-frames.js";
 import { CHECKPOINT_EVERY, FLUSH_MS, K, STATE_CHANGES } from "../store/schema.js";
 import type { StoreWriter, Tables } from "../store/writer.js";
@@ -36,10 +36,13 @@ import {
   type RawEvent,
 } from "./scan.js";
 import { classifyChange } from "./state-builder.js";
+import { ReorderBuffer } from "./reorder.js";
 import { spawnInfo } from "./spawn-info.js";
 
 /** Sends still waiting for their receive; past this the oldest are settled as never received. */
 const MAX_PENDING_SENDS = 500_000;
+/** Events held for reordering past this many are released whatever their time (a clock gone wrong). */
+const MAX_HELD = 1_000_000;
 
 /** Marks an alias (a reference) among the names sends go to. */
 const ALIAS = "\u0000alias:";
@@ -82,7 +85,15 @@ export class Ingest {
   private readonly returns: (boolean | undefined)[] = [];
   private lastFlush = Date.now();
   private buf: Buffer = Buffer.alloc(0);
-  private readonly visit = (e: RawEvent) => this.event(e);
+
+  private readonly reorder = new ReorderBuffer();
+  private readonly hold = (e: RawEvent) => this.reorder.add(e);
+  private readonly visit = (e: RawEvent, buf: Buffer) => {
+    this.buf = buf;
+    this.event(e);
+  };
+  /** Whether a batch came since the last flush: when none did, the held events are released too. */
+  private busy = false;
   /** The `events` table's typed columns, written directly on the hot path. */
   private readonly eventColumns: Record<
     "seq" | "proc" | "kind" | "mfa" | "other" | "term" | "link" | "cause" | "depth",
@@ -91,7 +102,7 @@ export class Ingest {
 
   constructor(
     private readonly store: StoreWriter,
-    hello: Pick<AgentHello, "node" | "monotonicNs" | "plan">,
+    hello: Pick<AgentHello, "node" | "monotonicNs" | "plan"> & { raw?: ErlMap },
   ) {
     this.t = store.tables;
     const ev = this.t.events;
@@ -109,6 +120,20 @@ export class Ingest {
     this.interner = new Interner(this.t, hello.node);
     this.base = clockOf(hello.monotonicNs);
     this.planChanged(hello.plan);
+    this.namesAtStart(hello.raw?.get(Atom.of("registered")));
+  }
+
+  /** The hello's `registered`: `[{Name, Pid}]` of the processes registered when recording began. */
+  private namesAtStart(list: Term | undefined): void {
+    if (!Array.isArray(list)) return;
+    for (const entry of list) {
+      if (!(entry instanceof Tuple) || !(entry.at(0) instanceof Atom) || !(entry.at(1) instanceof Pid))
+        continue;
+      const proc = this.interner.procOf(entry.at(1) as Pid);
+      const name = (entry.at(0) as Atom).name;
+      this.names.set(name, proc);
+      this.t.names.row(-1, proc, name, true);
+    }
   }
 
   get counts(): IngestCounts {
@@ -142,8 +167,10 @@ export class Ingest {
     const tag = tupleBody(buf, 1);
     const seqAt = termEnd(buf, tag);
     const listAt = termEnd(buf, seqAt);
-    this.buf = buf;
-    const n = scanEvents(buf, listAt, this.base, this.visit);
+    this.reorder.beginBatch(buf);
+    const n = scanEvents(buf, listAt, this.base, this.hold);
+    this.reorder.release(this.visit, this.reorder.held > MAX_HELD);
+    this.busy = true;
     if (Date.now() - this.lastFlush >= FLUSH_MS) this.flush();
     return n;
   }
@@ -155,12 +182,15 @@ export class Ingest {
 
   /** Commits what is gathered, so that it survives the recorder dying. */
   flush(): void {
+    if (!this.busy) this.reorder.release(this.visit, true);
+    this.busy = false;
     this.store.flush();
     this.lastFlush = Date.now();
   }
 
   /** Settles what is still open (calls that never returned, messages never received) and closes the file. */
   async finish(meta: Record<string, string>): Promise<void> {
+    this.reorder.release(this.visit, true);
     for (const [seq, s] of this.sends) this.message(seq, -1, s, 0, 2);
     this.sends.clear();
     for (const [proc, p] of this.procs.entries()) {

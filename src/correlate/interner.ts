@@ -31,6 +31,7 @@ export class Interner {
   readonly mfaNames: string[] = [];
   readonly mfaParts: { module: string; fun: string; arity: number }[] = [];
   private readonly procIds = new Map<string, number>();
+  private readonly procCanonical = new Map<string, number>();
   /** Pids of the node seen first (almost always the recorded node), by ID and serial. */
   private readonly localPids = new Map<number, number>();
   private nodeBytes: Buffer = Buffer.alloc(0);
@@ -129,10 +130,27 @@ export class Interner {
     if (id === undefined) {
       const pid = decodeBody(buf, start).term as Term;
       if (!(pid instanceof Pid) && !(pid instanceof Port)) return -1;
+      id = this.procOf(pid);
+      this.procIds.set(key, id);
+    }
+    return id;
+  }
+
+  /**
+   * The number of a pid or port given as a term. The same pid can be encoded in more than one way (atom
+   * encodings differ between OTP releases and our own encoder), so identity is by node, numbers and creation.
+   */
+  procOf(pid: Pid | Port): number {
+    const key =
+      pid instanceof Pid
+        ? `${pid.node.name}|${pid.id}|${pid.serial}|${pid.creation}`
+        : `port|${pid.toString()}|${pid.creation}`;
+    let id = this.procCanonical.get(key);
+    if (id === undefined) {
       id = this.procs.length;
       const text =
         pid instanceof Pid ? formatPid(pid, { syntax: "erlang", localNode: this.localNode }) : pid.toString();
-      this.procIds.set(key, id);
+      this.procCanonical.set(key, id);
       this.procs.push({ id, pid, text });
       this.tables.procs.row(id, text, pid.node.name);
     }

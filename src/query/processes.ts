@@ -36,7 +36,7 @@ export async function loadProcesses(ctx: QueryContext): Promise<ProcessInfo[]> {
      LEFT JOIN events x ON x.seq = a.exit_seq
      ORDER BY p.id`,
   );
-  const names = await rows(ctx.con, "SELECT proc, name, registered FROM names ORDER BY seq");
+  const names = await rows(ctx.con, "SELECT proc, name, registered FROM names ORDER BY seq NULLS FIRST");
   const nameOf = new Map<number, string | null>();
   for (const n of names) {
     const proc = n["proc"] as number;

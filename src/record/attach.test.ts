@@ -13,6 +13,7 @@ import { defaultPlan, loadPlanFile } from "../plan/plan.js";
 import { formatTerm } from "../etf/index.js";
 import { attachAndRecord } from "./attach.js";
 import { countEvents } from "./events.js";
+import { openRecording } from "../query/index.js";
 import { totalDrops } from "./collect.js";
 
 test("attach records a running node's workload and removes all its tracing when done", async () => {
@@ -49,6 +50,16 @@ test("attach records a running node's workload and removes all its tracing when 
     assert.equal(n("call Elixir.SampleApp.Bank.Teller.handle_info/2"), expected("transfers"));
     assert.equal(n("call Elixir.SampleApp.Worker.init/1"), expected("worker_restarts"));
     assert.equal(n("return_from Elixir.SampleApp.Loop.loop/1"), 0);
+    // Processes registered before the attach are known by their names, and their messages are paired.
+    const rec = await openRecording(out);
+    try {
+      const teller = await rec.resolveProcess("SampleApp.Bank.Teller");
+      const transfers = await rec.messages(null, teller.id, { pattern: "{:transfer, _, _, _}", limit: 100 });
+      assert.equal(transfers.items.length, expected("transfers"));
+      for (const m of transfers.items) assert.equal(m.status, "received");
+    } finally {
+      await rec.close();
+    }
 
     // Nothing left behind on the node.
     const teller = await rpc(driver, app.node, "erlang", "whereis", [atom("Elixir.SampleApp.Bank.Teller")]);
