@@ -13,12 +13,8 @@ import { statSync } from "node:fs";
 import { Ingest } from "../../src/correlate/ingest.js";
 import { formatTerm } from "../../src/etf/format.js";
 import { StoreWriter } from "../../src/store/writer.js";
-import {
-  SyntheticWorkload,
-  type SyntheticHello,
-  type WorkloadFacts,
-  type WorkloadMix,
-} from "./synthetic-workload.js";
+import type { SyntheticHello } from "./synthetic-hello.js";
+import { SyntheticWorkload, type WorkloadFacts, type WorkloadMix } from "./synthetic-workload.js";
 
 export interface SyntheticRecordingOptions {
   mix?: WorkloadMix;

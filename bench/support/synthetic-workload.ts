@@ -19,11 +19,13 @@
  * replacement: a causal chain of 25 hops from the crash back to the client that sent it.
  *
  * Mixes: `full` (all of the above), `calls` (only calls and returns), `messages` (only sends and receives).
- * Timestamps are `erlang:monotonic_time(nanosecond)`-like: large negative bigints, increasing.
+ * Timestamps are `erlang:monotonic_time(nanosecond)`-like: large negative bigints, increasing. The session's
+ * hello (node, clocks, plan) is in `synthetic-hello.ts`.
  */
 import { encode } from "../../src/etf/encode.js";
 import { atom, binary, ErlMap, NIL_ATOM, tuple, type Pid, type Term } from "../../src/etf/terms.js";
-import { ev, mfa, NODE, pid, ref, Rng } from "./synthetic-terms.js";
+import { syntheticHello } from "./synthetic-hello.js";
+import { ev, mfa, pid, ref, Rng } from "./synthetic-terms.js";
 
 export type WorkloadMix = "full" | "calls" | "messages";
 
@@ -34,16 +36,6 @@ export interface WorkloadOptions {
   seed?: number;
   /** Events per frame (the agent's default `batch_size`). */
   batchSize?: number;
-}
-
-/** The part of the agent's hello that ingest needs, plus what a recording's metadata records. */
-export interface SyntheticHello {
-  node: string;
-  otpRelease: string;
-  elixirVersion: string;
-  monotonicNs: bigint;
-  timeOffsetNs: bigint;
-  plan: Term;
 }
 
 /** What the workload did, for benchmarks to ask about. Pids as the query engine prints them. */
@@ -115,48 +107,6 @@ const F = {
   forward: mfa("Elixir.Bench.Relay", "forward", 2),
   finish: mfa("Elixir.Bench.Relay", "finish", 1),
 };
-
-/** Plan entries as the agent checks them; `return => true` for the two functions whose returns are traced. */
-function planTerm(): Term {
-  const fn = (module: string, fun: string, arity: number | string, ret: boolean) =>
-    new ErlMap([
-      [atom("module"), atom(module)],
-      [atom("function"), atom(fun)],
-      [atom("arity"), typeof arity === "number" ? arity : atom(arity)],
-      [atom("args"), atom("false")],
-      [atom("return"), atom(ret ? "true" : "false")],
-    ]);
-  return new ErlMap([
-    [
-      atom("functions"),
-      [
-        fn("Elixir.Bench.Ledger", "post", 2, true),
-        fn("Elixir.Bench.Worker", "compute", 1, true),
-        fn("Elixir.Bench.Ledger", "_", "_", false),
-        fn("Elixir.Bench.Worker", "_", "_", false),
-        fn(ACCOUNT, "_", "_", false),
-        fn("Elixir.Bench.Client", "_", "_", false),
-        fn("Elixir.Bench.Util", "_", "_", false),
-        fn("Elixir.Bench.Relay", "_", "_", false),
-      ],
-    ],
-    [atom("processes"), atom("all")],
-    [atom("messages"), atom("true")],
-    [atom("process_events"), atom("true")],
-    [atom("state"), atom("all")],
-  ]);
-}
-
-export function syntheticHello(): SyntheticHello {
-  return {
-    node: NODE,
-    otpRelease: "25",
-    elixirVersion: "1.14.0",
-    monotonicNs: -576_460_751_234_567_890n,
-    timeOffsetNs: 576_460_752_303_423_488n + 1_733_000_000_000_000_000n,
-    plan: planTerm(),
-  };
-}
 
 interface Account {
   pid: Pid;
