@@ -44,6 +44,9 @@ const MAX_PENDING_SENDS = 500_000;
 /** Events held for reordering past this many are released whatever their time (a clock gone wrong). */
 const MAX_HELD = 1_000_000;
 
+/** The head of a two-element tuple, before its elements' bytes. */
+const STATEM_TUPLE = Buffer.from([T.SMALL_TUPLE_EXT, 2]);
+
 /** Marks an alias (a reference) among the names sends go to. */
 const ALIAS = "\u0000alias:";
 
@@ -389,37 +392,61 @@ export class Ingest {
     }
     const cause = p.handling();
     this.row(seq, e.ns, proc, e.kind, mfa, -1, value, link, cause, Math.max(depth, 0));
-    if (e.kind === K.return && !p.sysStates) this.callbackState(seq, e, proc, p, mfa);
+    // A gen_statem's data is only in its callbacks' returns (sys reports its state names alone).
+    if (e.kind === K.return && (!p.sysStates || p.behaviour === "gen_statem"))
+      this.callbackState(seq, e, proc, p, mfa);
   }
 
-  /** A GenServer callback's return value carries its new state: `{:reply, r, s}`, `{:noreply, s}`, `{:ok, s}`. */
+  /**
+   * A callback's return value carries the new state: a GenServer's `{:reply, r, s}`, `{:noreply, s}`,
+   * `{:ok, s}`; a gen_statem's `{:ok, name, data}` from init/1 and `{:next_state, name, data}` or
+   * `{:keep_state, data}` from its state functions, whose state is then `{name, data}`.
+   */
   private callbackState(seq: number, e: RawEvent, proc: number, p: ProcState, mfa: number): void {
     const parts = this.interner.mfaParts[mfa]!;
-    const name = `${parts.fun}/${parts.arity}`;
-    if (!CALLBACKS.has(name)) return;
+    const statem = p.behaviour === "gen_statem";
+    const callback = CALLBACKS.has(`${parts.fun}/${parts.arity}`);
+    if (
+      !callback &&
+      !(statem && parts.module === p.module && (parts.arity === 3 || parts.fun === "handle_event"))
+    )
+      return;
     const buf = this.buf;
     const arity = tupleArity(buf, e.b);
     if (arity < 2) return;
     const first = tupleBody(buf, e.b);
     const tag = atomAt(buf, first);
-    const elements: number[] = [first];
-    for (let i = 1; i <= arity; i++) elements.push(termEnd(buf, elements[i - 1]!));
-    const slice = (i: number): [number, number] => [elements[i]!, elements[i + 1]!];
-    let state: [number, number] | undefined;
-    let reply: [number, number] | undefined;
-    if (tag === "reply" && arity >= 3) {
-      reply = slice(1);
-      state = slice(2);
-    } else if ((tag === "noreply" || tag === "ok") && arity >= 2) state = slice(1);
-    else if (tag === "stop" && arity >= 3) state = slice(arity - 1);
+    const at: number[] = [first];
+    for (let i = 1; i <= arity; i++) at.push(termEnd(buf, at[i - 1]!));
+    const bytes = (i: number) => buf.subarray(at[i], at[i + 1]);
+    let state: Buffer | undefined;
+    let reply: Buffer | undefined;
+    if (statem) {
+      if ((tag === "ok" && parts.fun === "init") || tag === "next_state") {
+        if (arity >= 3) state = this.statemState(p, bytes(1), bytes(2));
+      } else if ((tag === "keep_state" || tag === "repeat_state") && p.stateName) {
+        state = this.statemState(p, p.stateName, bytes(1));
+      } else if (tag === "stop" && arity === 3 && p.stateName)
+        state = this.statemState(p, p.stateName, bytes(2));
+    } else if (tag === "reply" && arity >= 3) {
+      reply = bytes(1);
+      state = bytes(2);
+    } else if ((tag === "noreply" || tag === "ok") && arity >= 2) state = bytes(1);
+    else if (tag === "stop" && arity >= 3) state = bytes(arity - 1);
     if (!state) return;
     p.inOrder = true;
-    const triggerSeq = parts.fun === "init" ? -1 : p.handled();
-    const full = this.interner.term(buf, state[0], state[1]);
-    const replyTerm = reply ? this.interner.term(buf, reply[0], reply[1]) : null;
+    const triggerSeq = parts.fun === "init" ? -1 : statem ? p.handledLatest() : p.handled();
+    const full = this.interner.term(state, 0, state.length);
+    const replyTerm = reply ? this.interner.term(reply, 0, reply.length) : null;
     p.baseSeq = seq;
     p.sinceCheckpoint = 0;
     this.t.states.row(seq, proc, triggerSeq < 0 ? null : triggerSeq, null, replyTerm, 1, full, full, seq);
+  }
+
+  /** The bytes of `{name, data}` (a gen_statem's whole state); remembers the name. */
+  private statemState(p: ProcState, name: Buffer, data: Buffer): Buffer {
+    p.stateName = Buffer.from(name);
+    return Buffer.concat([STATEM_TUPLE, name, data]);
   }
 
   /** Where a send went: a pid's process, or a registered name (resolved when known). */
@@ -568,6 +595,8 @@ export class Ingest {
       c.spawnSeen = true;
       const info = spawnInfo(decodeBody(buf, e.b).term, this.interner.mfaParts[mfa]!);
       if (info.inOrder) c.inOrder = true;
+      c.behaviour = info.behaviour;
+      c.module = info.module;
       const initial = info.initial ? this.interner.mfaByName(...info.initial) : mfa;
       this.t.spawns.row(seq, parent < 0 ? null : parent, child, initial, info.behaviour, info.module);
     }
@@ -619,6 +648,9 @@ export class Ingest {
       p.baseSeq = seq;
       p.sinceCheckpoint = 0;
     }
+    // A gen_statem whose returns give its whole state: sys's state names add nothing.
+    if (p.stateName !== undefined)
+      return this.row(seq, e.ns, proc, K.state, -1, -1, payload, triggerSeq, triggerSeq, -1);
     this.t.states.row(
       seq,
       proc,

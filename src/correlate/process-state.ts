@@ -35,12 +35,26 @@ export class ProcState {
   exitSeq = -1;
   exitReasonKey = "";
   spawnSeen = false;
+  /** What kind of process it is and its callback module, when its spawn was recorded (see spawn-info.ts). */
+  behaviour = "process";
+  module: string | null = null;
+  /** A gen_statem's current state name, encoded, once known from its callbacks' returns. */
+  stateName: Buffer | undefined;
   /** The parent's `spawn` event, once seen. */
   spawnSeq = -1;
   readonly state = new StateBuilder();
   /** State events since its last checkpoint, and that checkpoint's seq. */
   sinceCheckpoint = 0;
   baseSeq = -1;
+
+  /**
+   * Marks the newest unhandled message handled and returns its `receive` seq (-1 if none): a gen_statem
+   * handles the event that just came unless it postpones it, and retries postponed ones later.
+   */
+  handledLatest(): number {
+    const r = this.unhandled.pop();
+    return r === undefined ? -1 : r.seq;
+  }
 
   /** The message this process is handling now: the cause of what it does. -1 when unknown. */
   handling(): number {

