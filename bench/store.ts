@@ -75,7 +75,7 @@ export async function run(): Promise<BenchResult[]> {
       unit: "events/s",
       baseline: decodeRate,
       ratio: rate / decodeRate,
-      note: `${big.rec.ingestSeconds.toFixed(1)} s, of which finish ${big.rec.finishSeconds.toFixed(2)} s; target >= 1,000,000 (${rate >= 1e6 ? "met" : "NOT met"})`,
+      note: `${big.rec.ingestSeconds.toFixed(1)} s, of which finish ${big.rec.finishSeconds.toFixed(2)} s; peak RSS ${n(process.resourceUsage().maxRSS / 1024)} MB; target >= 1,000,000 (${rate >= 1e6 ? "met" : "NOT met"})`,
     });
     out.push(sizeResult(`bytes per event, whole file (${n(EVENTS)} events, all kinds)`, big.rec));
 
