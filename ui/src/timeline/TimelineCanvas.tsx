@@ -1,16 +1,15 @@
 /**
  * The timeline panel: a <canvas> of every process's track over the visible time window. Wheel zooms around
  * the pointer (shift+wheel scrolls the tracks), dragging pans, clicking a slice, a mark or a track puts the
- * cursor there. The window's data is asked from the server at the canvas's resolution; until the answer
- * comes, the previous answer is drawn at the new scale. Timing of paints is kept in `window.__cinema`.
+ * cursor there. The data comes in tiles (tiles.ts) at the screen's resolution; a tile not here yet is drawn
+ * from a coarser one meanwhile. Timing of paints is kept in `window.__cinema`.
  */
 import { useEffect, useMemo, useRef, useState } from "react";
-import type { Timeline, TimelineQuery } from "../../../src/query/api.js";
 import { call } from "../api.js";
 import { cursorTo, select, setCursor } from "../navigate.js";
 import { getState, setState, useApp } from "../store.js";
-import { draw, LABEL_W, nsOf, RULER_H, sliceY, trackTop, xOf, type View } from "./draw.js";
-import { TimelineFetcher } from "./fetcher.js";
+import { draw, LABEL_W, nsOf, RULER_H, sliceY, trackTop, xOf, type Part, type View } from "./draw.js";
+import { levelFor, PAGE_ROWS, tileRange, tileRef, TileStore, type TileRef } from "./tiles.js";
 import { buildRows, type Row } from "./rows.js";
 
 interface CinemaStats {
@@ -37,11 +36,10 @@ export function TimelineCanvas({ filter }: { filter: string }) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const [size, setSize] = useState({ w: 800, h: 300 });
   const [scrollY, setScrollY] = useState(0);
-  const [data, setData] = useState<{ q: TimelineQuery; tl: Timeline; latest: boolean } | null>(null);
-  const painted = useRef<object | null>(null);
+  const [, setTick] = useState(0);
   const [error, setError] = useState<string | null>(null);
-  /** When the zoom or pan step still waiting for its data began (performance.now()). */
-  const stepStart = useRef<number | null>(null);
+  /** The zoom or pan step still waiting for its data: when it began (performance.now()) and its window. */
+  const stepStart = useRef<{ t: number; from: number; to: number } | null>(null);
 
   const rows = useMemo(
     () => buildRows(processes, new Set(collapsed), filter),
@@ -52,10 +50,10 @@ export function TimelineCanvas({ filter }: { filter: string }) {
   const toNs = win?.toNs ?? Math.max(1, duration);
   const view: View = { width: size.w, height: size.h, fromNs, toNs, scrollY };
 
-  const fetcher = useMemo(
+  const store = useMemo(
     () =>
-      new TimelineFetcher(
-        ({ q, data: tl, latest }) => setData({ q, tl, latest }),
+      new TileStore(
+        () => setTick((n) => n + 1),
         (message) => setError(message),
       ),
     [],
@@ -68,24 +66,74 @@ export function TimelineCanvas({ filter }: { filter: string }) {
     return () => ro.disconnect();
   }, []);
 
-  // Ask for the visible window's tracks.
-  const visibleProcs = useMemo(() => {
-    const out: number[] = [];
-    for (const r of rows)
-      if (r.type === "track" && r.y + r.h >= scrollY && r.y <= scrollY + size.h) out.push(r.proc.id);
-    return out;
-  }, [rows, scrollY, size.h]);
-  useEffect(() => fetcher.clear(), [fetcher, revision]);
-  useEffect(() => {
-    if (duration <= 0 || visibleProcs.length === 0) return;
-    fetcher.ask({
-      fromNs: Math.floor(fromNs),
-      toNs: Math.ceil(toNs),
-      // One bucket per two pixels: what is narrower is drawn aggregated anyway.
-      buckets: Math.max(1, Math.round((size.w - LABEL_W) / 2)),
-      procs: visibleProcs,
+  // The tiles of the window: what the screen needs now, what to fetch ahead, and what to draw.
+  const plan = useMemo(() => {
+    const now: TileRef[] = [];
+    const ahead: TileRef[] = [];
+    if (duration <= 0) return { now, ahead };
+    const tracks = rows.filter((r) => r.type === "track");
+    const pages = new Set<number>();
+    tracks.forEach((r, i) => {
+      if (r.y + r.h >= scrollY && r.y <= scrollY + size.h) pages.add(Math.floor(i / PAGE_ROWS));
     });
-  }, [fetcher, fromNs, toNs, size.w, visibleProcs, duration, revision]);
+    const level = levelFor(duration, toNs - fromNs, Math.max(1, size.w - LABEL_W));
+    for (const page of pages) {
+      const procs = tracks.slice(page * PAGE_ROWS, (page + 1) * PAGE_ROWS).map((r) => r.proc.id);
+      const range = (l: number, a: number, b: number) => {
+        const out: TileRef[] = [];
+        const [i0, i1] = tileRange(duration, l, a, b);
+        for (let i = i0; i <= i1; i++) out.push(tileRef(duration, l, i, page, procs));
+        return out;
+      };
+      const span = toNs - fromNs;
+      now.push(...range(level, fromNs, toNs));
+      ahead.push(
+        ...range(level + 1, fromNs + span / 4, toNs - span / 4),
+        ...range(level, fromNs - span / 2, fromNs),
+        ...range(level, toNs, toNs + span / 2),
+        ...(level > 0 ? range(level - 1, fromNs, toNs) : []),
+        // Coarse tiles are the slow ones to make: two levels ahead while zoomed out.
+        ...(level < 4 ? range(level + 2, fromNs + span / 4, toNs - span / 4) : []),
+      );
+    }
+    return { now, ahead };
+  }, [rows, scrollY, size.h, size.w, fromNs, toNs, duration]);
+  useEffect(() => store.clear(), [store, revision]);
+  const wanted = plan.now.map((t) => t.key).join(" ") + "|" + plan.ahead.map((t) => t.key).join(" ");
+  useEffect(() => store.want(plan.now, plan.ahead), [store, wanted, revision]);
+
+  /** What to draw: the tiles here, and for each missing one the nearest coarser tile that is. */
+  function parts(): { parts: Part[]; complete: boolean } {
+    const out: Part[] = [];
+    const seen = new Set<string>();
+    let complete = true;
+    for (const ref of plan.now) {
+      const tile = store.get(ref.key);
+      if (tile) {
+        out.push({ q: tile.q, data: tile.data });
+        continue;
+      }
+      complete = false;
+      const [, level, index, page, procs] = ref.key.split("/");
+      for (let l = Number(level) - 1; l >= 0; l--) {
+        const coarse = tileRef(
+          duration,
+          l,
+          Math.floor(Number(index) / 2 ** (Number(level) - l)),
+          Number(page),
+          procs!.split(",").map(Number),
+        );
+        const t = store.get(coarse.key);
+        if (t) {
+          if (!seen.has(t.key)) out.unshift({ q: t.q, data: t.data });
+          seen.add(t.key);
+          break;
+        }
+      }
+    }
+    return { parts: out, complete: complete && plan.now.length > 0 };
+  }
+  const shown = parts();
 
   useEffect(() => {
     const canvas = canvasRef.current!;
@@ -97,15 +145,17 @@ export function TimelineCanvas({ filter }: { filter: string }) {
     const frame = requestAnimationFrame(() => {
       const ctx = canvas.getContext("2d")!;
       ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-      draw(ctx, view, { rows, data: data?.tl ?? null, query: data?.q ?? null, cursorNs, selected });
-      if (data && data.latest && painted.current !== data) {
-        // The first paint of the answer to the latest window asked: what the benchmark times.
-        painted.current = data;
+      draw(ctx, view, { rows, parts: shown.parts, cursorNs, selected });
+      // The first paint with everything the window needs: what the benchmark times.
+      const stats = window.__cinema;
+      const stepDone =
+        stepStart.current !== null && stepStart.current.from === fromNs && stepStart.current.to === toNs;
+      if (shown.complete) store.markComplete();
+      if (shown.complete && (stats.firstPaintMs === null || stepDone)) {
         const now = performance.now();
-        const stats = window.__cinema;
         stats.answers++;
         if (stats.firstPaintMs === null) stats.firstPaintMs = now;
-        else if (stepStart.current !== null) stats.steps.push(now - stepStart.current);
+        else stats.steps.push(now - stepStart.current!.t);
         stepStart.current = null;
         canvas.setAttribute("data-answers", String(stats.answers));
       }
@@ -118,7 +168,7 @@ export function TimelineCanvas({ filter }: { filter: string }) {
     let from = a;
     if (from < -duration * 0.05) from = -duration * 0.05;
     if (from + span > duration * 1.05) from = duration * 1.05 - span;
-    stepStart.current ??= performance.now();
+    stepStart.current = { t: stepStart.current?.t ?? performance.now(), from, to: from + span };
     setState({ window: { fromNs: from, toNs: from + span } });
   }
 
@@ -179,12 +229,13 @@ export function TimelineCanvas({ filter }: { filter: string }) {
     select(p);
     if (x < LABEL_W) return;
     const top = trackTop(row, view);
-    const tl = data?.tl;
-    const mark = tl?.marks.find((m) => m.proc === p && Math.abs(xOf(view, m.ns) - x) <= 4);
+    const marks = shown.parts.flatMap((part) => part.data.marks);
+    const mark = marks.find((m) => m.proc === p && Math.abs(xOf(view, m.ns) - x) <= 4);
     if (mark) return setCursor(mark.seq);
-    const slice = tl?.tracks
-      .find((t) => t.proc === p)
-      ?.slices.filter((s) => {
+    const slice = shown.parts
+      .flatMap((part) => part.data.tracks.filter((t) => t.proc === p))
+      .flatMap((t) => t.slices)
+      .filter((s) => {
         const sy = sliceY(top, s.depth);
         return y >= sy && y <= sy + 8 && xOf(view, s.startNs) - 1 <= x && xOf(view, s.endNs) + 1 >= x;
       })

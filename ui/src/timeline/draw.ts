@@ -20,11 +20,16 @@ export interface View {
   scrollY: number;
 }
 
+/** One answer of the server: the query's buckets place its activity strips. */
+export interface Part {
+  q: TimelineQuery;
+  data: Timeline;
+}
+
 export interface Scene {
   rows: Row[];
-  data: Timeline | null;
-  /** What `data` answers: its buckets place the activity strips. */
-  query: TimelineQuery | null;
+  /** The tiles that cover the window (see tiles.ts), coarsest first. */
+  parts: Part[];
   cursorNs: number | null;
   selected: number | null;
 }
@@ -67,10 +72,8 @@ export function draw(ctx: CanvasRenderingContext2D, v: View, s: Scene): void {
 
   const trackRow = new Map<number, Row>();
   for (const r of s.rows) if (r.type === "track") trackRow.set(r.proc.id, r);
-  const data = s.data;
-  const tracks = new Map(data?.tracks.map((t) => [t.proc, t]) ?? []);
 
-  // Rows: backgrounds, slices.
+  // Rows: backgrounds, then each part's activity and slices.
   ctx.save();
   ctx.beginPath();
   ctx.rect(0, RULER_H, W, H - RULER_H);
@@ -81,18 +84,21 @@ export function draw(ctx: CanvasRenderingContext2D, v: View, s: Scene): void {
     if (r.type === "group") {
       ctx.fillStyle = "#1b1e25";
       ctx.fillRect(0, top, W, r.h);
-      ctx.fillStyle = "#8b93a1";
-      ctx.fillText(`${r.collapsed ? "▸" : "▾"} ${r.label}  (${r.count})`, 6, top + r.h / 2);
       continue;
     }
-    const sel = r.proc.id === s.selected;
-    ctx.fillStyle = sel ? "#1f2a3a" : "#16181e";
+    ctx.fillStyle = r.proc.id === s.selected ? "#1f2a3a" : "#16181e";
     ctx.fillRect(LABEL_W, top, W - LABEL_W, r.h - 1);
-    const t = tracks.get(r.proc.id);
-    if (t && s.query) {
-      // Activity: events per bucket, as a strip along the bottom of the track.
-      const q = s.query;
-      const bNs = (q.toNs - q.fromNs) / q.buckets;
+    ctx.fillStyle = "#2a2e37";
+    ctx.fillRect(LABEL_W, top + r.h - 1, W - LABEL_W, 1);
+  }
+  for (const { q, data } of s.parts) {
+    const bNs = (q.toNs - q.fromNs) / q.buckets;
+    for (const t of data.tracks) {
+      const r = trackRow.get(t.proc);
+      if (!r) continue;
+      const top = trackTop(r, v);
+      if (top + r.h < RULER_H || top > H) continue;
+      // Activity: events per bucket, as bars along the bottom of the track.
       for (const [b, n] of t.activity) {
         const x0 = xOf(v, q.fromNs + b * bNs);
         const x1 = xOf(v, q.fromNs + (b + 1) * bNs);
@@ -102,8 +108,6 @@ export function draw(ctx: CanvasRenderingContext2D, v: View, s: Scene): void {
         ctx.fillStyle = `rgba(137,221,255,${(0.35 + level * 0.55).toFixed(2)})`;
         ctx.fillRect(Math.max(LABEL_W, x0), top + r.h - 2 - h, Math.max(1.5, x1 - x0), h);
       }
-    }
-    if (t) {
       for (const sl of t.slices) {
         const x0 = Math.max(LABEL_W, xOf(v, sl.startNs));
         const x1 = Math.min(W, xOf(v, sl.endNs));
@@ -124,12 +128,10 @@ export function draw(ctx: CanvasRenderingContext2D, v: View, s: Scene): void {
         }
       }
     }
-    ctx.fillStyle = "#2a2e37";
-    ctx.fillRect(LABEL_W, top + r.h - 1, W - LABEL_W, 1);
   }
 
   // Arrows from send to receive.
-  if (data) {
+  for (const { data } of s.parts) {
     for (const a of data.arrows) {
       const rf = trackRow.get(a.from);
       const rt = trackRow.get(a.to);
