@@ -9,6 +9,7 @@ const benches: Record<string, () => Promise<{ run(): Promise<BenchResult[]> }>> 
   rpc: () => import("./rpc.js"),
   recorder: () => import("./recorder.js"),
   store: () => import("./store.js"),
+  ui: () => import("./ui.js"),
 };
 
 function fmt(n: number): string {
