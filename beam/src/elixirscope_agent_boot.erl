@@ -27,12 +27,13 @@
 %% Looking costs time in proportion to the modules loaded and traced (a
 %% traced module loaded again has lost its patterns: found by its md5 when
 %% it was compiled again, by the trace settings of one of its functions
-%% when the same code was loaded again), so the watcher only looks after code was loaded: a meta
-%% pattern on `erlang:finish_loading/1', where every module load ends
-%% (`elixirscope_agent_trace:watch_loads/1'), sends it a message per load.
-%% Between loads, a look every 10 ms is one check of the number of loaded
-%% applications. The pattern is removed when the watcher ends, with the
-%% session; the kill switch's sweep removes it too.
+%% when the same code was loaded again), so the watcher only looks after
+%% code was loaded: a meta pattern on `erlang:finish_loading/1', where
+%% every module load ends (`elixirscope_agent_trace:watch_loads/1'), sends
+%% it a message once each load is done. Between loads, a look every 10 ms
+%% is one check of the number of loaded applications. The pattern is
+%% removed when the watcher ends, with the session; the kill switch's
+%% sweep removes it too.
 %%
 %% == The end of the command ==
 %%
@@ -156,7 +157,7 @@ deadline() -> erlang:monotonic_time(millisecond) + ?POLL_MS.
 %% when an application has been loaded.
 watch(#watch{session = Session} = W, Loaded, Deadline) ->
     receive
-        {trace_ts, _, call, {erlang, finish_loading, _}, _} ->
+        {trace_ts, _, return_from, {erlang, finish_loading, 1}, _, _} ->
             watch(W, true, Deadline);
         {replan, From, Ref, Selection, Plan} ->
             load_available(Selection),

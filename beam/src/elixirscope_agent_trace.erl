@@ -385,7 +385,7 @@ disable(A, _) ->
 -spec watch_starts(pid(), classic | session) -> term().
 watch_starts(Watcher, classic) ->
     [erlang:trace_pattern(MFA, ms(false), [{meta, Watcher}]) || MFA <- ?START_FUNCTIONS],
-    undefined;
+    {classic, Watcher};
 watch_starts(Watcher, session) ->
     %% A session's meta messages go to the session's tracer: a second,
     %% small session whose tracer is the watcher.
@@ -394,35 +394,44 @@ watch_starts(Watcher, session) ->
     S.
 
 %% @doc Removes the meta patterns {@link watch_starts/2} set, while they
-%% are still ours.
+%% are still this watcher's (a later session's are left alone).
 -spec unwatch_starts(term()) -> ok.
-unwatch_starts(undefined) ->
-    [erlang:trace_pattern(MFA, false, [meta]) || MFA <- ?START_FUNCTIONS,
-                                                 erlang:trace_info(MFA, meta_match_spec) =:= {meta_match_spec, ms(false)}],
+unwatch_starts({classic, Watcher}) ->
+    [unset_marked_meta(MFA, Watcher) || MFA <- ?START_FUNCTIONS],
     ok;
 unwatch_starts(S) ->
     catch trace:session_destroy(S),
     ok.
 
 %% @doc Sets a meta pattern that sends `Watcher' one message each time
-%% code is loaded: `erlang:finish_loading/1' is the BIF that every way of
-%% loading a module ends in (the code server's loads, `code:load_binary/3',
-%% `erlang:load_module/2'). The boot watcher (`elixirscope_agent_boot')
-%% looks at the loaded modules only after such a message.
+%% code has been loaded: `erlang:finish_loading/1' is the BIF that every
+%% way of loading a module ends in (the code server's loads,
+%% `code:load_binary/3', `erlang:load_module/2'). The message is the BIF's
+%% `return_from', sent once the module is loaded (the call itself sends
+%% nothing: `{message, false}'); a BIF returns, so its return tracing keeps
+%% no frame. The boot watcher (`elixirscope_agent_boot') looks at the
+%% loaded modules only after such a message.
 -spec watch_loads(pid()) -> ok.
 watch_loads(Watcher) ->
-    erlang:trace_pattern(?LOAD, ms(false), [{meta, Watcher}]),
+    erlang:trace_pattern(?LOAD, [{'_', [], [{return_trace}, {message, false}]}, ?MARKER], [{meta, Watcher}]),
     ok.
 
 %% @doc Removes the pattern of {@link watch_loads/1} while it is ours.
 -spec unwatch_loads() -> ok.
 unwatch_loads() ->
-    unset_marked_meta(?LOAD),
+    unset_marked_meta(?LOAD, self()),
     ok.
 
-unset_marked_meta(MFA) ->
+%% A marked meta pattern, removed when its meta tracer is `Watcher' or
+%% dead, or whoever it is (`any', the sweep).
+unset_marked_meta(MFA, Watcher) ->
+    Mine = case erlang:trace_info(MFA, meta) of
+               {meta, Watcher} -> true;
+               {meta, T} when is_pid(T) -> Watcher =:= any orelse not is_process_alive(T);
+               _ -> Watcher =:= any
+           end,
     case erlang:trace_info(MFA, meta_match_spec) of
-        {meta_match_spec, MS} when is_list(MS) ->
+        {meta_match_spec, MS} when is_list(MS), Mine ->
             lists:member(?MARKER, MS) andalso erlang:trace_pattern(MFA, false, [meta]);
         _ -> false
     end.
@@ -436,7 +445,7 @@ sweep() ->
     untrace_new(Ours),
     untrace_processes(Ours),
     unset_send_if(fun(MS) -> lists:member(?MARKER, MS) end),
-    [unset_marked_meta(MFA) || MFA <- [?APP_START, ?LOAD | ?START_FUNCTIONS]],
+    [unset_marked_meta(MFA, any) || MFA <- [?APP_START, ?LOAD | ?START_FUNCTIONS]],
     length([x || {M, _} <- code:all_loaded(), {F, A} <- module_functions(M),
                  marked({M, F, A}) andalso erlang:trace_pattern({M, F, A}, false, [local]) > 0]).
 

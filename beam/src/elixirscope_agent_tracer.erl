@@ -33,9 +33,11 @@
 %%     proportional to the mailbox (about 12 ns per waiting message: over a
 %%     millisecond with 100,000 waiting), so it is measured once the events
 %%     handled since the last measurement reach 8 batches or a quarter of
-%%     the mailbox, whichever is more, and on the timer when the mailbox is
-%%     short or the measurement is due (the timer's message waits behind
-%%     the backlog). Measuring every 8 batches whatever the mailbox would
+%%     the mailbox, whichever is more, or at once when the mailbox, at the
+%%     last batch's encoded size per event, would hold more than half the
+%%     limit (large events); and on the timer when the mailbox is short or
+%%     the measurement is due (the timer's message waits behind the
+%%     backlog). Measuring every 8 batches whatever the mailbox would
 %%     cost a backlogged tracer a good part of its time and make the backlog
 %%     grow faster; this way it costs at most about 50 ns per event. When
 %%     over: `queue_limit' or `memory_limit' drops and load shedding.</li>
@@ -95,8 +97,9 @@
              accepted = 0, delivered = 0,
              pending = #{}, dropped = #{}, frames = [], disabled = [],
              boosted = false, broken, started, counters,
-             %% `accepted' when the memory was last measured.
-             mem_at = 0}).
+             %% `accepted' when the memory was last measured, and the
+             %% encoded bytes per event of the last batch.
+             mem_at = 0, event_bytes = 0}).
 
 %% @doc Starts a session and returns once the plan is applied and the hello
 %% frame sent, or with the reason it could not start.
@@ -258,7 +261,7 @@ send_batch(#st{n = 0} = S) ->
     S;
 send_batch(#st{sock = Sock, seq = Seq, batch = B, n = N, counters = C} = S) ->
     Bin = term_to_binary({events, Seq, lists:reverse(B)}),
-    S1 = S#st{seq = Seq + 1, batch = [], n = 0},
+    S1 = S#st{seq = Seq + 1, batch = [], n = 0, event_bytes = byte_size(Bin) div N},
     counters:add(C, 3, 1),
     case elixirscope_agent_wire:send_async(Sock, Bin) of
         ok -> counters:add(C, 1, N), S1#st{delivered = S1#st.delivered + N};
@@ -303,8 +306,8 @@ mailbox(S) ->
             end
     end.
 
-memory_due(Q, #st{accepted = A, mem_at = At, batch_size = B}) ->
-    A - At >= max(?MEMORY_EVERY * B, Q div 4).
+memory_due(Q, #st{accepted = A, mem_at = At, batch_size = B, event_bytes = E, max_memory = Max}) ->
+    A - At >= max(?MEMORY_EVERY * B, Q div 4) orelse 2 * Q * E > Max.
 
 memory(Q, #st{accepted = A} = S) ->
     case erlang:process_info(self(), memory) of
