@@ -48,12 +48,12 @@ const browser = await launchBrowser({ width: 1440, height: 900 });
 const shots = {
   crashes: crash ? `#v=crashes&p=${crash.proc}&c=${crash.seq}${crashWindow}` : "#v=crashes",
   sequence: teller
-    ? `#v=sequence&p=${teller.id}&sp=${transfers[0]?.from ?? teller.id},${teller.id}&c=${transfers[3]?.sendSeq ?? 0}&w=${bankWindow}`
+    ? `#v=sequence&p=${teller.id}&c=${transfers[3]?.sendSeq ?? 0}&w=${bankWindow}`
     : "#v=sequence",
   inspector: account
     ? `#v=calls&p=${account.id}&c=${states[1]?.seq ?? account.firstSeq}&w=${bankWindow}`
     : "#v=calls",
-  flame: "#v=flame",
+  flame: `#v=flame&w=${bankWindow}`,
   processes: crash ? `#v=processes&p=${crash.proc}&c=${crash.seq}${crashWindow}` : "#v=processes",
   events: crash ? `#v=events&p=${crash.proc}&c=${crash.seq}${crashWindow}` : "#v=events",
 };

@@ -5,6 +5,7 @@
 import { useState } from "react";
 import type { ProcessInfo } from "../../../src/query/api.js";
 import { useApp } from "../store.js";
+import { matches } from "../timeline/rows.js";
 import { ProcLink } from "./ProcLink.js";
 
 type Status = "unborn" | "alive" | "dead";
@@ -13,6 +14,24 @@ function status(p: ProcessInfo, at: number): Status {
   if (p.spawnSeq !== null && p.spawnSeq > at) return "unborn";
   if (p.exitSeq !== null && p.exitSeq <= at) return "dead";
   return "alive";
+}
+
+/** With a filter, the processes that match it or have a descendant that does. */
+function shownByFilter(
+  roots: ProcessInfo[],
+  kids: Map<number, ProcessInfo[]>,
+  filter: string,
+): Set<number> | null {
+  if (filter === "") return null;
+  const keep = new Set<number>();
+  const visit = (p: ProcessInfo): boolean => {
+    let any = matches(p, filter);
+    for (const c of kids.get(p.id) ?? []) if (visit(c)) any = true;
+    if (any) keep.add(p.id);
+    return any;
+  };
+  for (const p of roots) visit(p);
+  return keep;
 }
 
 function Branch({
@@ -54,7 +73,7 @@ export function ProcessTreeView() {
   const at = useApp((s) => s.cursor ?? s.info?.events ?? 0);
   const [showDead, setShowDead] = useState(true);
   const kids = new Map<number, ProcessInfo[]>();
-  const roots: ProcessInfo[] = [];
+  let roots: ProcessInfo[] = [];
   for (const p of processes) {
     const parent = p.parent ?? p.supervisor;
     if (parent === null || !byId.has(parent)) roots.push(p);
@@ -64,12 +83,23 @@ export function ProcessTreeView() {
       l.push(p);
     }
   }
+  const filter = useApp((s) => s.filter);
+  const keep = shownByFilter(roots, kids, filter);
+  if (keep) {
+    roots = roots.filter((p) => keep.has(p.id));
+    for (const [id, list] of kids)
+      kids.set(
+        id,
+        list.filter((p) => keep.has(p.id)),
+      );
+  }
   const alive = processes.filter((p) => status(p, at) === "alive").length;
   const dead = processes.filter((p) => status(p, at) === "dead").length;
   return (
     <div className="ptree" data-testid="ptree">
       <div className="muted small pad">
-        at the cursor: {alive} alive, {dead} dead ·{" "}
+        at the cursor: {alive} alive, {dead} dead{filter ? ` · matching "${filter}" and their ancestors` : ""}{" "}
+        ·{" "}
         <label>
           <input type="checkbox" checked={showDead} onChange={(e) => setShowDead(e.target.checked)} /> show
           dead

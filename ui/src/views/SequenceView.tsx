@@ -64,11 +64,11 @@ export function SequenceView() {
   const scroller = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const box = scroller.current;
-    if (box && current >= 0) box.scrollTop = Math.max(0, HEAD_H + current * ROW_H - box.clientHeight / 2);
+    if (box && current >= 0) box.scrollTop = Math.max(0, current * ROW_H - box.clientHeight / 2);
   }, [current, msgs.data]);
   const colX = (p: number | null) => (p === null ? cols.length : cols.indexOf(p)) * COL_W + COL_W / 2;
   const width = (cols.length + 1) * COL_W;
-  const height = HEAD_H + rows.length * ROW_H + 10;
+  const height = rows.length * ROW_H + 10;
 
   function choose(ids: number[]): void {
     setState({ seqProcs: ids });
@@ -109,17 +109,21 @@ export function SequenceView() {
         <div className="muted pad">Select a process, or add processes above, to see their messages.</div>
       ) : (
         <div className="seq-scroll" ref={scroller}>
-          <svg width={width} height={height} data-testid="sequence">
+          <svg width={width} height={HEAD_H} className="seq-header">
+            <rect x={0} y={0} width={width} height={HEAD_H} className="seq-header-bg" />
             {cols.map((p, i) => (
-              <g key={p}>
-                <text x={i * COL_W + COL_W / 2} y={16} textAnchor="middle" className="seq-head">
-                  {clip(procLabel(byId.get(p), p), 22)}
-                </text>
-                <line x1={colX(p)} x2={colX(p)} y1={HEAD_H - 6} y2={height} className="lifeline" />
-              </g>
+              <text key={p} x={i * COL_W + COL_W / 2} y={17} textAnchor="middle" className="seq-head">
+                <title>{procLabel(byId.get(p), p)}</title>
+                {clip(procLabel(byId.get(p), p), 22)}
+              </text>
+            ))}
+          </svg>
+          <svg width={width} height={height} data-testid="sequence">
+            {cols.map((p) => (
+              <line key={p} x1={colX(p)} x2={colX(p)} y1={0} y2={height} className="lifeline" />
             ))}
             {rows.map((m, i) => {
-              const y = HEAD_H + i * ROW_H + ROW_H / 2;
+              const y = i * ROW_H + ROW_H / 2;
               const x0 = colX(m.from);
               const x1 = m.to === m.from ? x0 + 30 : colX(m.to);
               const dir = x1 >= x0 ? 1 : -1;
