@@ -49,8 +49,16 @@ async function prevOf(proc: number | null, seq: number, ns: number): Promise<Eve
   }
 }
 
-/** One step; `ofSelected` limits it to the selected process. Returns false at either end. */
-export async function step(direction: 1 | -1, ofSelected: boolean): Promise<boolean> {
+let stepping: Promise<boolean> = Promise.resolve(true);
+
+/** One step; `ofSelected` limits it to the selected process. Returns false at either end. Steps asked
+ * while one is on its way follow it, so that pressing → twice moves twice. */
+export function step(direction: 1 | -1, ofSelected: boolean): Promise<boolean> {
+  stepping = stepping.catch(() => true).then(() => stepOnce(direction, ofSelected));
+  return stepping;
+}
+
+async function stepOnce(direction: 1 | -1, ofSelected: boolean): Promise<boolean> {
   const s = getState();
   const proc = ofSelected ? s.selected : null;
   const seq = s.cursor ?? -1;

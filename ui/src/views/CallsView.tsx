@@ -21,11 +21,13 @@ function CallRow({
   cursor,
   from,
   to,
+  minDepth,
 }: {
   node: CallNode;
   cursor: number | null;
   from: number;
   to: number;
+  minDepth: number;
 }) {
   const [open, setOpen] = useState(node.depth < 2);
   const kids = node.children.filter((c) => overlaps(c, from, to));
@@ -37,7 +39,12 @@ function CallRow({
         <span className="twisty" onClick={() => setOpen(!open)}>
           {kids.length > 0 ? (open ? "▾" : "▸") : " "}
         </span>
-        <a className="mono" onClick={() => void setCursor(node.callSeq)}>
+        <span className="num muted">{fmtNs(node.startNs)}</span>
+        <a
+          className="mono call-mfa"
+          style={{ width: Math.max(120, 380 - (node.depth - minDepth) * 17) }}
+          onClick={() => void setCursor(node.callSeq)}
+        >
           {node.mfa}
         </a>
         <span className="num">
@@ -52,7 +59,7 @@ function CallRow({
       {open && kids.length > 0 ? (
         <div className="call-kids">
           {kids.map((c) => (
-            <CallRow key={c.callSeq} node={c} cursor={cursor} from={from} to={to} />
+            <CallRow key={c.callSeq} node={c} cursor={cursor} from={from} to={to} minDepth={minDepth} />
           ))}
         </div>
       ) : null}
@@ -71,13 +78,14 @@ export function CallsView() {
   const from = win?.fromNs ?? 0;
   const to = win?.toNs ?? duration;
   const roots = (tree.data ?? []).filter((n) => overlaps(n, from, to));
+  const minDepth = Math.min(...roots.map((n) => n.depth));
   return (
     <div className="calls" data-testid="calls">
       <div className="muted small pad">
         {roots.length} top-level calls in the visible window ({fmtNs(from)} – {fmtNs(to)})
       </div>
       {roots.map((n) => (
-        <CallRow key={n.callSeq} node={n} cursor={cursor} from={from} to={to} />
+        <CallRow key={n.callSeq} node={n} cursor={cursor} from={from} to={to} minDepth={minDepth} />
       ))}
     </div>
   );

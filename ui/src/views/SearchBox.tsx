@@ -34,6 +34,8 @@ export function SearchBox() {
 
   function pick(h: SearchHit): void {
     setOpen(false);
+    // Back to the page, so that the arrow keys step through time again.
+    (document.activeElement as HTMLElement | null)?.blur();
     if (h.seq !== undefined) void setCursor(h.seq, h.proc);
     else if (h.proc !== undefined) select(h.proc);
   }
