@@ -789,6 +789,8 @@ describe("the recording agent on an Elixir node", () => {
     "  def init(x), do: {:ok, x}\n" +
     "  def handle_call(:inc, _from, s), do: {:reply, s + 1, s + 1}\n" +
     "  def start, do: Agent.start(fn -> %{a: 1} end, name: :es_agent)\n" +
+    "  def start_later, do: Agent.start(fn -> %{b: 2} end, name: :es_agent_later)\n" +
+    "  def bump_later, do: Agent.update(:es_agent_later, &Map.put(&1, :b, 3))\n" +
     "end\n" +
     "EsUser.start()\n" +
     "GenServer.start(EsUser, 0, name: :es_server)";
@@ -820,8 +822,11 @@ describe("the recording agent on an Elixir node", () => {
     const captured = (session.info.applied as ErlMap).get(atom("state")) as Pid[];
     assert.deepEqual(captured.map(String).sort(), expected);
     await rpc(node, peer.name, "gen_server", "call", [atom("es_server"), atom("inc")]);
+    // An Agent started while recording: its function's module is the user's, so it is captured as it starts.
+    await rpc(node, peer.name, "Elixir.EsUser", "start_later", []);
+    await rpc(node, peer.name, "Elixir.EsUser", "bump_later", []);
     await session.stop();
     const states = ofKind(await recording, "es_state").map((e) => formatTerm(e.at(5), { syntax: "erlang" }));
-    assert.deepEqual(states.sort(), ["#{a => 1}", "0", "1"].sort());
+    assert.deepEqual(states.sort(), ["#{a => 1}", "0", "1", "#{b => 2}", "#{b => 3}"].sort());
   });
 });
