@@ -286,8 +286,8 @@ statem(Next, {T, B, Prev, Trigger, Reply}) ->
     {T, B, Prev, none, none}.
 
 send(T, B, Trigger, Reply, After) ->
-    Cut = fun(X) -> elixirscope_agent_cut:fit(X, B) end,
-    T ! {es_state, self(), erlang:monotonic_time(nanosecond), Cut(Trigger), Cut(Reply), Cut(After)},
+    T ! {es_state, self(), erlang:monotonic_time(nanosecond), elixirscope_agent_cut:fit(Trigger, B),
+         elixirscope_agent_cut:fit(Reply, B), elixirscope_agent_cut:fit(After, B)},
     ok.
 
 %% The pairs of `New' whose value differs from `Old''s, and how many of
