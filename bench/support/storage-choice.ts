@@ -8,7 +8,7 @@
 import { rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { ColumnBuffer, type Cell } from "../../src/store/columns.js";
+import { appendChunk, ColumnBuffer, type Cell } from "../../src/store/columns.js";
 import { COLUMNS } from "../../src/store/schema.js";
 
 interface SqliteStatement {
@@ -66,7 +66,7 @@ async function intoDuckDb(cols: Cell[][], path: string): Promise<StoreFigures> {
   const con = await instance.connect();
   await con.run(EVENTS_DDL);
   const appender = await con.createAppender("events");
-  const buf = new ColumnBuffer(appender, COLUMNS.events);
+  const buf = new ColumnBuffer(COLUMNS.events, (chunk) => appendChunk(appender, COLUMNS.events, chunk));
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols.length; c++) buf.put(c, cols[c]![r]!);
     buf.end();

@@ -61,7 +61,7 @@ async function ingestInto(path: string, script: Script, finish = true): Promise<
     // the events held for reordering.
     ingest.flush();
     ingest.flush();
-    store.close();
+    await store.close();
   }
 }
 

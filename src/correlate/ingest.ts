@@ -58,6 +58,9 @@ interface PendingSend {
   toName: number;
   term: number;
   ns: number;
+  /** Where it waits: the message's bytes, and the name it was sent to when the receiver was not known. */
+  key?: string;
+  name?: string;
 }
 
 interface ReturnRule {
@@ -483,17 +486,46 @@ export class Ingest {
       if (q) q.push({ name: to.nameText, seq });
       else this.pendingByName.set(key, [{ name: to.nameText, seq }]);
     }
-    this.sends.set(seq, { sender: proc, receiver: to.proc, toName: to.name, term, ns: e.ns });
+    this.sends.set(seq, {
+      sender: proc,
+      receiver: to.proc,
+      toName: to.name,
+      term,
+      ns: e.ns,
+      key,
+      name: to.proc < 0 ? (to.nameText ?? undefined) : undefined,
+    });
     if (this.sends.size > MAX_PENDING_SENDS) this.settleOldestSends();
     this.row(seq, e.ns, proc, K.send, -1, to.proc, term, -1, p.handling(), -1);
   }
 
+  /** Settles the oldest tenth of the waiting sends as never received, and forgets where they waited. */
   private settleOldestSends(): void {
     let n = MAX_PENDING_SENDS / 10;
     for (const [seq, s] of this.sends) {
       this.message(seq, -1, s, 0, 2);
       this.sends.delete(seq);
+      this.unqueue(seq, s);
       if (--n <= 0) break;
+    }
+  }
+
+  private unqueue(seq: number, s: PendingSend): void {
+    if (s.key === undefined) return;
+    if (s.receiver >= 0) {
+      const byKey = this.pending.get(s.receiver);
+      const q = byKey?.get(s.key);
+      if (!q) return;
+      const i = q.indexOf(seq);
+      if (i >= 0) q.splice(i, 1);
+      if (q.length === 0) byKey!.delete(s.key);
+      if (byKey!.size === 0) this.pending.delete(s.receiver);
+    } else {
+      const q = this.pendingByName.get(s.key);
+      if (!q) return;
+      const i = q.findIndex((x) => x.seq === seq);
+      if (i >= 0) q.splice(i, 1);
+      if (q.length === 0) this.pendingByName.delete(s.key);
     }
   }
 
@@ -503,7 +535,10 @@ export class Ingest {
     const q = byKey?.get(key);
     while (q && q.length > 0) {
       const seq = q.shift()!;
-      if (q.length === 0) byKey!.delete(key);
+      if (q.length === 0) {
+        byKey!.delete(key);
+        if (byKey!.size === 0) this.pending.delete(proc);
+      }
       if (this.sends.has(seq)) return seq;
     }
     const byName = this.pendingByName.get(key);
@@ -625,17 +660,20 @@ export class Ingest {
     p.sysStates = true;
     p.inOrder = true;
     let triggerSeq = -1;
-    const trigger = decodeBody(buf, e.a).term;
-    if (trigger instanceof Tuple && trigger.size === 2 && isAtom(trigger.at(0), "in")) {
-      const msgAt = tupleBody(buf, e.a);
-      const m = termEnd(buf, msgAt);
-      triggerSeq = p.handled(buf.toString("latin1", m, termEnd(buf, m)));
-    }
-    const triggerTerm = isAtom(trigger, "snapshot") ? -1 : this.interner.term(buf, e.a, e.aEnd);
+    let triggerTerm = -1;
+    const snapshot = atomAt(buf, e.a) === "snapshot";
+    if (tupleArity(buf, e.a) === 2 && atomAt(buf, tupleBody(buf, e.a)) === "in") {
+      // `{:in, msg}`: the message is stored (once) as it was received.
+      const m = termEnd(buf, tupleBody(buf, e.a));
+      const mEnd = termEnd(buf, m);
+      const key = buf.toString("latin1", m, mEnd);
+      triggerSeq = p.handled(key);
+      triggerTerm = this.interner.termByKey(key, buf, m, mEnd);
+    } else if (!snapshot) triggerTerm = this.interner.store(buf, e.a, e.aEnd);
     const reply = atomAt(buf, e.b) === "none" ? -1 : this.interner.term(buf, e.b, e.bEnd);
-    const payloadTerm = decodeBody(buf, e.c).term;
-    const payload = this.interner.term(buf, e.c, e.cEnd);
-    const change = classifyChange(trigger, payloadTerm);
+    const payloadTerm = atomAt(buf, e.c) === "unchanged" ? Atom.of("unchanged") : decodeBody(buf, e.c).term;
+    const payload = this.interner.store(buf, e.c, e.cEnd);
+    const change = classifyChange(snapshot, payloadTerm);
     let full = -1;
     if (!p.state.apply(change, payloadTerm)) {
       p.baseSeq = -1;

@@ -16,6 +16,11 @@ import { NEW_PID_EXT } from "../etf/tags.js";
 import type { Tables } from "../store/writer.js";
 
 const VERSION = Buffer.from([131]);
+/**
+ * Terms up to this size are stored once however often they occur (messages, arguments, replies); larger ones
+ * (states, big payloads) are rarely repeated whole, and looking them up would cost more than it saves.
+ */
+const DEDUP_MAX_BYTES = 256;
 
 export interface ProcRecord {
   id: number;
@@ -46,24 +51,32 @@ export class Interner {
 
   /** The number of the term encoded in `buf[start, end)`. */
   term(buf: Buffer, start: number, end: number): number {
+    if (end - start > DEDUP_MAX_BYTES) return this.store(buf, start, end);
     return this.termByKey(buf.toString("latin1", start, end), buf, start, end);
   }
 
   /** `term`, for a caller that already has the bytes as a string (`key`), to compare messages by. */
   termByKey(key: string, buf: Buffer, start: number, end: number): number {
+    if (end - start > DEDUP_MAX_BYTES) return this.store(buf, start, end);
     let id = this.terms.get(key);
     if (id === undefined) {
       if (this.terms.size >= this.maxTerms) this.terms = new Map();
-      id = this.nextTerm++;
+      id = this.store(buf, start, end);
       this.terms.set(key, id);
-      this.tables.terms.row(id, Buffer.concat([VERSION, buf.subarray(start, end)]));
     }
+    return id;
+  }
+
+  /** Stores a term under a new number, without looking for an equal one (states, large terms). */
+  store(buf: Buffer, start: number, end: number): number {
+    const id = this.nextTerm++;
+    this.tables.terms.row(id, Buffer.concat([VERSION, buf.subarray(start, end)]));
     return id;
   }
 
   /** The number of a term given as a value (states rebuilt at checkpoints). */
   termOf(bytes: Buffer): number {
-    return this.term(bytes, 1, bytes.length);
+    return this.store(bytes, 1, bytes.length);
   }
 
   /** The number of `{M, F, A}` given as its atoms' positions (the function's atom ends at `funEnd`) and the arity. */

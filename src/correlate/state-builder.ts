@@ -16,9 +16,9 @@ const CHANGED = Atom.of("changed");
 const CHANGED_ELEMENTS = Atom.of("changed_elements");
 const STATE_NAME = Atom.of("state_name");
 
-/** What kind of change the agent's `StateAfter` term is (`trigger` is the event's trigger term). */
-export function classifyChange(trigger: Term, payload: Term): StateChange {
-  if (isAtom(trigger, "snapshot")) return "snapshot";
+/** What kind of change the agent's `StateAfter` term is (`snapshot`: the event's trigger is `:snapshot`). */
+export function classifyChange(snapshot: boolean, payload: Term): StateChange {
+  if (snapshot) return "snapshot";
   if (isAtom(payload, "unchanged")) return "unchanged";
   if (payload instanceof Tuple) {
     const tag = payload.at(0);

@@ -5,7 +5,7 @@
  * replay in JavaScript. The bigger questions live in their own modules: processes, states, calls,
  * causality, timeline.
  */
-import { Atom, Pid, type Term } from "../etf/terms.js";
+import { Atom, ImproperList, Pid, Reference, Tuple, type Term } from "../etf/terms.js";
 import { EVENT_KINDS, K, MESSAGE_STATUSES } from "../store/schema.js";
 import { openStore, RecordingError } from "../store/open.js";
 import {
@@ -47,6 +47,18 @@ function kindList(kinds: EventKind[] | undefined): string {
     return i;
   });
   return `AND kind IN (${ids.join(",")})`;
+}
+
+/**
+ * A reply to a call the process made (`{ref, reply}`, `{[:alias | ref], reply}`, the code server's and the
+ * I/O server's answers): taken by a selective receive inside a callback, never left in the mailbox.
+ */
+function isReply(t: Term | undefined): boolean {
+  if (!(t instanceof Tuple) || t.size < 2) return false;
+  const tag = t.at(0);
+  if (tag instanceof Reference) return t.size === 2;
+  if (tag instanceof ImproperList && tag.tail instanceof Reference) return t.size === 2;
+  return tag instanceof Atom && (tag.name === "code_server" || tag.name === "io_reply");
 }
 
 /** The atom behind a process name as printed: `SampleApp.Teller` is `Elixir.SampleApp.Teller`, `:x` is `x`. */
@@ -315,7 +327,9 @@ class RecordingEngine implements Recording {
          AND receive_seq <= ${int(at)} ORDER BY receive_seq LIMIT 1000`,
     );
     await this.ctx.terms.load(list.flatMap((r) => [r["term"], r["to_name"]] as (number | null)[]));
-    return list.map((r) => this.messageRow(r));
+    return list
+      .filter((r) => !isReply(this.ctx.terms.get(r["term"] as number)))
+      .map((r) => this.messageRow(r));
   }
 
   async linksAt(proc: ProcId, at: Seq): Promise<ProcId[]> {

@@ -82,15 +82,29 @@ export async function loadProcesses(ctx: QueryContext): Promise<ProcessInfo[]> {
       a = anc.parent;
     }
   }
-  // A restart: a supervisor's child started after a sibling with the same initial call exited.
+  // A restart: a supervisor's child started after a sibling with the same initial call crashed.
+  const crashedSiblings = new Map<string, ProcessInfo[]>();
+  for (const q of list) {
+    if (q.parent === null || !q.crashed || q.exitSeq === null) continue;
+    const key = `${q.parent}|${q.initialCall}`;
+    const group = crashedSiblings.get(key) ?? [];
+    group.push(q);
+    crashedSiblings.set(key, group);
+  }
+  for (const group of crashedSiblings.values()) group.sort((a, b) => a.exitSeq! - b.exitSeq!);
   for (const p of list) {
     if (p.parent === null || p.spawnSeq === null || byId.get(p.parent)?.behaviour !== "supervisor") continue;
-    let best: ProcessInfo | undefined;
-    for (const q of list) {
-      if (q === p || q.parent !== p.parent || q.initialCall !== p.initialCall || q.exitSeq === null) continue;
-      if (q.exitSeq < p.spawnSeq && (!best || q.exitSeq > best.exitSeq!)) best = q;
+    const group = crashedSiblings.get(`${p.parent}|${p.initialCall}`);
+    if (!group) continue;
+    // The last crash before it was started.
+    let lo = 0;
+    let hi = group.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (group[mid]!.exitSeq! < p.spawnSeq) lo = mid + 1;
+      else hi = mid;
     }
-    if (best) p.restartOf = best.id;
+    if (lo > 0) p.restartOf = group[lo - 1]!.id;
   }
   ctx.processes = list;
   return list;

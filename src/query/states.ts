@@ -70,12 +70,16 @@ async function replay(
   }
 }
 
+/**
+ * What caused a state: `states.trigger` holds the message for a `{:in, msg}` trigger, or the whole trigger
+ * otherwise (`{:continue, term}`, which comes with no receive).
+ */
 function triggerOf(ctx: QueryContext, r: Row): StateView["trigger"] {
   const t = ctx.terms.get(r["trigger"] as number | null);
   const seq = (r["trigger_seq"] as number | null) ?? null;
-  if (t instanceof Tuple && t.size === 2 && (isAtom(t.at(0), "in") || isAtom(t.at(0), "continue"))) {
-    const text = ctx.terms.format(t.at(1));
-    return { seq, text: isAtom(t.at(0), "continue") ? `{:continue, ${text}}` : text };
+  if (t !== undefined) {
+    const isContinue = seq === null && t instanceof Tuple && t.size === 2 && isAtom(t.at(0), "continue");
+    return { seq, text: isContinue ? `{:continue, ${ctx.terms.format(t.at(1))}}` : ctx.terms.format(t) };
   }
   if (seq !== null) return { seq, text: "" };
   return null;

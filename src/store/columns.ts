@@ -1,12 +1,13 @@
 /**
- * Rows of one table gathered column by column and handed to DuckDB's appender 2,048 at a time, as one data
- * chunk: the way to append millions of rows a second from JavaScript. Numeric columns are typed arrays
- * copied into the chunk's vectors in one call each, with a validity bitmap only when a column has NULLs
- * (a call per value, through the high-level vector API, would cost more than the rest of ingest together).
+ * Rows of one table gathered column by column, 2,048 at a time, and handed over as one chunk: typed arrays
+ * for numeric columns (with a validity bitmap only when a column has NULLs), cells for text and blobs. The
+ * writer thread (`writer-thread.ts`) copies each numeric column into a DuckDB data chunk's vector in one
+ * call (`appendChunk`): the way to append millions of rows a second from JavaScript, where a call per value
+ * through the high-level vector API would cost more than the rest of ingest together.
  *
- *     const b = new ColumnBuffer(appender, COLUMNS.events);
+ *     const b = new ColumnBuffer(COLUMNS.events, (chunk) => post(chunk));
  *     b.put(0, seq); b.put(1, ns); ...; b.end();   // one row (a null or negative id is NULL)
- *     b.flush();                                   // hand over what is gathered; appender.flushSync() commits
+ *     b.flush();                                   // hand over what is gathered
  */
 import duckdb from "@duckdb/node-bindings";
 import {
@@ -39,6 +40,12 @@ const DUCK_TYPES: Record<ColumnType, DuckDBType> = {
 
 export type Cell = number | string | boolean | Uint8Array | null;
 
+/** One chunk of rows as it travels to the writer thread: per column its data and, if any NULLs, validity. */
+export interface Chunk {
+  n: number;
+  columns: { data: ArrayBuffer | Cell[]; valid: ArrayBuffer | null }[];
+}
+
 type Numeric = Int32Array | Int16Array | Uint8Array | Uint32Array;
 
 interface Column {
@@ -70,13 +77,11 @@ export class ColumnBuffer {
   n = 0;
   rows = 0;
   private readonly columns: Column[];
-  private readonly types: DuckDBType[];
 
   constructor(
-    private readonly appender: DuckDBAppender,
     columns: readonly ColumnType[],
+    private readonly emit: (chunk: Chunk) => void,
   ) {
-    this.types = columns.map((c) => DUCK_TYPES[c]);
     this.columns = columns.map((type) => ({
       type,
       data: newData(type),
@@ -139,40 +144,53 @@ export class ColumnBuffer {
     this.end();
   }
 
-  /** Hands the gathered rows to the appender. */
+  /** Hands the gathered rows over (the numeric columns' buffers go with them; new ones replace them). */
   flush(): void {
     const n = this.n;
     if (n === 0) return;
-    const chunk = DuckDBDataChunk.create(this.types, n);
-    for (let c = 0; c < this.columns.length; c++) {
-      const col = this.columns[c]!;
-      if (Array.isArray(col.data)) {
-        const values: DuckDBValue[] = new Array(n);
-        for (let i = 0; i < n; i++) {
-          const v = (col.valid[i >> 3]! >> (i & 7)) & 1 ? col.data[i]! : null;
-          values[i] = v instanceof Uint8Array ? blobValue(v) : (v as DuckDBValue);
-        }
-        chunk.setColumnValues(c, values);
-        col.data.fill(null, 0, n);
-      } else {
-        const vector = duckdb.data_chunk_get_vector(chunk.chunk, c);
-        const width = col.data.BYTES_PER_ELEMENT * (col.type === "big" ? 2 : 1);
-        duckdb.copy_data_to_vector(vector, 0, col.data.buffer as ArrayBuffer, col.data.byteOffset, n * width);
-        if (col.hasNull) {
-          duckdb.vector_ensure_validity_writable(vector);
-          duckdb.copy_data_to_vector_validity(
-            vector,
-            0,
-            col.valid.buffer as ArrayBuffer,
-            0,
-            Math.ceil(n / 64) * 8,
-          );
-        }
-      }
+    const columns: Chunk["columns"] = this.columns.map((col) => {
+      const valid = col.hasNull ? col.valid.slice(0, Math.ceil(n / 64) * 8).buffer : null;
       col.valid.fill(0xff);
       col.hasNull = false;
-    }
-    this.appender.appendDataChunk(chunk);
+      if (Array.isArray(col.data)) {
+        const cells = col.data.slice(0, n);
+        col.data.fill(null, 0, n);
+        return { data: cells, valid };
+      }
+      const width = col.data.BYTES_PER_ELEMENT * (col.type === "big" ? 2 : 1);
+      const data = col.data.buffer.slice(0, n * width) as ArrayBuffer;
+      return { data, valid };
+    });
     this.n = 0;
+    this.emit({ n, columns });
   }
+}
+
+/** Appends one chunk to a DuckDB appender whose table has the column types `types`. */
+export function appendChunk(appender: DuckDBAppender, types: readonly ColumnType[], chunk: Chunk): void {
+  const { n } = chunk;
+  const dc = DuckDBDataChunk.create(
+    types.map((t) => DUCK_TYPES[t]),
+    n,
+  );
+  for (let c = 0; c < types.length; c++) {
+    const { data, valid } = chunk.columns[c]!;
+    if (Array.isArray(data)) {
+      const values: DuckDBValue[] = new Array(n);
+      const bits = valid ? new Uint8Array(valid) : null;
+      for (let i = 0; i < n; i++) {
+        const v = bits && !((bits[i >> 3]! >> (i & 7)) & 1) ? null : data[i]!;
+        values[i] = v instanceof Uint8Array ? blobValue(v) : (v as DuckDBValue);
+      }
+      dc.setColumnValues(c, values);
+    } else {
+      const vector = duckdb.data_chunk_get_vector(dc.chunk, c);
+      duckdb.copy_data_to_vector(vector, 0, data, 0, data.byteLength);
+      if (valid) {
+        duckdb.vector_ensure_validity_writable(vector);
+        duckdb.copy_data_to_vector_validity(vector, 0, valid, 0, valid.byteLength);
+      }
+    }
+  }
+  appender.appendDataChunk(dc);
 }

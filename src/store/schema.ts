@@ -34,7 +34,9 @@
  *   states    seq, proc, trigger_seq, trigger,    GenServer and gen_statem states; `change` is
  *             reply, change, payload, full,       STATE_CHANGES' index, `payload` the agent's term,
  *             base_seq                            `full` the whole state on checkpoint rows, `base_seq` the
- *                                                 latest checkpoint to rebuild from
+ *                                                 latest checkpoint to rebuild from; `trigger` the message
+ *                                                 that caused it (its receive is `trigger_seq`), or the
+ *                                                 whole trigger when it was no message (`{:continue, t}`)
  *
  * A recording being written has no `ended` in `meta`; one cut off mid-recording opens with everything up
  * to the last flushed batch (at most `FLUSH_MS` behind), its in-flight calls and messages unpaired.

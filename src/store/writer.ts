@@ -1,92 +1,115 @@
 /**
- * Writes a recording file (see `schema.ts`) as events arrive: the ingest fills one `ColumnBuffer` per
- * table, and `flush()` commits everything gathered so far, so that a recording cut off at any moment opens
- * with everything up to its last flush. `finish()` writes how the recording ended and checkpoints the file
- * so that it is one self-contained file again (no write-ahead log beside it).
+ * Writes a recording file (see `schema.ts`) as events arrive. Ingest fills one `ColumnBuffer` per table;
+ * each full chunk goes to the writer thread (`writer-thread.ts`), which owns the DuckDB database, and
+ * `flush()` has it commit everything so far, so that a recording cut off at any moment opens with everything
+ * up to its last flush. `finish()` writes how the recording ended and checkpoints the file so that it is one
+ * self-contained file again (no write-ahead log beside it).
+ *
+ * Memory stays bounded: when the writer thread falls more than `MAX_CHUNKS_IN_FLIGHT` chunks behind, the
+ * ingest waits for it.
  */
-import { rmSync } from "node:fs";
-import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from "@duckdb/node-api";
-import { ColumnBuffer } from "./columns.js";
-import { COLUMNS, DDL, FORMAT_VERSION, type TableName } from "./schema.js";
+import { Worker } from "node:worker_threads";
+import { ColumnBuffer, type Chunk } from "./columns.js";
+import { COLUMNS, type TableName } from "./schema.js";
+import type { WriterMessage, WriterReply } from "./writer-thread.js";
 
 export type Tables = Record<TableName, ColumnBuffer>;
 
-/** Tables others refer to come first, so that a flush never commits a reference before what it names. */
-const FLUSH_ORDER: TableName[] = [
-  "terms",
-  "mfas",
-  "procs",
-  "spawns",
-  "names",
-  "events",
-  "calls",
-  "messages",
-  "states",
-  "notes",
-];
+const MAX_CHUNKS_IN_FLIGHT = 64;
 
 export class StoreWriter {
+  readonly tables: Tables;
   private closed = false;
+  private sent = 0;
+  /** Chunks the writer thread has appended, counted by it. */
+  private readonly done: Int32Array;
+  private error: Error | undefined;
+  private waiting: ((r: WriterReply) => void) | undefined;
 
   private constructor(
     readonly path: string,
-    private readonly instance: DuckDBInstance,
-    private readonly con: DuckDBConnection,
-    private readonly appenders: Record<TableName, DuckDBAppender>,
-    readonly tables: Tables,
-  ) {}
+    private readonly worker: Worker,
+    doneBuffer: SharedArrayBuffer,
+  ) {
+    this.done = new Int32Array(doneBuffer);
+    this.tables = {} as Tables;
+    for (const name of Object.keys(COLUMNS) as TableName[]) {
+      this.tables[name] = new ColumnBuffer(COLUMNS[name], (chunk) => this.send(name, chunk));
+    }
+    worker.on("message", (r: WriterReply) => {
+      if (r.type === "error") this.error ??= new Error(`cannot write the recording ${path}: ${r.message}`);
+      const w = this.waiting;
+      this.waiting = undefined;
+      w?.(r);
+    });
+    worker.on("error", (err) => (this.error ??= err));
+  }
 
   /** Creates (or replaces) the recording at `path`, with `meta` as its first metadata. */
   static async create(path: string, meta: Record<string, string>): Promise<StoreWriter> {
-    rmSync(path, { force: true });
-    rmSync(`${path}.wal`, { force: true });
-    const instance = await DuckDBInstance.create(path, { threads: "1" });
-    const con = await instance.connect();
-    await con.run(DDL);
-    await writeMeta(con, { format_version: String(FORMAT_VERSION), ...meta });
-    const appenders = {} as Record<TableName, DuckDBAppender>;
-    const tables = {} as Tables;
-    for (const name of Object.keys(COLUMNS) as TableName[]) {
-      appenders[name] = await con.createAppender(name);
-      tables[name] = new ColumnBuffer(appenders[name], COLUMNS[name]);
+    const worker = new Worker(new URL("./writer-thread.js", import.meta.url));
+    const doneBuffer = new SharedArrayBuffer(4);
+    const writer = new StoreWriter(path, worker, doneBuffer);
+    const reply = await writer.request({ type: "open", path, meta, done: doneBuffer });
+    if (reply.type === "error") {
+      await worker.terminate();
+      throw new Error(`cannot create the recording ${path}: ${reply.message}`);
     }
-    return new StoreWriter(path, instance, con, appenders, tables);
+    return writer;
   }
 
-  /** Commits every row gathered so far. */
-  flush(): void {
-    for (const name of FLUSH_ORDER) {
-      this.tables[name].flush();
-      this.appenders[name].flushSync();
+  private post(m: WriterMessage, transfer: ArrayBuffer[] = []): void {
+    if (this.error) throw this.error;
+    this.worker.postMessage(m, transfer);
+  }
+
+  private request(m: WriterMessage): Promise<WriterReply> {
+    return new Promise((resolve) => {
+      this.waiting = resolve;
+      this.worker.postMessage(m);
+    });
+  }
+
+  private send(table: TableName, chunk: Chunk): void {
+    // Wait (blocking: ingest is synchronous) while the writer thread is too far behind.
+    while (this.sent - Atomics.load(this.done, 0) >= MAX_CHUNKS_IN_FLIGHT) {
+      Atomics.wait(this.done, 0, Atomics.load(this.done, 0), 100);
+      if (this.error) throw this.error;
     }
+    const transfer = chunk.columns.flatMap((c) => [
+      ...(c.data instanceof ArrayBuffer ? [c.data] : []),
+      ...(c.valid ? [c.valid] : []),
+    ]);
+    this.sent++;
+    this.post({ type: "chunk", table, chunk }, transfer);
+  }
+
+  /** Hands every row gathered so far to the writer thread, which commits them. */
+  flush(): void {
+    for (const t of Object.values(this.tables)) t.flush();
+    this.post({ type: "commit" });
   }
 
   async meta(values: Record<string, string>): Promise<void> {
-    await writeMeta(this.con, values);
+    this.post({ type: "meta", values });
   }
 
   /** Flushes, writes the final metadata, and closes the file as one self-contained file. */
   async finish(meta: Record<string, string>): Promise<void> {
     if (this.closed) return;
-    this.flush();
-    for (const a of Object.values(this.appenders)) a.closeSync();
-    await writeMeta(this.con, meta);
-    await this.con.run("CHECKPOINT");
-    this.close();
+    for (const t of Object.values(this.tables)) t.flush();
+    if (this.error) throw this.error;
+    const reply = await this.request({ type: "finish", meta });
+    this.closed = true;
+    await this.worker.terminate();
+    if (reply.type === "error") throw new Error(`cannot finish the recording ${this.path}: ${reply.message}`);
   }
 
   /** Closes without finishing: what was flushed stays readable. */
-  close(): void {
+  async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.con.closeSync();
-    this.instance.closeSync();
-  }
-}
-
-async function writeMeta(con: DuckDBConnection, values: Record<string, string>): Promise<void> {
-  for (const [key, value] of Object.entries(values)) {
-    await con.run("DELETE FROM meta WHERE key = $1", [key]);
-    await con.run("INSERT INTO meta VALUES ($1, $2)", [key, value]);
+    await this.request({ type: "close" });
+    await this.worker.terminate();
   }
 }

@@ -1,0 +1,136 @@
+/**
+ * The recording file's writer thread: owns the DuckDB database while a recording is written, so that
+ * DuckDB's own work (appending chunks into its storage, committing, checkpointing) runs beside ingest
+ * instead of inside it. It takes messages from `StoreWriter` in order:
+ *
+ *     {open, path, meta}  → creates the file and its tables; answers {opened} or {error}
+ *     {chunk, table, chunk} → appends the rows (then counts one chunk done in the shared counter)
+ *     {commit}            → commits everything appended so far (and checkpoints every 2M rows)
+ *     {meta, values}      → sets metadata
+ *     {finish, meta}      → commits, writes the last metadata, checkpoints, closes; answers {finished}
+ *     {close}             → closes without finishing; answers {closed}
+ */
+import { rmSync } from "node:fs";
+import { parentPort } from "node:worker_threads";
+import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from "@duckdb/node-api";
+import { appendChunk, type Chunk } from "./columns.js";
+import { COLUMNS, DDL, FORMAT_VERSION, type TableName } from "./schema.js";
+
+/** Tables others refer to come first, so that a commit never holds a reference before what it names. */
+const COMMIT_ORDER: TableName[] = [
+  "terms",
+  "mfas",
+  "procs",
+  "spawns",
+  "names",
+  "events",
+  "calls",
+  "messages",
+  "states",
+  "notes",
+];
+
+export type WriterMessage =
+  | { type: "open"; path: string; meta: Record<string, string>; done: SharedArrayBuffer }
+  | { type: "chunk"; table: TableName; chunk: Chunk }
+  | { type: "commit" }
+  | { type: "meta"; values: Record<string, string> }
+  | { type: "finish"; meta: Record<string, string> }
+  | { type: "close" };
+
+export type WriterReply =
+  { type: "opened" } | { type: "finished" } | { type: "closed" } | { type: "error"; message: string };
+
+let instance: DuckDBInstance | undefined;
+let con: DuckDBConnection | undefined;
+let appenders: Partial<Record<TableName, DuckDBAppender>> = {};
+let done: Int32Array | undefined;
+let failed = false;
+/** Rows appended since the last checkpoint: DuckDB holds them in memory until one. */
+let sinceCheckpoint = 0;
+/** A checkpoint this often keeps DuckDB's memory flat on long recordings (it grows ~100 MB a million rows). */
+const CHECKPOINT_ROWS = 2_000_000;
+
+async function writeMeta(values: Record<string, string>): Promise<void> {
+  for (const [key, value] of Object.entries(values)) {
+    await con!.run("DELETE FROM meta WHERE key = $1", [key]);
+    await con!.run("INSERT INTO meta VALUES ($1, $2)", [key, value]);
+  }
+}
+
+function commit(): void {
+  for (const name of COMMIT_ORDER) appenders[name]?.flushSync();
+}
+
+function close(): void {
+  for (const a of Object.values(appenders)) a.closeSync();
+  appenders = {};
+  con?.closeSync();
+  instance?.closeSync();
+  con = instance = undefined;
+}
+
+async function handle(m: WriterMessage): Promise<WriterReply | undefined> {
+  switch (m.type) {
+    case "open": {
+      done = new Int32Array(m.done);
+      rmSync(m.path, { force: true });
+      rmSync(`${m.path}.wal`, { force: true });
+      instance = await DuckDBInstance.create(m.path, { threads: "1" });
+      con = await instance.connect();
+      await con.run(DDL);
+      await writeMeta({ format_version: String(FORMAT_VERSION), ...m.meta });
+      for (const name of Object.keys(COLUMNS) as TableName[])
+        appenders[name] = await con.createAppender(name);
+      return { type: "opened" };
+    }
+    case "chunk":
+      try {
+        if (!failed) appendChunk(appenders[m.table]!, COLUMNS[m.table], m.chunk);
+        sinceCheckpoint += m.chunk.n;
+      } finally {
+        Atomics.add(done!, 0, 1);
+        Atomics.notify(done!, 0);
+      }
+      return undefined;
+    case "commit":
+      if (failed) return undefined;
+      commit();
+      if (sinceCheckpoint >= CHECKPOINT_ROWS) {
+        sinceCheckpoint = 0;
+        await con!.run("CHECKPOINT");
+      }
+      return undefined;
+    case "meta":
+      await writeMeta(m.values);
+      return undefined;
+    case "finish":
+      commit();
+      for (const a of Object.values(appenders)) a.closeSync();
+      appenders = {};
+      await writeMeta(m.meta);
+      await con!.run("CHECKPOINT");
+      close();
+      return { type: "finished" };
+    case "close":
+      close();
+      return { type: "closed" };
+  }
+}
+
+// Messages are handled strictly one after another, the asynchronous ones included.
+let queue: Promise<void> = Promise.resolve();
+parentPort!.on("message", (m: WriterMessage) => {
+  queue = queue.then(async () => {
+    try {
+      const reply = await handle(m);
+      if (reply) parentPort!.postMessage(reply);
+    } catch (err) {
+      failed = true;
+      parentPort!.postMessage({
+        type: "error",
+        message: String((err as Error).message ?? err),
+      } satisfies WriterReply);
+    }
+  });
+});
