@@ -45,6 +45,7 @@
 
 -define(NAME, elixirscope_agent_guard).
 -define(CALL_TIMEOUT, 15000).
+-define(STARTS_PER_SEC, 1000).
 
 %% @doc Starts the guard of `Tracer' (not linked to the caller).
 -spec start(pid()) -> pid().
@@ -116,10 +117,21 @@ loop(Tracer, MRef, Applied, Cache) ->
     end.
 
 %% A behaviour process started: captured unless captured already.
+%% At most ?STARTS_PER_SEC a second are captured: a node that starts
+%% behaviour processes by the thousand would otherwise have a helper
+%% process and two sys requests per start; the others are counted in the
+%% summary's `state_starts_skipped'.
 start(Pid, Tracer, #{state_spec := all, starts := {watching, _}, monitors := Ms} = A)
   when is_pid(Pid), not is_map_key(Pid, Ms) ->
-    _ = elixirscope_agent_state:capture_started(Pid, Tracer, maps:get(budget, A)),
-    watched([Pid], A);
+    Now = erlang:monotonic_time(millisecond),
+    case maps:get(starts_window, A, {Now, 0}) of
+        {T0, N} when Now - T0 < 1000, N >= ?STARTS_PER_SEC ->
+            A#{starts_skipped => maps:get(starts_skipped, A, 0) + 1};
+        {T0, N} ->
+            Window = case Now - T0 < 1000 of true -> {T0, N + 1}; false -> {Now, 1} end,
+            _ = elixirscope_agent_state:capture_started(Pid, Tracer, maps:get(budget, A)),
+            watched([Pid], A#{starts_window => Window})
+    end;
 start(_, _, A) ->
     A.
 
@@ -212,7 +224,7 @@ cleanup(#{tracer := Tracer, trace := T, state := Ps} = A) ->
 -spec summary(applied()) -> map().
 summary(#{trace := none} = A) ->
     #{state => maps:get(state, A), skipped => maps:get(state_skipped, A)};
-summary(#{trace := T, state := Ps, state_skipped := SS}) ->
+summary(#{trace := T, state := Ps, state_skipped := SS} = A) ->
     #{backend => maps:get(backend, T), functions => lists:sort(maps:keys(maps:get(patterns, T))),
       processes => maps:get(procs, T), flags => maps:get(flags, T), state => Ps,
-      skipped => maps:get(skipped, T) ++ SS}.
+      skipped => maps:get(skipped, T) ++ SS, state_starts_skipped => maps:get(starts_skipped, A, 0)}.
