@@ -80,10 +80,11 @@ test("elixirscope ping reaches an IEx session and reports its Elixir version", a
 
 test("elixirscope demo records the sample workload and says what the recording holds", () => {
   const file = join(mkdtempSync(join(tmpdir(), "es-demo-")), "demo.esrec");
-  const r = cli("demo", "--out", file);
+  const r = cli("demo", "--out", file, "--no-open");
   assert.equal(r.status, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /Recorded [\d,]+ events in [\d.]+ s into .*demo\.esrec/);
   assert.match(r.stdout, /No event was dropped\./);
-  assert.match(r.stdout, /the crash: #PID<[\d.]+> exited with %ArgumentError\{/);
+  assert.match(r.stdout, /the crash: <0\.\d+\.0> exited at #\d+ with \{%ArgumentError\{/);
+  assert.match(r.stdout, /sent by #\d+ <0\.\d+\.0> SampleApp\.Client: send .*\{:process, -1\}/);
   assert.match(r.stdout, new RegExp(`The recording is ${file.replace(/[.]/g, "\\.")}\\.`));
 });

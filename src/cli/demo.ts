@@ -11,9 +11,11 @@ import { openRecording } from "../query/index.js";
 import { launchAndRecord } from "../record/launch.js";
 import { mixEbin } from "../record/mix-project.js";
 import { summaryText } from "../record/progress.js";
+import { serveUntilInterrupted } from "./cinema-live.js";
+import { startOpen } from "./open.js";
 
 export async function demoCommand(
-  opts: { out?: string } = {},
+  opts: { out?: string; open?: boolean; port?: string; browser?: boolean } = {},
   out: (line: string) => void = (l) => process.stdout.write(l + "\n"),
 ): Promise<void> {
   const file = resolve(opts.out ?? "elixirscope-demo.esrec");
@@ -73,4 +75,7 @@ export async function demoCommand(
   out(`  elixirscope query ${file} states SampleApp.Door`);
   out(`  elixirscope open ${file}`);
   out(`The recording is ${file}.`);
+  if (opts.open === false) return;
+  const server = await startOpen(file, { port: opts.port, browser: opts.browser });
+  await serveUntilInterrupted(server, out);
 }

@@ -48,10 +48,19 @@ program
   .description("run a BEAM command (mix test, mix run, iex -S mix, elixir, erl) and record what it does")
   .option("--plan <file>", "trace plan (JSON); default: the Mix project's own application")
   .option("--out <file>", "recording file (default: elixirscope-<time>.esrec)")
+  .option("--open", "show the recording in the Execution Cinema as it is made, and go on serving it after")
+  .option("--port <port>", "with --open: the Cinema's port (default: a free one)")
+  .option("--host <host>", "with --open: the address to listen on (default: 127.0.0.1 only)")
+  .option("--no-browser", "with --open: only print the URL")
   .argument("<command...>", "the command, after --")
-  .action(async (command: string[], opts: { plan?: string; out?: string }) => {
-    process.exitCode = await recordCommand(command, opts);
-  });
+  .action(
+    async (
+      command: string[],
+      opts: { plan?: string; out?: string; open?: boolean; port?: string; host?: string; browser?: boolean },
+    ) => {
+      process.exitCode = await recordCommand(command, opts);
+    },
+  );
 
 program
   .command("attach")
@@ -61,9 +70,25 @@ program
   .option("--plan <file>", "trace plan (JSON); default: the node's own applications")
   .option("--duration <seconds>", "stop after this many seconds")
   .option("--out <file>", "recording file (default: elixirscope-<time>.esrec)")
-  .action(async (opts: { node: string; cookie?: string; plan?: string; duration?: string; out?: string }) => {
-    await attachCommand(opts);
-  });
+  .option("--open", "show the recording in the Execution Cinema as it is made, and go on serving it after")
+  .option("--port <port>", "with --open: the Cinema's port (default: a free one)")
+  .option("--host <host>", "with --open: the address to listen on (default: 127.0.0.1 only)")
+  .option("--no-browser", "with --open: only print the URL")
+  .action(
+    async (opts: {
+      node: string;
+      cookie?: string;
+      plan?: string;
+      duration?: string;
+      out?: string;
+      open?: boolean;
+      port?: string;
+      host?: string;
+      browser?: boolean;
+    }) => {
+      await attachCommand(opts);
+    },
+  );
 
 program
   .command("listen")
@@ -126,7 +151,10 @@ program
   .command("demo")
   .description("record the sample Elixir application's workload and show what the recording holds")
   .option("--out <file>", "recording file (default: elixirscope-demo.esrec)")
-  .action(async (opts: { out?: string }) => {
+  .option("--no-open", "do not open the recording in the Execution Cinema afterwards")
+  .option("--port <port>", "the Cinema's port (default: a free one)")
+  .option("--no-browser", "only print the Cinema's URL")
+  .action(async (opts: { out?: string; open: boolean; port?: string; browser: boolean }) => {
     await demoCommand(opts);
   });
 

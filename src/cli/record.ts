@@ -5,6 +5,16 @@ import { attachAndRecord } from "../record/attach.js";
 import { launchAndRecord } from "../record/launch.js";
 import { mixApplication, mixEbin } from "../record/mix-project.js";
 import { summaryText, terminalProgress } from "../record/progress.js";
+import { liveCinema, serveUntilInterrupted } from "./cinema-live.js";
+
+export interface OpenFlags {
+  open?: boolean;
+  port?: string;
+  host?: string;
+  browser?: boolean;
+}
+
+const say = (line: string) => process.stderr.write(line + "\n");
 
 function defaultOut(): string {
   return `elixirscope-${new Date().toISOString().replace(/[:.]/g, "-")}.esrec`;
@@ -12,7 +22,7 @@ function defaultOut(): string {
 
 export async function recordCommand(
   command: string[],
-  opts: { plan?: string; out?: string },
+  opts: { plan?: string; out?: string } & OpenFlags,
 ): Promise<number> {
   if (command.length === 0)
     throw new Error("nothing to record: give a command after --, as in: elixirscope record -- mix test");
@@ -26,27 +36,40 @@ export async function recordCommand(
   }
   const out = opts.out ?? defaultOut();
   const progress = terminalProgress(process.stderr);
-  const result = await launchAndRecord({ command, plan, out, preload, onProgress: progress });
+  const cinema = opts.open ? liveCinema(out, opts, say) : undefined;
+  const result = await launchAndRecord({
+    command,
+    plan,
+    out,
+    preload,
+    onProgress: progress,
+    onRecording: (sink) => cinema?.attach(sink),
+  });
   if (process.stderr.isTTY) process.stderr.write("\r\x1b[K");
   if (result.stats) process.stderr.write(summaryText(out, result.stats) + "\n");
   else process.stderr.write(`elixirscope: nothing was recorded: ${result.problem}\n`);
+  if (cinema && result.stats) await serveUntilInterrupted(await cinema.server(), say);
   return result.exitCode;
 }
 
-export async function attachCommand(opts: {
-  node: string;
-  cookie?: string;
-  plan?: string;
-  duration?: string;
-  out?: string;
-}): Promise<void> {
+export async function attachCommand(
+  opts: {
+    node: string;
+    cookie?: string;
+    plan?: string;
+    duration?: string;
+    out?: string;
+  } & OpenFlags,
+): Promise<void> {
   const plan = opts.plan ? loadPlanFile(opts.plan) : defaultPlan();
   const durationMs = opts.duration === undefined ? undefined : Number(opts.duration) * 1000;
   if (durationMs !== undefined && !(durationMs > 0))
     throw new Error(`--duration must be a positive number of seconds`);
   const out = opts.out ?? defaultOut();
   const stop = new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
+  const cinema = opts.open ? liveCinema(out, opts, say) : undefined;
   const stats = await attachAndRecord({
+    onRecording: (sink) => cinema?.attach(sink),
     node: opts.node,
     cookie: opts.cookie,
     plan,
@@ -68,4 +91,5 @@ export async function attachCommand(opts: {
   });
   if (process.stderr.isTTY) process.stderr.write("\r\x1b[K");
   process.stderr.write(summaryText(out, stats) + "\n");
+  if (cinema) await serveUntilInterrupted(await cinema.server(), say);
 }

@@ -2,14 +2,13 @@
  * What every query of one open recording shares: the connection, the terms, the function names (a small
  * table, loaded at open), the recording's metadata, and the process list once it has been built.
  */
-import type { DuckDBConnection } from "@duckdb/node-api";
 import type { EventKind, EventRow, ProcessInfo, RecordingInfo } from "./api.js";
 import { EVENT_KINDS } from "../store/schema.js";
-import { type Row } from "./db.js";
+import { type Row, type SqlSource } from "./db.js";
 import type { TermStore } from "./term-store.js";
 
 export interface QueryContext {
-  con: DuckDBConnection;
+  con: SqlSource;
   terms: TermStore;
   info: RecordingInfo;
   node: string;

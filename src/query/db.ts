@@ -1,10 +1,39 @@
 /**
  * The engine's one way to ask DuckDB: SQL in, plain rows out (BIGINTs as numbers: recordings stay far below
- * 2^53 events and nanoseconds). Integers are written into the SQL text through `int()`, which refuses
- * anything else, so that DuckDB sees integer literals and can skip row groups by their min and max.
+ * 2^53 events and nanoseconds; BLOBs as bytes). Integers are written into the SQL text through `int()`, which
+ * refuses anything else, so that DuckDB sees integer literals and can skip row groups by their min and max.
+ *
+ * A `SqlSource` is a DuckDB connection of this thread (`duckdbSource`, for a recording file) or the writer
+ * thread of a recording still being written (`StoreWriter.query`), so the same engine answers both.
  */
-import type { DuckDBConnection } from "@duckdb/node-api";
+import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { QueryError } from "./api.js";
+
+export interface SqlResult {
+  columns: string[];
+  rows: unknown[][];
+}
+
+export interface SqlSource {
+  query(sql: string, params?: unknown[]): Promise<SqlResult>;
+  close(): Promise<void>;
+}
+
+/** A connection's answer as plain values. */
+export async function runPlain(con: DuckDBConnection, sql: string, params?: unknown[]): Promise<SqlResult> {
+  const reader = await con.runAndReadAll(sql, params as never);
+  return { columns: reader.columnNames(), rows: reader.getRows().map((r) => r.map(plain)) };
+}
+
+export function duckdbSource(instance: DuckDBInstance, con: DuckDBConnection): SqlSource {
+  return {
+    query: (sql, params) => runPlain(con, sql, params),
+    close: async () => {
+      con.closeSync();
+      instance.closeSync();
+    },
+  };
+}
 
 export type Row = Record<string, unknown>;
 
@@ -20,23 +49,24 @@ export function intList(ns: Iterable<number>): string {
 }
 
 function plain(v: unknown): unknown {
-  if (typeof v === "bigint") return Number(v);
-  if (v !== null && typeof v === "object" && (v as { bytes?: unknown }).bytes instanceof Uint8Array)
-    return (v as { bytes: Uint8Array }).bytes;
+  if (typeof v === "bigint") return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+  if (v !== null && typeof v === "object") {
+    if ((v as { bytes?: unknown }).bytes instanceof Uint8Array) return (v as { bytes: Uint8Array }).bytes;
+    return String(v);
+  }
   return v;
 }
 
-export async function rows(con: DuckDBConnection, sql: string, params?: unknown[]): Promise<Row[]> {
-  const reader = await con.runAndReadAll(sql, params as never);
-  const names = reader.columnNames();
-  return reader.getRows().map((r) => {
+export async function rows(con: SqlSource, sql: string, params?: unknown[]): Promise<Row[]> {
+  const { columns, rows: list } = await con.query(sql, params);
+  return list.map((r) => {
     const o: Row = {};
-    for (let i = 0; i < names.length; i++) o[names[i]!] = plain(r[i]);
+    for (let i = 0; i < columns.length; i++) o[columns[i]!] = r[i];
     return o;
   });
 }
 
-export async function one(con: DuckDBConnection, sql: string): Promise<Row | undefined> {
+export async function one(con: SqlSource, sql: string): Promise<Row | undefined> {
   return (await rows(con, sql))[0];
 }
 

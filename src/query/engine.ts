@@ -28,14 +28,13 @@ import {
 import { callTree, flame, stackAt } from "./calls.js";
 import { crashes, eventAt, why } from "./causality.js";
 import { EVENT_COLUMNS, toEventRow, type QueryContext } from "./context.js";
-import { int, intList, one, rows, type Row } from "./db.js";
+import { duckdbSource, int, intList, one, rows, type Row, type SqlSource } from "./db.js";
 import { matches, parsePattern, PatternError, type Pattern } from "./pattern.js";
 import { loadProcesses } from "./processes.js";
 import { nameMatches, parseProcessRef, pidMatches, ProcessRefError } from "./process-ref.js";
 import { stateAt, states } from "./states.js";
 import { TermStore } from "./term-store.js";
 import { timeline } from "./timeline.js";
-import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 
 export { RecordingError };
 
@@ -86,12 +85,9 @@ function pattern(text: string | undefined): Pattern | undefined {
 }
 
 class RecordingEngine implements Recording {
-  constructor(
-    private readonly instance: DuckDBInstance,
-    private readonly ctx: QueryContext,
-  ) {}
+  constructor(private readonly ctx: QueryContext) {}
 
-  private get con(): DuckDBConnection {
+  private get con(): SqlSource {
     return this.ctx.con;
   }
 
@@ -397,24 +393,14 @@ class RecordingEngine implements Recording {
 
   async sql(text: string): Promise<SqlResult> {
     try {
-      const reader = await this.con.runAndReadAll(text);
-      const columns = reader.columnNames();
-      const data = reader.getRows().map((r) =>
-        r.map((v) => {
-          if (typeof v === "bigint") return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
-          if (v !== null && typeof v === "object") return String(v);
-          return v;
-        }),
-      );
-      return { columns, rows: data };
+      return await this.con.query(text);
     } catch (err) {
       throw new QueryError(`the SQL failed: ${String((err as Error).message).split("\n")[0]}`);
     }
   }
 
   async close(): Promise<void> {
-    this.con.closeSync();
-    this.instance.closeSync();
+    await this.con.close();
   }
 }
 
@@ -426,36 +412,65 @@ export interface OpenOptions {
 /** Opens a recording for queries. Throws RecordingError with a clear message for anything unreadable. */
 export async function openRecording(path: string, options: OpenOptions = {}): Promise<Recording> {
   const { instance, con, meta } = await openStore(path);
+  const source = duckdbSource(instance, con);
   try {
-    const mfas = await rows(con, "SELECT id, name FROM mfas ORDER BY id");
-    const mfaNames: string[] = [];
-    for (const m of mfas) mfaNames[m["id"] as number] = m["name"] as string;
-    const counts = await one(con, "SELECT count(*) AS n, max(ns) AS last FROM events");
-    const procCount = await one(con, "SELECT count(*) AS n FROM procs");
-    const node = meta.get("node") ?? "";
-    const ended = meta.get("ended");
-    const info: RecordingInfo = {
-      path,
-      formatVersion: Number(meta.get("format_version")),
-      node,
-      otpRelease: meta.get("otp_release") ?? "",
-      elixirVersion: meta.get("elixir_version") || null,
-      startedAt: meta.get("started_at") ?? "",
-      durationNs: (counts?.["last"] as number | null) ?? 0,
-      events: (counts?.["n"] as number) ?? 0,
-      processes: (procCount?.["n"] as number) ?? 0,
-      drops: safeJson(meta.get("drops")) ?? (await dropsFromNotes(con)),
-      ended: ended === undefined ? null : ended.replace(/^"(.*)"$/, "$1"),
-      complete: ended !== undefined,
-    };
-    const ctx: QueryContext = { con, terms: new TermStore(con, node, options.syntax), info, node, mfaNames };
-    return new RecordingEngine(instance, ctx);
+    return await openSource(source, path, meta, options);
   } catch (err) {
-    con.closeSync();
-    instance.closeSync();
+    await source.close();
     if (err instanceof QueryError) throw err;
     throw new RecordingError(`${path} is damaged: ${String((err as Error).message).split("\n")[0]}`);
   }
+}
+
+/**
+ * Answers questions about a recording still being written, through its writer (`StoreWriter.query`): what
+ * it has committed so far. Open it again to see what came since.
+ */
+export async function openLiveRecording(
+  source: SqlSource,
+  path: string,
+  options: OpenOptions = {},
+): Promise<Recording> {
+  const meta = new Map(
+    (await rows(source, "SELECT key, value FROM meta")).map((r) => [String(r["key"]), String(r["value"])]),
+  );
+  return openSource(
+    { query: (sql, params) => source.query(sql, params), close: async () => {} },
+    path,
+    meta,
+    options,
+  );
+}
+
+async function openSource(
+  con: SqlSource,
+  path: string,
+  meta: Map<string, string>,
+  options: OpenOptions,
+): Promise<Recording> {
+  const mfas = await rows(con, "SELECT id, name FROM mfas ORDER BY id");
+  const mfaNames: string[] = [];
+  for (const m of mfas) mfaNames[m["id"] as number] = m["name"] as string;
+  const counts = await one(con, "SELECT count(*) AS n, max(ns) AS last FROM events");
+  const procCount = await one(con, "SELECT count(*) AS n FROM procs");
+  const node = meta.get("node") ?? "";
+  const ended = meta.get("ended");
+  const info: RecordingInfo = {
+    path,
+    formatVersion: Number(meta.get("format_version")),
+    node,
+    otpRelease: meta.get("otp_release") ?? "",
+    elixirVersion: meta.get("elixir_version") || null,
+    startedAt: meta.get("started_at") ?? "",
+    durationNs: (counts?.["last"] as number | null) ?? 0,
+    events: (counts?.["n"] as number) ?? 0,
+    processes: (procCount?.["n"] as number) ?? 0,
+    drops: safeJson(meta.get("drops")) ?? (await dropsFromNotes(con)),
+    ended: ended === undefined ? null : ended.replace(/^"(.*)"$/, "$1"),
+    complete: ended !== undefined,
+  };
+  const ctx: QueryContext = { con, terms: new TermStore(con, node, options.syntax), info, node, mfaNames };
+  return new RecordingEngine(ctx);
 }
 
 function safeJson(text: string | undefined): Record<string, number> | undefined {
@@ -467,7 +482,7 @@ function safeJson(text: string | undefined): Record<string, number> | undefined 
   }
 }
 
-async function dropsFromNotes(con: DuckDBConnection): Promise<Record<string, number>> {
+async function dropsFromNotes(con: SqlSource): Promise<Record<string, number>> {
   const drops: Record<string, number> = {};
   for (const r of await rows(con, "SELECT note FROM notes")) {
     const n = safeJson(r["note"] as string) as unknown as

@@ -1,3 +1,3 @@
 /** The query engine's entry point: `openRecording(path)` and the shapes of its answers. */
 export * from "./api.js";
-export { openRecording, RecordingError } from "./engine.js";
+export { openLiveRecording, openRecording, RecordingError } from "./engine.js";

@@ -2,11 +2,10 @@
  * The recording's terms, fetched by number and decoded on demand, with the most recent kept decoded: a
  * page of history or a state timeline asks for the same few terms again and again.
  */
-import type { DuckDBConnection } from "@duckdb/node-api";
 import { decode } from "../etf/decode.js";
 import { formatTerm } from "../etf/format.js";
 import type { Term } from "../etf/terms.js";
-import { intList, rows } from "./db.js";
+import { intList, rows, type SqlSource } from "./db.js";
 
 const CACHE = 20_000;
 /** Event text is folded past this many characters; `term()` gives the whole term. */
@@ -16,7 +15,7 @@ export class TermStore {
   private readonly cache = new Map<number, Term>();
 
   constructor(
-    private readonly con: DuckDBConnection,
+    private readonly con: SqlSource,
     private readonly localNode: string,
     private readonly syntax: "elixir" | "erlang" = "elixir",
   ) {}

@@ -16,7 +16,7 @@ import { formatTerm } from "../etf/index.js";
 import { isAtom, Tuple } from "../etf/terms.js";
 import { agentPlanOf, bootConfigTerm, selectionTerm, selectsNothing } from "../plan/agent-terms.js";
 import { loadPlanFile, type Plan } from "../plan/plan.js";
-import { createRecordingSink } from "./recording-sink.js";
+import { createRecordingSink, type RecordingSink } from "./recording-sink.js";
 import {
   collect,
   type CollectStats,
@@ -37,6 +37,8 @@ export interface AttachOptions {
   onProgress?: ProgressListener;
   /** Called once the agent has connected and recording has begun. */
   onStarted?: () => void;
+  /** Called once the recording file exists and is being written. */
+  onRecording?: (sink: RecordingSink) => void;
   /** A plan file to watch: when it changes, the recording switches to it without stopping. */
   planFile?: string;
   /** Told how each change of the plan file went: undefined when applied, else why not. */
@@ -111,6 +113,7 @@ export async function attachAndRecord(options: AttachOptions): Promise<CollectSt
       attachedTo: peer,
       plan,
     });
+    options.onRecording?.(writer);
     options.onStarted?.();
     const collecting = collect(session, writer, options.onProgress);
     const planFile = options.planFile;

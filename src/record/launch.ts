@@ -15,7 +15,7 @@ import { listenForAgent } from "../capture/agent-socket.js";
 import { encode } from "../etf/index.js";
 import { bootConfigTerm } from "../plan/agent-terms.js";
 import type { Plan } from "../plan/plan.js";
-import { createRecordingSink } from "./recording-sink.js";
+import { createRecordingSink, type RecordingSink } from "./recording-sink.js";
 import { collect, type CollectStats, finishRecording, type ProgressListener } from "./collect.js";
 
 export interface LaunchOptions {
@@ -28,6 +28,8 @@ export interface LaunchOptions {
   preload?: string[];
   /** Where the command's output goes (default: ours). */
   stdio?: "inherit" | "pipe";
+  /** Called once the recording file exists and is being written. */
+  onRecording?: (sink: RecordingSink) => void;
 }
 
 export interface LaunchResult {
@@ -67,6 +69,7 @@ export async function launchAndRecord(options: LaunchOptions): Promise<LaunchRes
       command: options.command,
       plan: options.plan,
     });
+    options.onRecording?.(writer);
     try {
       return { writer, stats: await collect(session, writer, options.onProgress) };
     } catch (err) {

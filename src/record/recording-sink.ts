@@ -8,6 +8,7 @@ import type { AgentHello } from "../capture/agent-frames.js";
 import { Ingest } from "../correlate/ingest.js";
 import { StoreWriter } from "../store/writer.js";
 import { statSync } from "node:fs";
+import type { SqlSource } from "../query/db.js";
 
 export interface RecordingSink {
   readonly path: string;
@@ -18,6 +19,8 @@ export interface RecordingSink {
   finish(meta: Record<string, unknown>): Promise<void>;
   /** Closes without finishing, keeping what was flushed. */
   close(): void;
+  /** SQL over what is written so far, while the recording is being written (the Cinema of `--open`). */
+  readonly live: SqlSource | null;
 }
 
 function fileSize(path: string): number {
@@ -51,15 +54,23 @@ export async function createRecordingSink(
     recorder: JSON.stringify({ tool: "elixirscope", ...about }),
   });
   const ingest = new Ingest(store, hello);
+  let open = true;
   return {
     path,
     ingest,
+    get live(): SqlSource | null {
+      return open ? { query: (sql, params) => store.query(sql, params), close: async () => {} } : null;
+    },
     size: () => fileSize(path),
     finish: async (meta) => {
+      open = false;
       const values: Record<string, string> = {};
       for (const [k, v] of Object.entries(meta)) values[k] = typeof v === "string" ? v : JSON.stringify(v);
       await ingest.finish(values);
     },
-    close: () => store.close(),
+    close: () => {
+      open = false;
+      void store.close();
+    },
   };
 }

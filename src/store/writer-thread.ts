@@ -15,6 +15,7 @@ import { parentPort } from "node:worker_threads";
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from "@duckdb/node-api";
 import { appendChunk, type Chunk } from "./columns.js";
 import { COLUMNS, DDL, FORMAT_VERSION, type TableName } from "./schema.js";
+import { runPlain, type SqlResult } from "../query/db.js";
 
 /** Tables others refer to come first, so that a commit never holds a reference before what it names. */
 const COMMIT_ORDER: TableName[] = [
@@ -36,10 +37,19 @@ export type WriterMessage =
   | { type: "commit" }
   | { type: "meta"; values: Record<string, string> }
   | { type: "finish"; meta: Record<string, string> }
+  | { type: "query"; sql: string; params?: unknown[] }
   | { type: "close" };
 
-export type WriterReply =
-  { type: "opened" } | { type: "finished" } | { type: "closed" } | { type: "error"; message: string };
+/** Messages that ask for an answer carry an `id`, and the answer the same `id`. */
+export type WriterRequest = WriterMessage & { id?: number };
+
+export type WriterReply = { id?: number } & (
+  | { type: "opened" }
+  | { type: "finished" }
+  | { type: "closed" }
+  | { type: "rows"; result: SqlResult }
+  | { type: "error"; message: string }
+);
 
 let instance: DuckDBInstance | undefined;
 let con: DuckDBConnection | undefined;
@@ -112,6 +122,9 @@ async function handle(m: WriterMessage): Promise<WriterReply | undefined> {
       await con!.run("CHECKPOINT");
       close();
       return { type: "finished" };
+    case "query":
+      // A question about the recording being written (the Cinema UI of `record --open`): what is committed.
+      return { type: "rows", result: await runPlain(con!, m.sql, m.params) };
     case "close":
       close();
       return { type: "closed" };
@@ -120,17 +133,16 @@ async function handle(m: WriterMessage): Promise<WriterReply | undefined> {
 
 // Messages are handled strictly one after another, the asynchronous ones included.
 let queue: Promise<void> = Promise.resolve();
-parentPort!.on("message", (m: WriterMessage) => {
+parentPort!.on("message", (m: WriterRequest) => {
   queue = queue.then(async () => {
     try {
       const reply = await handle(m);
-      if (reply) parentPort!.postMessage(reply);
+      if (reply) parentPort!.postMessage({ ...reply, id: m.id });
     } catch (err) {
-      failed = true;
-      parentPort!.postMessage({
-        type: "error",
-        message: String((err as Error).message ?? err),
-      } satisfies WriterReply);
+      // A failed question is that question's problem; a failed write ends the recording.
+      if (m.type !== "query") failed = true;
+      const message = String((err as Error).message ?? err);
+      parentPort!.postMessage({ type: "error", id: m.id, message } satisfies WriterReply);
     }
   });
 });

@@ -12,6 +12,7 @@ import { Worker } from "node:worker_threads";
 import { ColumnBuffer, type Chunk } from "./columns.js";
 import { COLUMNS, type TableName } from "./schema.js";
 import type { WriterMessage, WriterReply } from "./writer-thread.js";
+import type { SqlResult } from "../query/db.js";
 
 export type Tables = Record<TableName, ColumnBuffer>;
 
@@ -24,7 +25,8 @@ export class StoreWriter {
   /** Chunks the writer thread has appended, counted by it. */
   private readonly done: Int32Array;
   private error: Error | undefined;
-  private waiting: ((r: WriterReply) => void) | undefined;
+  private readonly waiting = new Map<number, (r: WriterReply) => void>();
+  private nextId = 0;
 
   private constructor(
     readonly path: string,
@@ -37,10 +39,12 @@ export class StoreWriter {
       this.tables[name] = new ColumnBuffer(COLUMNS[name], (chunk) => this.send(name, chunk));
     }
     worker.on("message", (r: WriterReply) => {
-      if (r.type === "error") this.error ??= new Error(`cannot write the recording ${path}: ${r.message}`);
-      const w = this.waiting;
-      this.waiting = undefined;
-      w?.(r);
+      const w = r.id === undefined ? undefined : this.waiting.get(r.id);
+      if (w) {
+        this.waiting.delete(r.id!);
+        w(r);
+      } else if (r.type === "error")
+        this.error ??= new Error(`cannot write the recording ${path}: ${r.message}`);
     });
     worker.on("error", (err) => (this.error ??= err));
   }
@@ -65,9 +69,19 @@ export class StoreWriter {
 
   private request(m: WriterMessage): Promise<WriterReply> {
     return new Promise((resolve) => {
-      this.waiting = resolve;
-      this.worker.postMessage(m);
+      const id = this.nextId++;
+      this.waiting.set(id, resolve);
+      this.worker.postMessage({ ...m, id });
     });
+  }
+
+  /** Runs a query on the recording as written so far (everything flushed). */
+  async query(sql: string, params?: unknown[]): Promise<SqlResult> {
+    if (this.closed) throw new Error(`the recording ${this.path} is closed`);
+    const r = await this.request({ type: "query", sql, params });
+    if (r.type === "error") throw new Error(r.message);
+    if (r.type !== "rows") throw new Error(`unexpected answer ${r.type}`);
+    return r.result;
   }
 
   private send(table: TableName, chunk: Chunk): void {
@@ -99,8 +113,8 @@ export class StoreWriter {
     if (this.closed) return;
     for (const t of Object.values(this.tables)) t.flush();
     if (this.error) throw this.error;
-    const reply = await this.request({ type: "finish", meta });
     this.closed = true;
+    const reply = await this.request({ type: "finish", meta });
     await this.worker.terminate();
     if (reply.type === "error") throw new Error(`cannot finish the recording ${this.path}: ${reply.message}`);
   }
