@@ -8,10 +8,16 @@ import { Atom, ErlMap, ImproperList, Tuple, type Term } from "../etf/terms.js";
 export type TermJson =
   | { t: "leaf"; v: string }
   | { t: "tuple"; items: TermJson[] }
-  | { t: "list"; items: TermJson[]; tail?: TermJson }
+  | {
+      t: "list";
+      items: TermJson[];
+      tail?: TermJson;
+      /** A keyword list: each item's key (`file:`). */ kw?: string[];
+    }
   | { t: "map"; struct?: string; entries: { k: TermJson; v: TermJson; kw?: string }[] };
 
 const STRUCT = Atom.of("__struct__");
+const EXCEPTION = Atom.of("__exception__");
 
 /** `:balance` prints as the keyword key `balance:` in a map; other keys print as `key =>`. */
 function keywordKey(key: Term): string | undefined {
@@ -28,12 +34,15 @@ export function termToJson(term: Term): TermJson {
     const text = formatTerm(term);
     // A printable charlist prints as text; keep it a leaf.
     if (term.length > 0 && !text.startsWith("[")) return { t: "leaf", v: text };
+    const keys = term.map((e) => (e instanceof Tuple && e.size === 2 ? keywordKey(e.at(0)) : undefined));
+    if (term.length > 0 && keys.every((k) => k !== undefined))
+      return { t: "list", items: term.map((e) => termToJson((e as Tuple).at(1))), kw: keys as string[] };
     return { t: "list", items: term.map(termToJson) };
   }
   if (term instanceof ErlMap) {
     const structName = term.get(STRUCT);
     const entries = term.entries
-      .filter(([k]) => structName === undefined || k !== STRUCT)
+      .filter(([k]) => structName === undefined || (k !== STRUCT && k !== EXCEPTION))
       .map(([k, v]) => ({ k: termToJson(k), v: termToJson(v), kw: keywordKey(k) }));
     return structName instanceof Atom
       ? { t: "map", struct: formatTerm(structName), entries }

@@ -85,7 +85,14 @@ export function TermView({
           <TermView term={e.v} depth={depth + 1} foldDepth={foldDepth} />
         </span>,
       );
-    } else parts.push(<TermView key={i} term={term.items[i]!} depth={depth + 1} foldDepth={foldDepth} />);
+    } else if (term.t === "list" && term.kw)
+      parts.push(
+        <span key={i}>
+          <span className="t-key">{term.kw[i]} </span>
+          <TermView term={term.items[i]!} depth={depth + 1} foldDepth={foldDepth} />
+        </span>,
+      );
+    else parts.push(<TermView key={i} term={term.items[i]!} depth={depth + 1} foldDepth={foldDepth} />);
   }
   if (term.t === "list" && term.tail)
     parts.push(

@@ -3,6 +3,7 @@
  * or dead and why), its state with the changes against its previous state and the message that caused
  * them, its mailbox, links and current call stack, and the event under the cursor.
  */
+import { useState } from "react";
 import { call } from "../api.js";
 import { fmtNs } from "../format.js";
 import { useApp } from "../store.js";
@@ -21,6 +22,27 @@ function Section({ title, children, testid }: { title: string; children: React.R
 
 function Err({ e }: { e: string | null }) {
   return e ? <div className="error-inline">{e}</div> : null;
+}
+
+/** An event's term: its folded text, and on request the whole term, expandable. */
+function EventTerm({ seq, text }: { seq: number; text: string }) {
+  const [full, setFull] = useState(false);
+  const term = useQuery(() => (full ? call("term", { seq, slot: "main" }) : null), [full, seq]);
+  if (full && term.data)
+    return (
+      <div className="term-box mono" data-testid="event-term">
+        <TermView term={term.data.term} />
+      </div>
+    );
+  return (
+    <div className="mono">
+      <TermText text={text} max={300} />{" "}
+      <a className="small" data-testid="expand-term" onClick={() => setFull(true)}>
+        {term.loading && full ? "…" : "expand"}
+      </a>
+      <Err e={term.error} />
+    </div>
+  );
 }
 
 export function Inspector() {
@@ -51,9 +73,7 @@ export function Inspector() {
                 other: <ProcLink id={event.other} />
               </div>
             ) : null}
-            <div className="mono">
-              <TermText text={event.text} max={300} />
-            </div>
+            {event.text !== null ? <EventTerm key={event.seq} seq={event.seq} text={event.text} /> : null}
           </div>
         ) : (
           <div className="muted">No cursor yet: click the timeline or press → to step.</div>
