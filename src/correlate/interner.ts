@@ -15,7 +15,6 @@ import { atomAt } from "./scan.js";
 import { NEW_PID_EXT } from "../etf/tags.js";
 import type { Tables } from "../store/writer.js";
 
-const VERSION = Buffer.from([131]);
 /**
  * Terms up to this size are stored once however often they occur (messages, arguments, replies); larger ones
  * (states, big payloads) are rarely repeated whole, and looking them up would cost more than it saves.
@@ -70,7 +69,10 @@ export class Interner {
   /** Stores a term under a new number, without looking for an equal one (states, large terms). */
   store(buf: Buffer, start: number, end: number): number {
     const id = this.nextTerm++;
-    this.tables.terms.row(id, Buffer.concat([VERSION, buf.subarray(start, end)]));
+    const t = this.tables.terms;
+    t.put(0, id);
+    t.putBytes(1, buf, start, end, 131);
+    t.end();
     return id;
   }
 

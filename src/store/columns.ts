@@ -43,21 +43,50 @@ export type Cell = number | string | boolean | Uint8Array | null;
 /** One chunk of rows as it travels to the writer thread: per column its data and, if any NULLs, validity. */
 export interface Chunk {
   n: number;
-  columns: { data: ArrayBuffer | Cell[]; valid: ArrayBuffer | null }[];
+  /** Blob columns: their bytes one after another, and `offsets` (n + 1 Int32s) where each row's start. */
+  columns: { data: ArrayBuffer | Cell[]; valid: ArrayBuffer | null; offsets?: ArrayBuffer }[];
+}
+
+/** A blob column's rows, packed: one buffer to hand over instead of thousands of small ones. */
+class BlobArena {
+  bytes = new Uint8Array(1 << 16);
+  used = 0;
+  readonly offsets = new Int32Array(CHUNK_ROWS + 1);
+
+  /** Row `i` is `prefix` (if any) then `src[start, end)`. */
+  set(i: number, src: Uint8Array, start: number, end: number, prefix?: number): void {
+    const need = end - start + (prefix === undefined ? 0 : 1);
+    if (this.used + need > this.bytes.length) {
+      const bigger = new Uint8Array(Math.max(this.bytes.length * 2, this.used + need));
+      bigger.set(this.bytes.subarray(0, this.used));
+      this.bytes = bigger;
+    }
+    this.offsets[i] = this.used;
+    if (prefix !== undefined) this.bytes[this.used++] = prefix;
+    this.bytes.set(src.subarray(start, end), this.used);
+    this.used += end - start;
+    this.offsets[i + 1] = this.used;
+  }
+
+  /** A NULL row: empty. */
+  skip(i: number): void {
+    this.offsets[i] = this.used;
+    this.offsets[i + 1] = this.used;
+  }
 }
 
 type Numeric = Int32Array | Int16Array | Uint8Array | Uint32Array;
 
 interface Column {
   type: ColumnType;
-  /** Numeric data (`big`: two 32-bit words a row, little-endian), or the cells of text and blob columns. */
-  data: Numeric | Cell[];
+  /** Numeric data (`big`: two 32-bit words a row, little-endian), blobs packed, or the cells of text columns. */
+  data: Numeric | BlobArena | Cell[];
   /** One bit a row, set when the row's value is not NULL. */
   valid: Uint8Array;
   hasNull: boolean;
 }
 
-function newData(type: ColumnType): Numeric | Cell[] {
+function newData(type: ColumnType): Numeric | BlobArena | Cell[] {
   switch (type) {
     case "int":
       return new Int32Array(CHUNK_ROWS);
@@ -68,6 +97,8 @@ function newData(type: ColumnType): Numeric | Cell[] {
       return new Uint8Array(CHUNK_ROWS);
     case "big":
       return new Uint32Array(2 * CHUNK_ROWS);
+    case "blob":
+      return new BlobArena();
     default:
       return new Array<Cell>(CHUNK_ROWS).fill(null);
   }
@@ -97,6 +128,7 @@ export class ColumnBuffer {
     if (v === null || (typeof v === "number" && v < 0 && col.type !== "big")) {
       col.valid[i >> 3]! &= ~(1 << (i & 7));
       col.hasNull = true;
+      if (col.data instanceof BlobArena) col.data.skip(i);
       return;
     }
     switch (col.type) {
@@ -111,8 +143,10 @@ export class ColumnBuffer {
         (col.data as Uint8Array)[i] = v ? 1 : 0;
         break;
       case "text":
-      case "blob":
         (col.data as Cell[])[i] = v;
+        break;
+      case "blob":
+        (col.data as BlobArena).set(i, v as Uint8Array, 0, (v as Uint8Array).length);
         break;
       default:
         (col.data as Numeric)[i] = v as number;
@@ -130,6 +164,11 @@ export class ColumnBuffer {
     const i = this.n;
     col.valid[i >> 3]! &= ~(1 << (i & 7));
     col.hasNull = true;
+  }
+
+  /** Sets blob column `c` of the row being written to `prefix` then `src[start, end)`, copied once. */
+  putBytes(c: number, src: Uint8Array, start: number, end: number, prefix?: number): void {
+    (this.columns[c]!.data as BlobArena).set(this.n, src, start, end, prefix);
   }
 
   /** Ends the row being written. */
@@ -157,6 +196,13 @@ export class ColumnBuffer {
         col.data.fill(null, 0, n);
         return { data: cells, valid };
       }
+      if (col.data instanceof BlobArena) {
+        const arena = col.data;
+        const data = arena.bytes.slice(0, arena.used).buffer;
+        const offsets = arena.offsets.slice(0, n + 1).buffer;
+        arena.used = 0;
+        return { data, valid, offsets };
+      }
       const width = col.data.BYTES_PER_ELEMENT * (col.type === "big" ? 2 : 1);
       const data = col.data.buffer.slice(0, n * width) as ArrayBuffer;
       return { data, valid };
@@ -174,8 +220,19 @@ export function appendChunk(appender: DuckDBAppender, types: readonly ColumnType
     n,
   );
   for (let c = 0; c < types.length; c++) {
-    const { data, valid } = chunk.columns[c]!;
-    if (Array.isArray(data)) {
+    const { data, valid, offsets } = chunk.columns[c]!;
+    if (offsets && data instanceof ArrayBuffer) {
+      const off = new Int32Array(offsets);
+      const bits = valid ? new Uint8Array(valid) : null;
+      const values: DuckDBValue[] = new Array(n);
+      for (let i = 0; i < n; i++) {
+        values[i] =
+          bits && !((bits[i >> 3]! >> (i & 7)) & 1)
+            ? null
+            : blobValue(new Uint8Array(data, off[i]!, off[i + 1]! - off[i]!));
+      }
+      dc.setColumnValues(c, values);
+    } else if (Array.isArray(data)) {
       const values: DuckDBValue[] = new Array(n);
       const bits = valid ? new Uint8Array(valid) : null;
       for (let i = 0; i < n; i++) {

@@ -93,6 +93,7 @@ export class StoreWriter {
     const transfer = chunk.columns.flatMap((c) => [
       ...(c.data instanceof ArrayBuffer ? [c.data] : []),
       ...(c.valid ? [c.valid] : []),
+      ...(c.offsets ? [c.offsets] : []),
     ]);
     this.sent++;
     this.post({ type: "chunk", table, chunk }, transfer);
