@@ -31,8 +31,12 @@ function CallRow({
 }) {
   const [open, setOpen] = useState(node.depth < 2);
   const kids = node.children.filter((c) => overlaps(c, from, to));
+  // An untimed call has no return to end it: it is "at the cursor" only when the cursor is on it.
   const atCursor =
-    cursor !== null && node.callSeq <= cursor && (node.returnSeq === null || node.returnSeq >= cursor);
+    cursor !== null &&
+    (node.outcome === "untimed"
+      ? node.callSeq === cursor
+      : node.callSeq <= cursor && (node.returnSeq === null || node.returnSeq >= cursor));
   return (
     <div className="call">
       <div className={`call-row ${atCursor ? "at-cursor" : ""}`} data-testid="call-row">
