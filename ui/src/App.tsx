@@ -2,7 +2,7 @@
  * The Execution Cinema's layout: toolbar on top, the timeline with its track filter, the tabbed views
  * below it (crashes, sequence diagram, calls, flame graph, process tree, events) and the process
  * inspector on the right. Loads the recording's info and processes, follows live recordings, and binds
- * the keyboard (←/→ step, shift for the selected process, space plays).
+ * the keyboard (←/→ step, shift for the selected process, space plays, +/- zoom, 0 fits).
  */
 import { useEffect } from "react";
 import type { ProcessInfo } from "../../src/query/api.js";
@@ -39,6 +39,20 @@ async function load(): Promise<void> {
   }
 }
 
+/** Zooms the timeline around the cursor (or the middle): `factor` < 1 zooms in. */
+function zoomBy(factor: number): void {
+  const s = getState();
+  const duration = s.info?.durationNs ?? 0;
+  const w = s.window ?? { fromNs: 0, toNs: duration };
+  const at =
+    s.cursor !== null && s.cursorNs >= w.fromNs && s.cursorNs <= w.toNs
+      ? s.cursorNs
+      : (w.fromNs + w.toNs) / 2;
+  const span = Math.max(1000, Math.min((w.toNs - w.fromNs) * factor, duration * 1.1));
+  const fromNs = at - ((at - w.fromNs) / (w.toNs - w.fromNs)) * span;
+  setState({ window: { fromNs, toNs: fromNs + span } });
+}
+
 function useKeys(): void {
   useEffect(() => {
     function onKey(e: KeyboardEvent): void {
@@ -47,6 +61,10 @@ function useKeys(): void {
       if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
         e.preventDefault();
         void step(e.key === "ArrowRight" ? 1 : -1, e.shiftKey && getState().selected !== null);
+      } else if (e.key === "+" || e.key === "=" || e.key === "-") {
+        zoomBy(e.key === "-" ? 1.5 : 1 / 1.5);
+      } else if (e.key === "0") {
+        setState({ window: null });
       } else if (e.key === " ") {
         e.preventDefault();
         setPlaybackScope(e.shiftKey);
@@ -94,7 +112,7 @@ export function App() {
               onChange={(e) => setState({ filter: e.target.value })}
             />
             <span className="muted small">
-              wheel: zoom · drag: pan · shift+wheel: scroll tracks · click: cursor
+              wheel or +/-: zoom · drag: pan · shift+wheel: scroll tracks · click: cursor · ←/→: step
             </span>
           </div>
           <TimelineCanvas filter={filter} />

@@ -5,7 +5,9 @@
  * from a coarser one meanwhile. Timing of paints is kept in `window.__cinema`.
  */
 import { useEffect, useMemo, useRef, useState } from "react";
+import type { Mark, Slice } from "../../../src/query/api.js";
 import { call } from "../api.js";
+import { fmtNs, procLabel } from "../format.js";
 import { cursorTo, select, setCursor } from "../navigate.js";
 import { getState, setState, useApp } from "../store.js";
 import { draw, LABEL_W, nsOf, RULER_H, sliceY, trackTop, xOf, type Part, type View } from "./draw.js";
@@ -34,6 +36,7 @@ export function TimelineCanvas({ filter }: { filter: string }) {
   const revision = useApp((s) => s.revision);
   const boxRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
+  const tipRef = useRef<HTMLDivElement>(null);
   const [size, setSize] = useState({ w: 800, h: 300 });
   const [scrollY, setScrollY] = useState(0);
   const [, setTick] = useState(0);
@@ -201,7 +204,11 @@ export function TimelineCanvas({ filter }: { filter: string }) {
   }
   function onMouseMove(e: React.MouseEvent): void {
     const d = drag.current;
-    if (!d) return;
+    if (!d) {
+      const rect = canvasRef.current!.getBoundingClientRect();
+      return hover(e.clientX - rect.left, e.clientY - rect.top);
+    }
+    if (tipRef.current) tipRef.current.style.display = "none";
     const dx = e.clientX - d.x;
     const dy = e.clientY - d.y;
     if (!d.moved && Math.abs(dx) + Math.abs(dy) < 4) return;
@@ -218,35 +225,76 @@ export function TimelineCanvas({ filter }: { filter: string }) {
     void click(e.clientX - rect.left, e.clientY - rect.top);
   }
 
-  async function click(x: number, y: number): Promise<void> {
+  /** What is under the pointer: the row, and on a track the mark, slice or activity bucket there. */
+  function hitAt(
+    x: number,
+    y: number,
+  ): { row: Row; on?: { mark?: Mark; slice?: Slice; ns: number; events: number } } | null {
+    if (y < RULER_H) return null;
     const row = rows.find((r) => {
       const top = trackTop(r, view);
       return y >= top && y < top + r.h;
     });
-    if (!row || y < RULER_H) return;
-    if (row.type === "group") return toggleGroup(row);
+    if (!row) return null;
+    if (row.type === "group" || x < LABEL_W) return { row };
     const p = row.proc.id;
-    select(p);
-    if (x < LABEL_W) return;
     const top = trackTop(row, view);
     const marks = shown.parts.flatMap((part) => part.data.marks);
     const mark = marks.find((m) => m.proc === p && Math.abs(xOf(view, m.ns) - x) <= 4);
-    if (mark) return setCursor(mark.seq);
-    const slice = shown.parts
-      .flatMap((part) => part.data.tracks.filter((t) => t.proc === p))
-      .flatMap((t) => t.slices)
+    const tracks = shown.parts.map((part) => ({ q: part.q, t: part.data.tracks.find((t) => t.proc === p) }));
+    const slice = tracks
+      .flatMap(({ t }) => t?.slices ?? [])
       .filter((s) => {
         const sy = sliceY(top, s.depth);
         return y >= sy && y <= sy + 8 && xOf(view, s.startNs) - 1 <= x && xOf(view, s.endNs) + 1 >= x;
       })
       .pop();
-    if (slice) return setCursor(slice.callSeq);
-    const page = await call("events", {
-      procs: [p],
-      fromNs: Math.max(0, Math.floor(nsOf(view, x))),
-      limit: 1,
-    });
+    const ns = nsOf(view, x);
+    let events = 0;
+    for (const { q, t } of tracks) {
+      if (!t || ns < q.fromNs || ns >= q.toNs) continue;
+      const b = Math.floor(((ns - q.fromNs) / (q.toNs - q.fromNs)) * q.buckets);
+      events += t.activity.find(([k]) => k === b)?.[1] ?? 0;
+    }
+    return { row, on: { mark, slice, ns, events } };
+  }
+
+  async function click(x: number, y: number): Promise<void> {
+    const hit = hitAt(x, y);
+    if (!hit) return;
+    const { row } = hit;
+    if (row.type === "group") return toggleGroup(row);
+    const p = row.proc.id;
+    select(p);
+    const on = hit.on;
+    if (!on) return;
+    if (on.mark) return setCursor(on.mark.seq);
+    if (on.slice) return setCursor(on.slice.callSeq);
+    const page = await call("events", { procs: [p], fromNs: Math.max(0, Math.floor(on.ns)), limit: 1 });
     if (page.items[0]) cursorTo(page.items[0]);
+  }
+
+  /** The tooltip, written straight into its element: hovering must not re-render the canvas. */
+  function hover(x: number, y: number): void {
+    const tip = tipRef.current;
+    if (!tip) return;
+    const hit = hitAt(x, y);
+    const on = hit?.on;
+    if (!hit || hit.row.type !== "track" || !on) {
+      tip.style.display = "none";
+      return;
+    }
+    const lines = [`${procLabel(hit.row.proc)}  ${fmtNs(on.ns)}`];
+    if (on.mark) lines.push(`${on.mark.kind} #${on.mark.seq}`);
+    if (on.slice) {
+      const sl = on.slice;
+      lines.push(`${sl.count > 1 ? `${sl.count} calls: ` : ""}${sl.mfa}  ${fmtNs(sl.endNs - sl.startNs)}`);
+    }
+    if (on.events > 0) lines.push(`${on.events} event${on.events === 1 ? "" : "s"} here`);
+    tip.textContent = lines.join("\n");
+    tip.style.display = "block";
+    tip.style.left = `${Math.min(x + 14, size.w - 260)}px`;
+    tip.style.top = `${y + 14}px`;
   }
 
   function toggleGroup(row: Extract<Row, { type: "group" }>): void {
@@ -266,8 +314,12 @@ export function TimelineCanvas({ filter }: { filter: string }) {
         onMouseDown={onMouseDown}
         onMouseMove={onMouseMove}
         onMouseUp={onMouseUp}
-        onMouseLeave={() => (drag.current = null)}
+        onMouseLeave={() => {
+          drag.current = null;
+          if (tipRef.current) tipRef.current.style.display = "none";
+        }}
       />
+      <div className="timeline-tip" ref={tipRef} />
       {error ? <div className="timeline-error">{error}</div> : null}
     </div>
   );

@@ -141,7 +141,7 @@ export function SequenceView() {
                   <path d={`M${x1},${y + 4} l${-dir * 6},-4 l0,8 z`} className="arrowhead" />
                   <text x={Math.min(x0, x1) + 4} y={y - 1} className="seq-label">
                     <title>{m.text}</title>
-                    {clip(m.text, Math.max(20, Math.floor(Math.abs(x1 - x0) / 6.2)))}
+                    {clip(m.text, Math.max(40, Math.floor(Math.abs(x1 - x0) / 6.2)))}
                   </text>
                   <text x={width - 4} y={y + 3} textAnchor="end" className="seq-time">
                     {m.sentNs !== null ? fmtNs(m.sentNs) : ""} {m.status !== "received" ? m.status : ""}
