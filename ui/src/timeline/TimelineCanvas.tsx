@@ -5,13 +5,14 @@
  * from a coarser one meanwhile. Timing of paints is kept in `window.__cinema`.
  */
 import { useEffect, useMemo, useRef, useState } from "react";
-import type { Mark, Slice } from "../../../src/query/api.js";
 import { call } from "../api.js";
 import { fmtNs, procLabel } from "../format.js";
 import { cursorTo, select, setCursor } from "../navigate.js";
 import { getState, setState, useApp } from "../store.js";
-import { draw, LABEL_W, nsOf, RULER_H, sliceY, trackTop, xOf, type Part, type View } from "./draw.js";
-import { levelFor, PAGE_ROWS, tileRange, tileRef, TileStore, type TileRef } from "./tiles.js";
+import { draw, LABEL_W, nsOf, RULER_H, type View } from "./draw.js";
+import { hitAt } from "./hit.js";
+import { planTiles, tilesToDraw } from "./tile-plan.js";
+import { TileStore } from "./tiles.js";
 import { buildRows, type Row } from "./rows.js";
 
 interface CinemaStats {
@@ -70,73 +71,24 @@ export function TimelineCanvas({ filter }: { filter: string }) {
   }, []);
 
   // The tiles of the window: what the screen needs now, what to fetch ahead, and what to draw.
-  const plan = useMemo(() => {
-    const now: TileRef[] = [];
-    const ahead: TileRef[] = [];
-    if (duration <= 0) return { now, ahead };
-    const tracks = rows.filter((r) => r.type === "track");
-    const pages = new Set<number>();
-    tracks.forEach((r, i) => {
-      if (r.y + r.h >= scrollY && r.y <= scrollY + size.h) pages.add(Math.floor(i / PAGE_ROWS));
-    });
-    const level = levelFor(duration, toNs - fromNs, Math.max(1, size.w - LABEL_W));
-    for (const page of pages) {
-      const procs = tracks.slice(page * PAGE_ROWS, (page + 1) * PAGE_ROWS).map((r) => r.proc.id);
-      const range = (l: number, a: number, b: number) => {
-        const out: TileRef[] = [];
-        const [i0, i1] = tileRange(duration, l, a, b);
-        for (let i = i0; i <= i1; i++) out.push(tileRef(duration, l, i, page, procs));
-        return out;
-      };
-      const span = toNs - fromNs;
-      now.push(...range(level, fromNs, toNs));
-      ahead.push(
-        ...range(level + 1, fromNs + span / 4, toNs - span / 4),
-        ...range(level, fromNs - span / 2, fromNs),
-        ...range(level, toNs, toNs + span / 2),
-        ...(level > 0 ? range(level - 1, fromNs, toNs) : []),
-        // Coarse tiles are the slow ones to make: two levels ahead while zoomed out.
-        ...(level < 4 ? range(level + 2, fromNs + span / 4, toNs - span / 4) : []),
-      );
-    }
-    return { now, ahead };
-  }, [rows, scrollY, size.h, size.w, fromNs, toNs, duration]);
+  const plan = useMemo(
+    () =>
+      planTiles({
+        rows,
+        scrollY,
+        viewH: size.h,
+        plotPx: size.w - LABEL_W,
+        fromNs,
+        toNs,
+        durationNs: duration,
+      }),
+    [rows, scrollY, size.h, size.w, fromNs, toNs, duration],
+  );
   useEffect(() => store.clear(), [store, revision]);
   const wanted = plan.now.map((t) => t.key).join(" ") + "|" + plan.ahead.map((t) => t.key).join(" ");
   useEffect(() => store.want(plan.now, plan.ahead), [store, wanted, revision]);
 
-  /** What to draw: the tiles here, and for each missing one the nearest coarser tile that is. */
-  function parts(): { parts: Part[]; complete: boolean } {
-    const out: Part[] = [];
-    const seen = new Set<string>();
-    let complete = true;
-    for (const ref of plan.now) {
-      const tile = store.get(ref.key);
-      if (tile) {
-        out.push({ q: tile.q, data: tile.data });
-        continue;
-      }
-      complete = false;
-      const [, level, index, page, procs] = ref.key.split("/");
-      for (let l = Number(level) - 1; l >= 0; l--) {
-        const coarse = tileRef(
-          duration,
-          l,
-          Math.floor(Number(index) / 2 ** (Number(level) - l)),
-          Number(page),
-          procs!.split(",").map(Number),
-        );
-        const t = store.get(coarse.key);
-        if (t) {
-          if (!seen.has(t.key)) out.unshift({ q: t.q, data: t.data });
-          seen.add(t.key);
-          break;
-        }
-      }
-    }
-    return { parts: out, complete: complete && plan.now.length > 0 };
-  }
-  const shown = parts();
+  const shown = tilesToDraw(store, plan.now, duration);
 
   useEffect(() => {
     const canvas = canvasRef.current!;
@@ -225,42 +177,8 @@ export function TimelineCanvas({ filter }: { filter: string }) {
     void click(e.clientX - rect.left, e.clientY - rect.top);
   }
 
-  /** What is under the pointer: the row, and on a track the mark, slice or activity bucket there. */
-  function hitAt(
-    x: number,
-    y: number,
-  ): { row: Row; on?: { mark?: Mark; slice?: Slice; ns: number; events: number } } | null {
-    if (y < RULER_H) return null;
-    const row = rows.find((r) => {
-      const top = trackTop(r, view);
-      return y >= top && y < top + r.h;
-    });
-    if (!row) return null;
-    if (row.type === "group" || x < LABEL_W) return { row };
-    const p = row.proc.id;
-    const top = trackTop(row, view);
-    const marks = shown.parts.flatMap((part) => part.data.marks);
-    const mark = marks.find((m) => m.proc === p && Math.abs(xOf(view, m.ns) - x) <= 4);
-    const tracks = shown.parts.map((part) => ({ q: part.q, t: part.data.tracks.find((t) => t.proc === p) }));
-    const slice = tracks
-      .flatMap(({ t }) => t?.slices ?? [])
-      .filter((s) => {
-        const sy = sliceY(top, s.depth);
-        return y >= sy && y <= sy + 8 && xOf(view, s.startNs) - 1 <= x && xOf(view, s.endNs) + 1 >= x;
-      })
-      .pop();
-    const ns = nsOf(view, x);
-    let events = 0;
-    for (const { q, t } of tracks) {
-      if (!t || ns < q.fromNs || ns >= q.toNs) continue;
-      const b = Math.floor(((ns - q.fromNs) / (q.toNs - q.fromNs)) * q.buckets);
-      events += t.activity.find(([k]) => k === b)?.[1] ?? 0;
-    }
-    return { row, on: { mark, slice, ns, events } };
-  }
-
   async function click(x: number, y: number): Promise<void> {
-    const hit = hitAt(x, y);
+    const hit = hitAt(rows, view, shown.parts, x, y);
     if (!hit) return;
     const { row } = hit;
     if (row.type === "group") return toggleGroup(row);
@@ -278,7 +196,7 @@ export function TimelineCanvas({ filter }: { filter: string }) {
   function hover(x: number, y: number): void {
     const tip = tipRef.current;
     if (!tip) return;
-    const hit = hitAt(x, y);
+    const hit = hitAt(rows, view, shown.parts, x, y);
     const on = hit?.on;
     if (!hit || hit.row.type !== "track" || !on) {
       tip.style.display = "none";

@@ -24,6 +24,9 @@ export interface Tile {
 export interface TileRef {
   key: string;
   q: TimelineQuery;
+  level: number;
+  index: number;
+  page: number;
 }
 
 /** The level whose buckets are at most ~2 px wide for `spanNs` shown over `plotPx` pixels. */
@@ -50,6 +53,9 @@ export function tileRef(
 ): TileRef {
   const span = durationNs / 2 ** level;
   return {
+    level,
+    index,
+    page,
     key: `${durationNs}/${level}/${index}/${page}/${procs.join(",")}`,
     q: {
       fromNs: Math.floor(index * span),
