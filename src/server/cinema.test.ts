@@ -235,6 +235,35 @@ test("a deep link restores the same view", async () => {
   await again.close();
 });
 
+test("the process tree, events, search and flame graph views show the recording", async () => {
+  const crash = (await rec.crashes()).find((c) => /ArgumentError/.test(c.reason))!;
+  const worker = procs[crash.proc]!;
+  // Process tree: the worker alive just before its crash, dead with its reason at it.
+  const page = await open(`#v=processes&c=${crash.seq - 1}&f=SampleApp`);
+  const node = page.locator(`[data-testid="ptree-node"][data-proc="${worker.id}"]`).first();
+  await node.waitFor();
+  assert.doesNotMatch((await node.textContent()) ?? "", /exited/);
+  await page.click('[data-testid="next"]');
+  await until(page, '[data-testid="cursor-pos"]', (t) => t.startsWith(`#${crash.seq} `));
+  await until(page, `[data-testid="ptree-node"][data-proc="${worker.id}"]`, (t) =>
+    /exited: .*ArgumentError/.test(t),
+  );
+  // Events: the cursor's row.
+  await page.click('[data-testid="tab-events"]');
+  await until(page, ".event-row.at-cursor", (t) => t.includes(`#${crash.seq}`) && t.includes("exit"));
+  // Search: a process by name, and messages by pattern.
+  await page.fill('[data-testid="search"]', "SampleApp.Client");
+  await until(page, '[data-testid="search-hits"]', (t) => t.includes("SampleApp.Client"));
+  await page.fill('[data-testid="search"]', "{:transfer, 2, _, _}");
+  const hits = await until(page, '[data-testid="search-hits"]', (t) => t.includes("{:transfer, 2, 3, 10}"));
+  assert.doesNotMatch(hits, /\{:transfer, [13-9]/, "only transfers from account 2");
+  // Flame graph of the whole recording: the application's start is among its frames.
+  await page.keyboard.press("Escape");
+  await page.click('[data-testid="tab-flame"]');
+  await until(page, '[data-testid="flame"]', (t) => /SampleApp\./.test(t));
+  await page.close();
+});
+
 test("a missing or corrupt recording shows a clear error page", async () => {
   const corrupt = join(dir, "corrupt.esrec");
   writeFileSync(corrupt, Buffer.from("this is not a recording at all\n".repeat(50)));
