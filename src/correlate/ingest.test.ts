@@ -3,6 +3,7 @@
 // registered name, long state histories rebuilt through checkpoints, unclosed calls, a cut-off file.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -211,4 +212,23 @@ test("a recording cut off opens with what was flushed; bad files fail with a cle
     Buffer.concat([bytes.subarray(0, 4096), Buffer.alloc(bytes.length - 4096, 0xab)]),
   );
   await fails(join(dir, "damaged.esrec"), /damaged/);
+  // A recording another process is still writing belongs to it until it ends.
+  const holderScript = join(dir, "holder.mjs");
+  writeFileSync(
+    holderScript,
+    `const { StoreWriter } = await import(${JSON.stringify(new URL("../store/writer.js", import.meta.url).href)});
+     const w = await StoreWriter.create(process.argv[2], {});
+     w.flush();
+     console.log("open");
+     setTimeout(() => w.close(), 20000);`,
+  );
+  const holder = spawn(process.execPath, [holderScript, join(dir, "busy.esrec")], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  await new Promise((r) => holder.stdout.once("data", r));
+  try {
+    await fails(join(dir, "busy.esrec"), /still being recorded by another process.*record --open/);
+  } finally {
+    holder.kill();
+  }
 });

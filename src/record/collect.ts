@@ -1,12 +1,20 @@
 /**
- * The collector loop: takes an agent session's frames as they come and hands them to the recording's ingest
- * (which numbers, correlates and stores the events), counting events and drops, committing the file at least
- * every `FLUSH_MS`, and reporting progress. It ends when the session ends, and writes how it ended.
+ * The collector loop: takes an agent session's frames as they come, counts events and drops for the
+ * progress line, and puts them in a spool (`spool.ts`) that the recording's ingest (which numbers,
+ * correlates and stores the events) empties in slices of `SLICE_MS` between socket reads, so that the
+ * socket is always read at once and a burst waits on disk rather than being dropped by the agent. The file
+ * is committed at least every `FLUSH_MS`. When the session ends, ingest catches up and the loop writes how
+ * it ended.
  */
 import { formatTerm } from "../etf/index.js";
 import type { AgentSession, SessionEnd } from "../capture/agent-socket.js";
 import { FLUSH_MS } from "../store/schema.js";
 import type { RecordingSink } from "./recording-sink.js";
+import { FrameSpool, SpoolKind } from "./spool.js";
+import { decode, encode } from "../etf/index.js";
+
+/** Ingest runs at most this long before the socket is read again. */
+const SLICE_MS = 15;
 
 export interface CollectStats {
   events: number;
@@ -57,33 +65,59 @@ export async function collect(
     ended: "",
   };
   let lastProgress = 0;
+  const spool = new FrameSpool(`${sink.path}.spool`);
+  const take = (item: { kind: SpoolKind; body: Buffer }) => {
+    if (item.kind === SpoolKind.Events) ingest.batch(item.body);
+    else if (item.kind === SpoolKind.Note)
+      ingest.note(JSON.parse(item.body.toString("utf8")) as Record<string, unknown>);
+    else ingest.planChanged(decode(item.body));
+  };
+  let scheduled = false;
+  const pump = () => {
+    scheduled = false;
+    const until = Date.now() + SLICE_MS;
+    while (spool.pending && Date.now() < until) take(spool.next()!);
+    if (spool.pending) schedule();
+  };
+  const schedule = () => {
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(pump);
+    }
+  };
+  const note = (n: Record<string, unknown>) => {
+    spool.push(SpoolKind.Note, Buffer.from(JSON.stringify(n), "utf8"));
+    schedule();
+  };
   const flusher = setInterval(() => ingest.flush(), FLUSH_MS);
   try {
     for await (const frame of session.frames()) {
       switch (frame.type) {
         case "events":
-          stats.events += ingest.batch(frame.raw);
+          spool.push(SpoolKind.Events, frame.raw);
+          schedule();
+          stats.events += frame.count;
           stats.batches++;
           break;
         case "drops":
           stats.drops[frame.reason] = (stats.drops[frame.reason] ?? 0) + frame.count;
-          ingest.note({ type: "drops", count: frame.count, reason: frame.reason });
+          note({ type: "drops", count: frame.count, reason: frame.reason });
           break;
         case "pattern_disabled": {
           const source = formatTerm(frame.source);
           stats.disabled.push(source);
-          ingest.note({ type: "pattern_disabled", source, reason: frame.reason });
+          note({ type: "pattern_disabled", source, reason: frame.reason });
           break;
         }
         case "stopped":
-          ingest.note({ type: "stopped", reason: formatTerm(frame.reason), stats: formatTerm(frame.stats) });
+          note({ type: "stopped", reason: formatTerm(frame.reason), stats: formatTerm(frame.stats) });
           break;
         case "plan_applied":
-          ingest.planChanged(frame.plan);
-          ingest.note({ type: frame.type, detail: formatTerm(frame.applied) });
+          spool.push(SpoolKind.Plan, encode(frame.plan));
+          note({ type: frame.type, detail: formatTerm(frame.applied) });
           break;
         case "plan_rejected":
-          ingest.note({ type: frame.type, detail: formatTerm(frame.reason) });
+          note({ type: frame.type, detail: formatTerm(frame.reason) });
           break;
         default:
           break;
@@ -95,8 +129,11 @@ export async function collect(
         onProgress(stats);
       }
     }
+    // The session is over: catch up with what waits.
+    for (let item = spool.next(); item; item = spool.next()) take(item);
   } finally {
     clearInterval(flusher);
+    spool.remove();
   }
   ingest.flush();
   stats.bytes = sink.size();

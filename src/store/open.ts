@@ -54,7 +54,13 @@ export async function openStore(path: string): Promise<OpenedStore> {
     instance = await DuckDBInstance.create(path, { access_mode: "READ_ONLY" });
     con = await instance.connect();
   } catch (err) {
-    throw new RecordingError(`${path} is damaged and cannot be opened: ${firstLine(err)}`);
+    const why = firstLine(err);
+    if (/lock/i.test(why)) {
+      throw new RecordingError(
+        `${path} is still being recorded by another process (${why.replace(/^.*?(PID \d+).*$/, "$1")}): open it once that recording ends, or watch it live with 'record --open'`,
+      );
+    }
+    throw new RecordingError(`${path} is damaged and cannot be opened: ${why}`);
   }
   let meta: Map<string, string>;
   try {

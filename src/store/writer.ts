@@ -46,7 +46,14 @@ export class StoreWriter {
       } else if (r.type === "error")
         this.error ??= new Error(`cannot write the recording ${path}: ${r.message}`);
     });
-    worker.on("error", (err) => (this.error ??= err));
+    // A writer thread that dies answers every question still waiting with what went wrong.
+    const died = (err: Error) => {
+      this.error ??= err;
+      for (const w of this.waiting.values()) w({ type: "error", message: err.message });
+      this.waiting.clear();
+    };
+    worker.on("error", died);
+    worker.on("exit", (code) => died(new Error(`the recording's writer thread stopped (exit ${code})`)));
   }
 
   /** Creates (or replaces) the recording at `path`, with `meta` as its first metadata. */

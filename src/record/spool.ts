@@ -1,0 +1,78 @@
+/**
+ * A first-in first-out file of frames, beside the recording: the collector puts every frame from the agent
+ * here as it arrives, so that reading the agent's socket never waits for ingest, and ingest takes them out
+ * as fast as it can. A burst faster than ingest waits on disk (in the page cache, usually) instead of filling
+ * the agent's socket and being dropped; the file is removed once everything is ingested.
+ *
+ *     u8 kind | u32 length | body        kind: SpoolKind
+ */
+import { closeSync, openSync, readSync, rmSync, writeSync } from "node:fs";
+
+export enum SpoolKind {
+  /** The agent's `{events, Seq, [...]}` frame, as received. */
+  Events = 1,
+  /** A note for the recording (JSON). */
+  Note = 2,
+  /** The plan the agent now records with (ETF), from a `plan_applied` frame. */
+  Plan = 3,
+}
+
+export class FrameSpool {
+  private readonly fd: number;
+  private writePos = 0;
+  private readPos = 0;
+  private readonly head = Buffer.alloc(5);
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, "w+");
+  }
+
+  get pending(): boolean {
+    return this.readPos < this.writePos;
+  }
+
+  /** Bytes waiting to be taken out. */
+  get backlog(): number {
+    return this.writePos - this.readPos;
+  }
+
+  push(kind: SpoolKind, body: Uint8Array): void {
+    const head = Buffer.alloc(5);
+    head.writeUInt8(kind, 0);
+    head.writeUInt32BE(body.length, 1);
+    this.write(head);
+    this.write(body);
+  }
+
+  private write(buf: Uint8Array): void {
+    let off = 0;
+    while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off, this.writePos + off);
+    this.writePos += buf.length;
+  }
+
+  private read(into: Buffer): void {
+    let off = 0;
+    while (off < into.length) {
+      const n = readSync(this.fd, into, off, into.length - off, this.readPos + off);
+      if (n === 0) throw new Error(`the spool ${this.path} ends early`);
+      off += n;
+    }
+    this.readPos += into.length;
+  }
+
+  /** The oldest frame, or undefined when none waits. */
+  next(): { kind: SpoolKind; body: Buffer } | undefined {
+    if (!this.pending) return undefined;
+    this.read(this.head);
+    const kind = this.head.readUInt8(0) as SpoolKind;
+    const body = Buffer.alloc(this.head.readUInt32BE(1));
+    this.read(body);
+    return { kind, body };
+  }
+
+  /** Closes and removes the file. */
+  remove(): void {
+    closeSync(this.fd);
+    rmSync(this.path, { force: true });
+  }
+}
