@@ -15,6 +15,11 @@ import { decode, encode } from "../etf/index.js";
 
 /** Ingest runs at most this long before the socket is read again. */
 const SLICE_MS = 15;
+/** A burst: more than this many bytes wait and frames keep coming (the last less than BURST_QUIET_MS ago). */
+const BURST_BYTES = 4 << 20;
+const BURST_QUIET_MS = 50;
+/** During a burst, ingest runs this long every BURST_QUIET_MS. */
+const BURST_SLICE_MS = 3;
 
 export interface CollectStats {
   events: number;
@@ -72,17 +77,22 @@ export async function collect(
       ingest.note(JSON.parse(item.body.toString("utf8")) as Record<string, unknown>);
     else ingest.planChanged(decode(item.body));
   };
+  // While a burst comes in faster than ingest, reading the socket comes first: ingest gets a short slice
+  // now and then (so that a live view still moves) and catches up once the burst is over.
   let scheduled = false;
+  let lastFrameAt = 0;
   const pump = () => {
     scheduled = false;
-    const until = Date.now() + SLICE_MS;
+    const burst = spool.backlog > BURST_BYTES && Date.now() - lastFrameAt < BURST_QUIET_MS;
+    const until = Date.now() + (burst ? BURST_SLICE_MS : SLICE_MS);
     while (spool.pending && Date.now() < until) take(spool.next()!);
-    if (spool.pending) schedule();
+    if (spool.pending) schedule(burst);
   };
-  const schedule = () => {
+  const schedule = (later = false) => {
     if (!scheduled) {
       scheduled = true;
-      setImmediate(pump);
+      if (later) setTimeout(pump, BURST_QUIET_MS);
+      else setImmediate(pump);
     }
   };
   const note = (n: Record<string, unknown>) => {
@@ -95,6 +105,7 @@ export async function collect(
       switch (frame.type) {
         case "events":
           spool.push(SpoolKind.Events, frame.raw);
+          lastFrameAt = Date.now();
           schedule();
           stats.events += frame.count;
           stats.batches++;
