@@ -45,7 +45,7 @@ export class Interner {
   constructor(
     private readonly tables: Tables,
     private readonly localNode: string,
-    private readonly maxTerms = 1_000_000,
+    private readonly maxTerms = 65_536,
   ) {}
 
   /** The number of the term encoded in `buf[start, end)`. */

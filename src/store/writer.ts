@@ -16,7 +16,7 @@ import type { SqlResult } from "../query/db.js";
 
 export type Tables = Record<TableName, ColumnBuffer>;
 
-const MAX_CHUNKS_IN_FLIGHT = 64;
+const MAX_CHUNKS_IN_FLIGHT = 256;
 
 export class StoreWriter {
   readonly tables: Tables;
