@@ -81,8 +81,9 @@ start(#{selection := Selection0, plan := Plan} = Config) ->
     {Specs, _Refused} = elixirscope_agent_select:functions(Selection, element(1, Modules)),
     case elixirscope_agent:start(maps:without([selection, preload], Config#{plan := Plan#{functions => Specs}})) of
         {ok, Session} ->
-            _ = spawn(fun() -> stop_at_exit(Session) end),
-            _ = spawn(fun() -> watch(Session, Selection, Plan, Modules, Specs) end),
+            %% The agent's own processes are not part of what is recorded.
+            _ = spawn(fun() -> untraced(), stop_at_exit(Session) end),
+            _ = spawn(fun() -> untraced(), watch(Session, Selection, Plan, Modules, Specs) end),
             {ok, Session};
         {error, _} = Error ->
             Error
@@ -229,6 +230,12 @@ lost_patterns(Probes) ->
 
 md5(M) ->
     try M:module_info(md5) catch error:undef -> none end.
+
+%% The agent's own processes (this module's watcher and the one that stops the session at exit) are not
+%% part of what is recorded.
+untraced() ->
+    _ = catch erlang:trace(self(), false, [all]),
+    ok.
 
 %% Elixir halts the VM right after its at_exit callbacks: stop the session
 %% there, so that the last events are sent. Waits for Elixir to start.

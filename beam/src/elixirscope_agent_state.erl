@@ -207,6 +207,8 @@ user_module(Mod, _) -> Mod.
 capture_started(P, Tracer, Budget) ->
     Guard = self(),
     spawn(fun() ->
+                  %% A process of the agent's own: it is not part of what is recorded.
+                  _ = catch erlang:trace(self(), false, [all]),
                   Spec = {id(Tracer), fun ?MODULE:on_event/3, {Tracer, Budget, nothing_yet, none, none}},
                   try
                       ok = sys:install(P, Spec, ?START_TIMEOUT),
