@@ -3,7 +3,7 @@
  * selected process, play and pause, zoom to fit), the cursor's position, and the search box.
  */
 import { fmtNs } from "./format.js";
-import { setPlaybackScope, setPlaying, step } from "./navigate.js";
+import { setPlaybackScope, setPlaying, setPlayRate, step } from "./navigate.js";
 import { setState, useApp } from "./store.js";
 import { SearchBox } from "./views/SearchBox.js";
 
@@ -49,6 +49,17 @@ export function Toolbar() {
         >
           {playing ? "❚❚" : "▶"}
         </button>
+        <select
+          title="events per second while playing"
+          defaultValue="8"
+          onChange={(e) => setPlayRate(Number(e.target.value))}
+        >
+          {[2, 8, 32, 128].map((n) => (
+            <option key={n} value={n}>
+              {n}/s
+            </option>
+          ))}
+        </select>
         <button data-testid="next" title="next event (→)" onClick={() => void step(1, false)}>
           →
         </button>

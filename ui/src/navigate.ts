@@ -70,7 +70,15 @@ async function stepOnce(direction: 1 | -1, ofSelected: boolean): Promise<boolean
 
 let playTimer: number | undefined;
 
-export function setPlaying(on: boolean, eventsPerSecond = 8): void {
+let playRate = 8;
+
+/** Events per second while playing. */
+export function setPlayRate(eventsPerSecond: number): void {
+  playRate = eventsPerSecond;
+  if (getState().playing) setPlaying(true);
+}
+
+export function setPlaying(on: boolean, eventsPerSecond = playRate): void {
   clearInterval(playTimer);
   setState({ playing: on });
   if (!on) return;

@@ -202,13 +202,7 @@ export function draw(ctx: CanvasRenderingContext2D, v: View, s: Scene): void {
   for (const r of s.rows) {
     const top = trackTop(r, v);
     if (top + r.h < RULER_H || top > H) continue;
-    if (r.type === "group") {
-      ctx.fillStyle = "#1b1e25";
-      ctx.fillRect(0, top, LABEL_W, r.h);
-      ctx.fillStyle = "#8b93a1";
-      ctx.fillText(`${r.collapsed ? "▸" : "▾"} ${r.label} (${r.count})`, 6, top + r.h / 2);
-      continue;
-    }
+    if (r.type === "group") continue;
     const p = r.proc;
     ctx.fillStyle = p.id === s.selected ? "#82aaff" : p.crashed ? "#ff8a9a" : "#d7dae0";
     ctx.fillText(procLabel(p).slice(0, 24), 16, top + 11);
@@ -218,6 +212,20 @@ export function draw(ctx: CanvasRenderingContext2D, v: View, s: Scene): void {
   ctx.restore();
   ctx.fillStyle = "#2a2e37";
   ctx.fillRect(LABEL_W - 1, RULER_H, 1, H - RULER_H);
+  // Group headers span the whole width, so that long supervisor names show.
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(0, RULER_H, W, H - RULER_H);
+  ctx.clip();
+  for (const r of s.rows) {
+    const top = trackTop(r, v);
+    if (r.type !== "group" || top + r.h < RULER_H || top > H) continue;
+    ctx.fillStyle = "#1b1e25";
+    ctx.fillRect(0, top, W, r.h);
+    ctx.fillStyle = "#8b93a1";
+    ctx.fillText(`${r.collapsed ? "▸" : "▾"} ${r.label} (${r.count})`, 6, top + r.h / 2);
+  }
+  ctx.restore();
 
   // Ruler.
   ctx.fillStyle = "#101216";

@@ -6,6 +6,7 @@ import { useState } from "react";
 import type { ProcessInfo } from "../../../src/query/api.js";
 import { useApp } from "../store.js";
 import { matches } from "../timeline/rows.js";
+import { TermText } from "../term/TermView.js";
 import { ProcLink } from "./ProcLink.js";
 
 type Status = "unborn" | "alive" | "dead";
@@ -51,10 +52,13 @@ function Branch({
   );
   return (
     <li className={`pt-${st}`} data-testid="ptree-node" data-proc={p.id}>
-      <ProcLink id={p.id} /> <span className="muted">{p.pid}</span>{" "}
+      <ProcLink id={p.id} /> {p.name !== null ? <span className="muted">{p.pid}</span> : null}{" "}
       <span className="badge">{p.behaviour}</span>
       {st === "dead" ? (
-        <span className={p.crashed ? "crashed" : "muted"}> exited: {p.exitReason}</span>
+        <span className={p.crashed ? "crashed" : "muted"}>
+          {" "}
+          exited: <TermText text={p.exitReason} max={160} />
+        </span>
       ) : null}
       {children.length > 0 ? (
         <ul>
