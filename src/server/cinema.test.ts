@@ -218,7 +218,7 @@ test("a deep link restores the same view", async () => {
   await page.waitForLoadState("networkidle");
   const url = page.url();
   assert.match(url, new RegExp(`p=${teller.id}`));
-  assert.match(url, /w=\d+-\d+/);
+  assert.match(url, /w=-?\d+-\d+/);
   const look = async (p: Page) => ({
     cursor: await text(p, '[data-testid="cursor-pos"]'),
     process: await text(p, '[data-testid="inspector-process"] .proc-name'),

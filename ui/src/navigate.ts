@@ -10,7 +10,7 @@ function follow(ns: number): Partial<ReturnType<typeof getState>> {
   const w = getState().window;
   if (!w || (ns >= w.fromNs && ns <= w.toNs)) return {};
   const span = w.toNs - w.fromNs;
-  const fromNs = Math.max(0, ns - span / 2);
+  const fromNs = ns - span / 2;
   return { window: { fromNs, toNs: fromNs + span } };
 }
 

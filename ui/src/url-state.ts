@@ -27,7 +27,9 @@ function int(text: string | null): number | null {
 export function parseHash(hash: string): UrlState {
   const q = new URLSearchParams(hash.replace(/^#/, ""));
   const view = q.get("v") as ViewName | null;
-  const w = (q.get("w") ?? "").split("-").map(Number);
+  // FROM-TO in ns; FROM can be negative (a little room is allowed left of the first event).
+  const m = /^(-?\d+)-(-?\d+)$/.exec(q.get("w") ?? "");
+  const w = m ? [Number(m[1]), Number(m[2])] : [];
   const list = (key: string) => (q.get(key) ?? "").split(",").filter((s) => s !== "");
   return {
     cursor: int(q.get("c")),
