@@ -31,7 +31,13 @@ const TITLES: Record<ViewName, string> = {
 
 async function load(): Promise<void> {
   const [info, processes] = await Promise.all([call("info"), call("processes")]);
-  setState({ info, processes, byId: new Map(processes.map((p: ProcessInfo) => [p.id, p])) });
+  const first = info.events > 0 ? await call("event", 0) : null;
+  setState({
+    info,
+    processes,
+    byId: new Map(processes.map((p: ProcessInfo) => [p.id, p])),
+    startNs: Math.min(0, first?.ns ?? 0),
+  });
   const c = getState().cursor;
   if (c !== null) {
     const e = await call("event", c);
@@ -43,7 +49,7 @@ async function load(): Promise<void> {
 function zoomBy(factor: number): void {
   const s = getState();
   const duration = s.info?.durationNs ?? 0;
-  const w = s.window ?? { fromNs: 0, toNs: duration };
+  const w = s.window ?? { fromNs: s.startNs, toNs: duration };
   const at =
     s.cursor !== null && s.cursorNs >= w.fromNs && s.cursorNs <= w.toNs
       ? s.cursorNs

@@ -14,6 +14,8 @@ export interface AppState extends UrlState {
   byId: Map<number, ProcessInfo>;
   playing: boolean;
   error: string | null;
+  /** When the earliest event happened: 0, or before 0 for events recorded before the session's start. */
+  startNs: number;
   /** Bumped when a live recording was opened again: views ask their questions anew. */
   revision: number;
 }
@@ -27,6 +29,7 @@ let state: AppState = {
   playing: false,
   error: null,
   revision: 0,
+  startNs: 0,
 };
 const listeners = new Set<() => void>();
 let hashTimer: number | undefined;

@@ -32,6 +32,8 @@ export function TimelineCanvas({ filter }: { filter: string }) {
   const collapsed = useApp((s) => s.collapsed);
   const win = useApp((s) => s.window);
   const duration = useApp((s) => s.info?.durationNs ?? 0);
+  const startNs = useApp((s) => s.startNs);
+  const domain = useMemo(() => ({ startNs, endNs: Math.max(startNs + 1, duration) }), [startNs, duration]);
   const cursorNs = useApp((s) => (s.cursor === null ? null : s.cursorNs));
   const selected = useApp((s) => s.selected);
   const revision = useApp((s) => s.revision);
@@ -50,8 +52,8 @@ export function TimelineCanvas({ filter }: { filter: string }) {
     [processes, collapsed, filter],
   );
   const contentH = rows.length === 0 ? 0 : rows[rows.length - 1]!.y + rows[rows.length - 1]!.h;
-  const fromNs = win?.fromNs ?? 0;
-  const toNs = win?.toNs ?? Math.max(1, duration);
+  const fromNs = win?.fromNs ?? domain.startNs;
+  const toNs = win?.toNs ?? domain.endNs;
   const view: View = { width: size.w, height: size.h, fromNs, toNs, scrollY };
 
   const store = useMemo(
@@ -80,15 +82,15 @@ export function TimelineCanvas({ filter }: { filter: string }) {
         plotPx: size.w - LABEL_W,
         fromNs,
         toNs,
-        durationNs: duration,
+        domain,
       }),
-    [rows, scrollY, size.h, size.w, fromNs, toNs, duration],
+    [rows, scrollY, size.h, size.w, fromNs, toNs, domain],
   );
   useEffect(() => store.clear(), [store, revision]);
   const wanted = plan.now.map((t) => t.key).join(" ") + "|" + plan.ahead.map((t) => t.key).join(" ");
   useEffect(() => store.want(plan.now, plan.ahead), [store, wanted, revision]);
 
-  const shown = tilesToDraw(store, plan.now, duration);
+  const shown = tilesToDraw(store, plan.now, domain);
 
   useEffect(() => {
     const canvas = canvasRef.current!;
@@ -119,10 +121,11 @@ export function TimelineCanvas({ filter }: { filter: string }) {
   });
 
   function setWindow(a: number, b: number): void {
-    const span = Math.max(1000, Math.min(b - a, duration * 1.1 || 1));
+    const whole = domain.endNs - domain.startNs;
+    const span = Math.max(1000, Math.min(b - a, whole * 1.1));
     let from = a;
-    if (from < -duration * 0.05) from = -duration * 0.05;
-    if (from + span > duration * 1.05) from = duration * 1.05 - span;
+    if (from < domain.startNs - whole * 0.05) from = domain.startNs - whole * 0.05;
+    if (from + span > domain.endNs + whole * 0.05) from = domain.endNs + whole * 0.05 - span;
     stepStart.current = { t: stepStart.current?.t ?? performance.now(), from, to: from + span };
     setState({ window: { fromNs: from, toNs: from + span } });
   }
@@ -188,7 +191,7 @@ export function TimelineCanvas({ filter }: { filter: string }) {
     if (!on) return;
     if (on.mark) return setCursor(on.mark.seq);
     if (on.slice) return setCursor(on.slice.callSeq);
-    const page = await call("events", { procs: [p], fromNs: Math.max(0, Math.floor(on.ns)), limit: 1 });
+    const page = await call("events", { procs: [p], fromNs: Math.floor(on.ns), limit: 1 });
     if (page.items[0]) cursorTo(page.items[0]);
   }
 

@@ -5,7 +5,15 @@
  */
 import type { Part } from "./draw.js";
 import type { Row } from "./rows.js";
-import { levelFor, PAGE_ROWS, tileRange, tileRef, type TileRef, type TileStore } from "./tiles.js";
+import {
+  levelFor,
+  PAGE_ROWS,
+  tileRange,
+  tileRef,
+  type Domain,
+  type TileRef,
+  type TileStore,
+} from "./tiles.js";
 
 export interface TilePlan {
   now: TileRef[];
@@ -19,14 +27,14 @@ export interface Visible {
   plotPx: number;
   fromNs: number;
   toNs: number;
-  durationNs: number;
+  domain: Domain;
 }
 
 export function planTiles(v: Visible): TilePlan {
   const now: TileRef[] = [];
   const ahead: TileRef[] = [];
-  const { durationNs: d, fromNs, toNs } = v;
-  if (d <= 0) return { now, ahead };
+  const { domain: d, fromNs, toNs } = v;
+  if (d.endNs <= d.startNs) return { now, ahead };
   const tracks = v.rows.filter((r) => r.type === "track");
   const pages = new Set<number>();
   tracks.forEach((r, i) => {
@@ -59,7 +67,7 @@ export function planTiles(v: Visible): TilePlan {
 export function tilesToDraw(
   store: TileStore,
   now: TileRef[],
-  durationNs: number,
+  domain: Domain,
 ): { parts: Part[]; complete: boolean } {
   const out: Part[] = [];
   const seen = new Set<string>();
@@ -73,7 +81,7 @@ export function tilesToDraw(
     complete = false;
     for (let l = ref.level - 1; l >= 0; l--) {
       const index = Math.floor(ref.index / 2 ** (ref.level - l));
-      const coarse = store.get(tileRef(durationNs, l, index, ref.page, ref.q.procs ?? []).key);
+      const coarse = store.get(tileRef(domain, l, index, ref.page, ref.q.procs ?? []).key);
       if (coarse) {
         if (!seen.has(coarse.key)) out.unshift({ q: coarse.q, data: coarse.data });
         seen.add(coarse.key);

@@ -1,6 +1,6 @@
 /**
  * The timeline's data comes in tiles, so that zooming and panning mostly redraw what is already here:
- * level L cuts the recording into 2^L equal time spans, each asked from the server once (at TILE_BUCKETS
+ * level L cuts the recording's time span into 2^L equal parts, each asked from the server once (at TILE_BUCKETS
  * buckets) for one page of PAGE_ROWS tracks, and kept. The level shown is the coarsest whose buckets are at
  * most about two pixels wide on screen. Besides what the screen needs now, the tiles one level finer, next
  * to the window and one level coarser are fetched ahead, one at a time, in a lane of their own.
@@ -21,6 +21,12 @@ export interface Tile {
   data: Timeline;
 }
 
+/** The recording's time span: from its earliest event (which can be before 0) to its end. */
+export interface Domain {
+  startNs: number;
+  endNs: number;
+}
+
 export interface TileRef {
   key: string;
   q: TimelineQuery;
@@ -30,36 +36,30 @@ export interface TileRef {
 }
 
 /** The level whose buckets are at most ~2 px wide for `spanNs` shown over `plotPx` pixels. */
-export function levelFor(durationNs: number, spanNs: number, plotPx: number): number {
-  const level = Math.ceil(Math.log2((durationNs * plotPx) / (2 * TILE_BUCKETS * spanNs)));
+export function levelFor(d: Domain, spanNs: number, plotPx: number): number {
+  const level = Math.ceil(Math.log2(((d.endNs - d.startNs) * plotPx) / (2 * TILE_BUCKETS * spanNs)));
   return Math.max(0, Math.min(MAX_LEVEL, level));
 }
 
 /** The tile indices of `level` that cover [fromNs, toNs]. */
-export function tileRange(durationNs: number, level: number, fromNs: number, toNs: number): [number, number] {
-  const span = durationNs / 2 ** level;
+export function tileRange(d: Domain, level: number, fromNs: number, toNs: number): [number, number] {
+  const span = (d.endNs - d.startNs) / 2 ** level;
   const last = 2 ** level - 1;
-  const a = Math.max(0, Math.min(last, Math.floor(fromNs / span)));
-  const b = Math.max(0, Math.min(last, Math.floor(toNs / span)));
+  const a = Math.max(0, Math.min(last, Math.floor((fromNs - d.startNs) / span)));
+  const b = Math.max(0, Math.min(last, Math.floor((toNs - d.startNs) / span)));
   return [a, b];
 }
 
-export function tileRef(
-  durationNs: number,
-  level: number,
-  index: number,
-  page: number,
-  procs: number[],
-): TileRef {
-  const span = durationNs / 2 ** level;
+export function tileRef(d: Domain, level: number, index: number, page: number, procs: number[]): TileRef {
+  const span = (d.endNs - d.startNs) / 2 ** level;
   return {
     level,
     index,
     page,
-    key: `${durationNs}/${level}/${index}/${page}/${procs.join(",")}`,
+    key: `${d.startNs}~${d.endNs}/${level}/${index}/${page}/${procs.join(",")}`,
     q: {
-      fromNs: Math.floor(index * span),
-      toNs: Math.ceil((index + 1) * span),
+      fromNs: Math.floor(d.startNs + index * span),
+      toNs: Math.ceil(d.startNs + (index + 1) * span),
       buckets: TILE_BUCKETS,
       procs,
     },
