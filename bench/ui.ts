@@ -13,11 +13,12 @@
  * Run directly: `node dist/bench/ui.js`, or through `npm run bench -- ui`. ELIXIRSCOPE_UI_BENCH_EVENTS
  * changes the large recording's size.
  */
-import { existsSync, mkdirSync, renameSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Page } from "playwright-core";
+import { openRecording } from "../src/query/index.js";
 import { startCinemaServer } from "../src/server/server.js";
 import { launchBrowser, type Browser } from "../test/support/browser.js";
 import type { BenchResult } from "./result.js";
@@ -33,6 +34,14 @@ async function recording(events: number): Promise<string> {
   const dir = join(tmpdir(), "elixirscope-bench");
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `ui-${events}.esrec`);
+  if (existsSync(path)) {
+    // One written by an older version of the store is written again.
+    try {
+      await (await openRecording(path)).close();
+    } catch {
+      rmSync(path, { force: true });
+    }
+  }
   if (!existsSync(path)) {
     const t0 = Date.now();
     await writeSyntheticRecording(`${path}.part`, events);
