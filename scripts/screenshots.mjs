@@ -53,7 +53,7 @@ const shots = {
   inspector: account
     ? `#v=calls&p=${account.id}&c=${states[1]?.seq ?? account.firstSeq}&w=${bankWindow}`
     : "#v=calls",
-  flame: `#v=flame&w=${bankWindow}`,
+  flame: "#v=flame",
   processes: crash ? `#v=processes&p=${crash.proc}&c=${crash.seq}${crashWindow}` : "#v=processes",
   events: crash ? `#v=events&p=${crash.proc}&c=${crash.seq}${crashWindow}` : "#v=events",
 };

@@ -112,6 +112,12 @@ export function FlameView() {
           </>
         ) : null}
       </div>
+      {frames.data && frames.data.length === 0 ? (
+        <div className="muted pad">
+          No timed call in this window. Calls get a duration when their return is recorded: OTP behaviour
+          callbacks, and functions the plan names with <code>&quot;returns&quot;: true</code>.
+        </div>
+      ) : null}
       <div className="flame-area" style={{ height: (maxDepth(shown) + 1) * 18 }}>
         <Frames node={shown} left={0} width={100} depth={0} onZoom={setZoom} />
       </div>
