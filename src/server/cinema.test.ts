@@ -11,6 +11,7 @@ import type { Page } from "playwright-core";
 import type { ProcessInfo, Recording } from "../query/api.js";
 import { launchBrowser, type Browser } from "../../test/support/browser.js";
 import { recordSampleApp } from "../../test/support/sample-recording.js";
+import { callApi } from "./api-call.js";
 import { defaultOpen } from "./engine.js";
 import { startCinemaServer, type CinemaServer } from "./server.js";
 
@@ -112,6 +113,16 @@ test("the API answers each Recording method with what the engine answers", async
   const bad = await post("resolveProcess", ["no such process anywhere"]);
   assert.equal(bad.status, 400);
   assert.match(JSON.stringify(bad.body), /"kind":"query"/);
+});
+
+test("sql is answered on 127.0.0.1 only: on a server others can reach it could read files", async () => {
+  const local = await post("sql", ["SELECT count(*) AS n FROM events"]);
+  assert.equal(local.status, 200);
+  await assert.rejects(
+    callApi(rec, "sql", ["SELECT 1"], { allowSql: false }),
+    /only by a server listening on 127\.0\.0\.1/,
+  );
+  assert.deepEqual(await callApi(rec, "info", [], { allowSql: false }), rec.info());
 });
 
 test("a wrong access token gets a 403 page that says what to do", async () => {

@@ -73,6 +73,8 @@ export async function startCinemaServer(options: CinemaServerOptions): Promise<C
   const open = options.open ?? defaultOpen;
   const token = options.token ?? randomBytes(18).toString("base64url");
   const uiDir = options.uiDir ?? UI_DIR;
+  const host = options.host ?? "127.0.0.1";
+  const loopback = host === "127.0.0.1" || host === "localhost" || host === "::1";
   let recording: Recording | null = null;
   let openError: string | null = null;
   try {
@@ -86,7 +88,7 @@ export async function startCinemaServer(options: CinemaServerOptions): Promise<C
     if (recording === null)
       return sendJson(res, 500, { error: { kind: "recording", message: openError ?? "not open" } });
     try {
-      const result = await callApi(recording, method, await readBody(req));
+      const result = await callApi(recording, method, await readBody(req), { allowSql: loopback });
       sendJson(res, 200, { result });
     } catch (err) {
       const kind = err instanceof BadRequest ? "query" : errorKind(err);
@@ -147,7 +149,6 @@ export async function startCinemaServer(options: CinemaServerOptions): Promise<C
   }
   const stopWatching = watchFile(options.file, reopen);
 
-  const host = options.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, host, () => resolve());
