@@ -200,28 +200,42 @@ user_module('Elixir.Agent.Server', {M, _, _}) when is_atom(M) -> M;
 user_module(Mod, _) -> Mod.
 
 %% @doc Installs the debug function in a process that has just started,
-%% then snapshots its state, from a helper process: returns at once.
-%% `Guard' is the session's guard: a helper that finds it gone after
-%% installing (the session ended meanwhile) removes what it installed.
+%% then snapshots its state: returns at once. Called by the guard as it
+%% hears of the start (it is the tracer of the meta patterns on
+%% `init_it/6', at high priority), so the two system messages reach the
+%% new process while its `init/1' runs, before anyone else can know its
+%% pid: its first callback is then already captured. They are the messages
+%% `sys:install/3' and `sys:replace_state/2' send; their answers go to a
+%% short-lived helper, which removes what was installed if the session
+%% (`Guard') ended meanwhile. The snapshot is sent by the process itself,
+%% from inside its loop, so its state is not copied anywhere else.
 -spec capture_started(pid(), pid(), pos_integer()) -> pid().
 capture_started(P, Tracer, Budget) ->
     Guard = self(),
-    spawn(fun() ->
-                  %% A process of the agent's own: it is not part of what is recorded.
-                  _ = catch erlang:trace(self(), false, [all]),
-                  Spec = {id(Tracer), fun ?MODULE:on_event/3, {Tracer, Budget, nothing_yet, none, none}},
-                  try
-                      ok = sys:install(P, Spec, ?START_TIMEOUT),
-                      %% The snapshot is sent by the process itself, from
-                      %% inside its loop: it comes before the events of
-                      %% its next callbacks, and its state is not copied
-                      %% to this helper.
-                      _ = sys:replace_state(P, fun(State) -> snapshot(Tracer, Budget, State) end,
-                                            ?START_TIMEOUT),
-                      is_process_alive(Guard) orelse sys:remove(P, id(Tracer), ?TIMEOUT)
-                  catch _:_ -> ok
-                  end
-          end).
+    Install = make_ref(),
+    Replace = make_ref(),
+    Helper = spawn(fun() ->
+                           %% A process of the agent's own: it is not part of what is recorded.
+                           _ = catch erlang:trace(self(), false, [all]),
+                           MRef = monitor(process, P),
+                           Installed = receive
+                                           {Install, ok} -> true;
+                                           {'DOWN', MRef, _, _, _} -> false
+                                       after ?START_TIMEOUT -> false
+                                       end,
+                           receive
+                               {Replace, _} -> ok;
+                               {'DOWN', MRef, _, _, _} -> ok
+                           after ?START_TIMEOUT -> ok
+                           end,
+                           Installed andalso not is_process_alive(Guard) andalso
+                               (catch sys:remove(P, id(Tracer), ?TIMEOUT)),
+                           ok
+                   end),
+    Spec = {id(Tracer), fun ?MODULE:on_event/3, {Tracer, Budget, nothing_yet, none, none}},
+    P ! {system, {Helper, Install}, {debug, {install, Spec}}},
+    P ! {system, {Helper, Replace}, {replace_state, fun(State) -> snapshot(Tracer, Budget, State) end}},
+    Helper.
 
 snapshot(Tracer, Budget, State) ->
     Tracer ! {es_state, self(), erlang:monotonic_time(nanosecond), snapshot, none,

@@ -46,14 +46,24 @@ export function liveCinema(
   };
 }
 
-/** Serves until Ctrl-C. */
+/**
+ * Serves until Ctrl-C (or SIGTERM), then closes the server and ends the process, within a second even if a
+ * browser still holds a connection open.
+ */
 export async function serveUntilInterrupted(
   server: CinemaServer,
   say: (line: string) => void,
+  announce = true,
 ): Promise<void> {
-  say(`The Cinema goes on serving the recording at ${server.url}; Ctrl-C stops.`);
+  if (announce) say(`The Cinema goes on serving the recording at ${server.url}; Ctrl-C stops.`);
   await new Promise<void>((done) => {
-    const stop = () => void server.close().finally(done);
+    const stop = () => {
+      const grace = new Promise<void>((r) => setTimeout(r, 1000).unref());
+      void Promise.race([server.close(), grace]).finally(() => {
+        done();
+        process.exit(0);
+      });
+    };
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
   });

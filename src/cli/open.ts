@@ -5,6 +5,7 @@
 import { spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { startCinemaServer, type CinemaServer } from "../server/server.js";
+import { serveUntilInterrupted } from "./cinema-live.js";
 
 export interface OpenOptions {
   port?: string;
@@ -45,9 +46,5 @@ export async function startOpen(
 
 export async function openCommand(file: string, opts: OpenOptions): Promise<void> {
   const server = await startOpen(file, opts);
-  await new Promise<void>((done) => {
-    const stop = () => void server.close().finally(done);
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
+  await serveUntilInterrupted(server, () => {}, false);
 }

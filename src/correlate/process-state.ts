@@ -62,10 +62,10 @@ export class ProcState {
     return this.lastReceive;
   }
 
-  /** `system`: an OTP system message (`{:system, from, request}`), which the behaviour answers itself. */
-  received(seq: number, key: string, system = false): void {
+  /** `notForCallbacks`: a system message or a reply (see ingest's `takenByTheBehaviour`), never handled by a callback. */
+  received(seq: number, key: string, notForCallbacks = false): void {
     this.lastReceive = seq;
-    if (system) return;
+    if (notForCallbacks) return;
     this.unhandled.push({ seq, key });
     if (this.unhandled.length > MAX_UNHANDLED) this.unhandled.shift();
   }

@@ -25,10 +25,25 @@ export async function runPlain(con: DuckDBConnection, sql: string, params?: unkn
   return { columns: reader.columnNames(), rows: reader.getRows().map((r) => r.map(plain)) };
 }
 
+/**
+ * A connection of this thread. Closing waits for the queries still running: closing a DuckDB connection
+ * under a running query blocks this thread until the query ends, and the query needs this thread to end.
+ */
 export function duckdbSource(instance: DuckDBInstance, con: DuckDBConnection): SqlSource {
+  const running = new Set<Promise<SqlResult>>();
+  let closed = false;
   return {
-    query: (sql, params) => runPlain(con, sql, params),
+    query: (sql, params) => {
+      if (closed) return Promise.reject(new QueryError("the recording is closed"));
+      const q = runPlain(con, sql, params);
+      running.add(q);
+      const done = () => running.delete(q);
+      q.then(done, done);
+      return q;
+    },
     close: async () => {
+      closed = true;
+      await Promise.allSettled([...running]);
       con.closeSync();
       instance.closeSync();
     },
