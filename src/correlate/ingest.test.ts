@@ -212,6 +212,17 @@ test("a recording cut off opens with what was flushed; bad files fail with a cle
     Buffer.concat([bytes.subarray(0, 4096), Buffer.alloc(bytes.length - 4096, 0xab)]),
   );
   await fails(join(dir, "damaged.esrec"), /damaged/);
+  // SQL over a recording reads that recording and no other file.
+  const sql = await openRecording(good);
+  try {
+    await assert.rejects(
+      sql.sql("SELECT * FROM read_text('/etc/hostname')"),
+      /file system operations are disabled/,
+    );
+    await assert.rejects(sql.sql(`COPY (SELECT 1) TO '${join(dir, "out.csv")}'`), /disabled/);
+  } finally {
+    await sql.close();
+  }
   // A recording another process is still writing belongs to it until it ends.
   const holderScript = join(dir, "holder.mjs");
   writeFileSync(

@@ -51,7 +51,11 @@ export async function openStore(path: string): Promise<OpenedStore> {
   let instance: DuckDBInstance;
   let con: DuckDBConnection;
   try {
-    instance = await DuckDBInstance.create(path, { access_mode: "READ_ONLY" });
+    // Questions may be any SQL (`query sql`, the Cinema): they read this recording and no other file.
+    instance = await DuckDBInstance.create(path, {
+      access_mode: "READ_ONLY",
+      enable_external_access: "false",
+    });
     con = await instance.connect();
   } catch (err) {
     const why = firstLine(err);
