@@ -113,7 +113,8 @@ class RecordingEngine implements Recording {
       if (err instanceof ProcessRefError) throw new QueryError(err.message);
       throw err;
     }
-    const found = procs.find((p) => {
+    // A name a restarted process took over means its latest holder.
+    const found = [...procs].reverse().find((p) => {
       if (parsed.kind === "name") return p.name !== null && nameMatches(parsed, atomOfName(p.name));
       const parts = p.pid.slice(1, -1).split(".");
       const pid = new Pid(

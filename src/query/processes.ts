@@ -38,11 +38,8 @@ export async function loadProcesses(ctx: QueryContext): Promise<ProcessInfo[]> {
   );
   const names = await rows(ctx.con, "SELECT proc, name, registered FROM names ORDER BY seq NULLS FIRST");
   const nameOf = new Map<number, string | null>();
-  for (const n of names) {
-    const proc = n["proc"] as number;
-    if (n["registered"]) nameOf.set(proc, n["name"] as string);
-    else if (nameOf.get(proc) === n["name"]) nameOf.set(proc, null);
-  }
+  // The last name each process registered; a process keeps it after it dies or unregisters it.
+  for (const n of names) if (n["registered"]) nameOf.set(n["proc"] as number, n["name"] as string);
   await ctx.terms.load(base.map((r) => (r["exit_term"] as number | null) ?? null));
   const list: ProcessInfo[] = base.map((r) => {
     const id = r["id"] as number;
