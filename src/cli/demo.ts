@@ -4,12 +4,9 @@
  * processes, a gen_statem and a receive loop), then prints what the recording holds and where it is.
  */
 import { resolve } from "node:path";
-import { defaultPlan } from "../plan/plan.js";
-import { compileSampleApp, SAMPLE_APP_DIR } from "../demo/sample-app.js";
+import { recordSampleWorkload } from "../demo/sample-app.js";
 import { countEvents } from "../record/events.js";
 import { openRecording } from "../query/index.js";
-import { launchAndRecord } from "../record/launch.js";
-import { mixEbin } from "../record/mix-project.js";
 import { summaryText } from "../record/progress.js";
 import { serveUntilInterrupted } from "./cinema-live.js";
 import { startOpen } from "./open.js";
@@ -20,17 +17,8 @@ export async function demoCommand(
 ): Promise<void> {
   const file = resolve(opts.out ?? "elixirscope-demo.esrec");
   out("Compiling the sample application (examples/sample_app)...");
-  compileSampleApp();
-  const command = ["mix", "run", "run_workload.exs"];
-  out(`Recording: elixirscope record -- ${command.join(" ")}`);
-  const result = await launchAndRecord({
-    command,
-    cwd: SAMPLE_APP_DIR,
-    plan: defaultPlan(["sample_app"]),
-    preload: [mixEbin(SAMPLE_APP_DIR, "sample_app", command)],
-    out: file,
-    stdio: "pipe",
-  });
+  out("Recording: elixirscope record -- mix run run_workload.exs");
+  const result = await recordSampleWorkload(file);
   if (!result.stats) throw new Error(`nothing was recorded: ${result.problem}\n${result.output}`);
   if (result.exitCode !== 0)
     throw new Error(`the workload failed (status ${result.exitCode}):\n${result.output}`);

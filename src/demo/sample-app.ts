@@ -1,12 +1,16 @@
 /**
  * Starts the sample Elixir application in `examples/sample_app` as a distributed node (`elixir --sname
- * ... -S mix run --no-halt`), for the demo and for tests that attach to a running system. Compiles it first.
+ * ... -S mix run --no-halt`), for the demo and for tests that attach to a running system, and records its
+ * workload. Compiles it first.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { shortHostname } from "../dist/names.js";
 import { stopChild } from "../util/child-process.js";
+import { defaultPlan } from "../plan/plan.js";
+import { launchAndRecord, type LaunchResult } from "../record/launch.js";
+import { mixEbin } from "../record/mix-project.js";
 
 export const SAMPLE_APP_DIR = fileURLToPath(new URL("../../../examples/sample_app/", import.meta.url));
 
@@ -74,4 +78,21 @@ export async function startSampleApp(options: { cookie?: string; name?: string }
     output: () => out,
     stop: () => stopChild(child, exited, 5000),
   };
+}
+
+/**
+ * Records the sample app's workload (`mix run run_workload.exs`) the way `elixirscope record` does in its
+ * folder, with the default plan for its application, into `out`. For the demo and for tests.
+ */
+export async function recordSampleWorkload(out: string): Promise<LaunchResult> {
+  compileSampleApp();
+  const command = ["mix", "run", "run_workload.exs"];
+  return launchAndRecord({
+    command,
+    cwd: SAMPLE_APP_DIR,
+    plan: defaultPlan(["sample_app"]),
+    preload: [mixEbin(SAMPLE_APP_DIR, "sample_app", command)],
+    out,
+    stdio: "pipe",
+  });
 }

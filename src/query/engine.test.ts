@@ -8,10 +8,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { compileSampleApp, SAMPLE_APP_DIR } from "../demo/sample-app.js";
-import { defaultPlan } from "../plan/plan.js";
-import { launchAndRecord } from "../record/launch.js";
-import { mixEbin } from "../record/mix-project.js";
+import { recordSampleWorkload } from "../demo/sample-app.js";
 import { openRecording, type Recording } from "./index.js";
 
 const MAIN = fileURLToPath(new URL("../cli/main.js", import.meta.url));
@@ -20,16 +17,7 @@ const file = join(dir, "workload.esrec");
 let rec: Recording;
 
 before(async () => {
-  compileSampleApp();
-  const command = ["mix", "run", "run_workload.exs"];
-  const r = await launchAndRecord({
-    command,
-    cwd: SAMPLE_APP_DIR,
-    plan: defaultPlan(["sample_app"]),
-    preload: [mixEbin(SAMPLE_APP_DIR, "sample_app", command)],
-    out: file,
-    stdio: "pipe",
-  });
+  const r = await recordSampleWorkload(file);
   assert.equal(r.exitCode, 0, r.output);
   rec = await openRecording(file);
 });
