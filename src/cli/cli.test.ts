@@ -84,7 +84,10 @@ test("elixirscope demo records the sample workload and says what the recording h
   assert.equal(r.status, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /Recorded [\d,]+ events in [\d.]+ s into .*demo\.esrec/);
   assert.match(r.stdout, /No event was dropped\./);
-  assert.match(r.stdout, /the crash: <0\.\d+\.0> exited at #\d+ with \{%ArgumentError\{/);
+  assert.match(
+    r.stdout,
+    /the crash: <0\.\d+\.0> SampleApp\.Worker exited at #\d+ with %ArgumentError\{message: "expected a non-negative integer, got: -1"\} \(and its stack trace\)/,
+  );
   assert.match(r.stdout, /sent by #\d+ <0\.\d+\.0> SampleApp\.Client: send .*\{:process, -1\}/);
   assert.match(r.stdout, new RegExp(`The recording is ${file.replace(/[.]/g, "\\.")}\\.`));
 });

@@ -11,6 +11,12 @@ import { summaryText } from "../record/progress.js";
 import { serveUntilInterrupted } from "./cinema-live.js";
 import { startOpen } from "./open.js";
 
+/** `{%ArgumentError{...}, [stack]}` as `%ArgumentError{...} (and its stack trace)`; other reasons as they are. */
+function exceptionOf(reason: string): string {
+  const m = /^\{(%[\w.]+\{.*\}), \[/.exec(reason);
+  return m ? `${m[1]} (and its stack trace)` : reason;
+}
+
 export async function demoCommand(
   opts: { out?: string; open?: boolean; port?: string; browser?: boolean } = {},
   out: (line: string) => void = (l) => process.stdout.write(l + "\n"),
@@ -47,7 +53,7 @@ export async function demoCommand(
     const crash = (await rec.crashes()).find((c) => /ArgumentError/.test(c.reason));
     if (crash) {
       out(
-        `  the crash: ${label(crash.proc)} exited at #${crash.seq} with ${crash.reason.split(", [")[0]}}, because:`,
+        `  the crash: ${label(crash.proc)} exited at #${crash.seq} with ${exceptionOf(crash.reason)}, because:`,
       );
       for (const step of crash.chain.slice(1, 4))
         out(`    ${step.relation} #${step.seq} ${label(step.proc)}: ${step.text}`);
