@@ -106,12 +106,22 @@ hello(Token, Plan, Applied) ->
        elixir_version => elixir_version(), session => self(),
        time_offset_ns => erlang:time_offset(nanosecond),
        monotonic_ns => erlang:monotonic_time(nanosecond), plan => Plan, applied => Applied,
-       registered => registered_processes()}}.
+       registered => registered_processes(), applications => application_processes()}}.
 
 %% The processes registered when recording starts, so that the collector
 %% can name them: later registrations are `register' trace events.
 registered_processes() ->
     [{Name, Pid} || Name <- erlang:registered(), Pid <- [erlang:whereis(Name)], is_pid(Pid)].
+
+%% The application of each process running when recording starts, told by
+%% its group leader (an application's master); processes started later
+%% inherit their parent's.
+application_processes() ->
+    Masters = maps:from_list([{M, App} || {App, _, _} <- application:which_applications(),
+                                          M <- [application_controller:get_master(App)], is_pid(M)]),
+    [{P, App} || P <- erlang:processes(),
+                 {group_leader, GL} <- [erlang:process_info(P, group_leader)],
+                 App <- [maps:get(GL, Masters, undefined)], App =/= undefined].
 
 elixir_version() ->
     case code:ensure_loaded('Elixir.System') of

@@ -151,6 +151,24 @@ export class Ingest {
     this.base = clockOf(hello.monotonicNs);
     this.planChanged(hello.plan);
     this.namesAtStart(hello.raw?.get(Atom.of("registered")));
+    this.appsAtStart(hello.raw?.get(Atom.of("applications")));
+  }
+
+  /** The hello's `applications`: `[{Pid, App}]` of the processes running when recording began. */
+  private appsAtStart(list: Term | undefined): void {
+    if (!Array.isArray(list)) return;
+    for (const entry of list) {
+      if (!(entry instanceof Tuple) || !(entry.at(0) instanceof Pid) || !(entry.at(1) instanceof Atom))
+        continue;
+      this.setApp(this.interner.procOf(entry.at(0) as Pid), (entry.at(1) as Atom).name);
+    }
+  }
+
+  private setApp(proc: number, app: string): void {
+    const p = this.proc(proc);
+    if (p.application === app) return;
+    p.application = app;
+    this.t.apps.row(proc, app);
   }
 
   /** The hello's `registered`: `[{Name, Pid}]` of the processes registered when recording began. */
@@ -656,6 +674,10 @@ export class Ingest {
       if (info.inOrder) c.inOrder = true;
       c.behaviour = info.behaviour;
       c.module = info.module;
+      // A process belongs to its parent's application (it inherits the group leader), an application's
+      // master to the application it starts.
+      const app = info.application ?? (parent >= 0 ? this.procs[parent]?.application : undefined);
+      if (app !== undefined) this.setApp(child, app);
       const initial = info.initial ? this.interner.mfaByName(...info.initial) : mfa;
       this.t.spawns.row(seq, parent < 0 ? null : parent, child, initial, info.behaviour, info.module);
     }

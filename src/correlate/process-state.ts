@@ -38,6 +38,8 @@ export class ProcState {
   /** What kind of process it is and its callback module, when its spawn was recorded (see spawn-info.ts). */
   behaviour = "process";
   module: string | null = null;
+  /** The application it belongs to, when known. */
+  application: string | undefined;
   /** A gen_statem's current state name, encoded, once known from its callbacks' returns. */
   stateName: Buffer | undefined;
   /** The parent's `spawn` event, once seen. */

@@ -13,6 +13,8 @@ export interface SpawnInfo {
   /** The initial call users think of (`Module.init/1`), when it differs from the spawn's own. */
   initial: [string, string, number] | null;
   inOrder: boolean;
+  /** For an application's master (`:application_master.init/4`), the application it runs. */
+  application?: string;
 }
 
 const PLAIN: SpawnInfo = { behaviour: "process", module: null, initial: null, inOrder: false };
@@ -27,6 +29,12 @@ export function spawnInfo(spawnMfa: Term, parts: { module: string; fun: string }
   const args = spawnMfa.at(2);
   if (!Array.isArray(args) || args.length !== 5) return PLAIN;
   const [, , m, f, a] = args;
+  if (name(m) === "application_master" && name(f) === "init" && Array.isArray(a)) {
+    // [Parent, Starter, #appl_data{name = App, ...}, Type]: what runs under it belongs to App.
+    const data = a[2];
+    const app = data instanceof Tuple && name(data.at(0)) === "appl_data" ? name(data.at(1)) : undefined;
+    return app === undefined ? PLAIN : { ...PLAIN, application: app };
+  }
   if (name(m) === "gen" && name(f) === "init_it" && Array.isArray(a)) {
     // [GenMod, Starter, Parent, Name, Mod, Args, Opts] or without Name.
     const genMod = name(a[0]);

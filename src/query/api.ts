@@ -64,6 +64,8 @@ export interface ProcessInfo {
   parent: ProcId | null;
   /** The nearest supervisor among its ancestors. */
   supervisor: ProcId | null;
+  /** The OTP application it belongs to (`sample_app`), when known. */
+  application: string | null;
   /** When a supervisor restarted a child: the process this one replaced. */
   restartOf: ProcId | null;
   initialCall: string | null;

@@ -45,6 +45,9 @@ test("the crash's causal chain reaches the bad input, its sender, and what the s
   assert.equal(restarted.restartOf, worker.id);
   assert.equal(restarted.name, "SampleApp.Worker");
   assert.equal(restarted.supervisor, (await rec.resolveProcess("SampleApp.Worker.Supervisor")).id);
+  // Both belong to the application whose supervision tree they are in.
+  assert.equal(worker.application, "sample_app");
+  assert.equal(restarted.application, "sample_app");
 });
 
 /** The workload's transfers (see SampleApp.Workload): balances of accounts 1..5 after each. */

@@ -29,7 +29,8 @@ export async function loadProcesses(ctx: QueryContext): Promise<ProcessInfo[]> {
               bool_or(kind = ${K.state}) AS has_state
        FROM events GROUP BY proc)
      SELECT p.id, p.pid, p.node, a.first_seq, a.last_seq, a.n, a.exit_seq, a.has_state,
-            s.parent, s.seq AS spawn_seq, s.initial, s.behaviour, s.module, x.term AS exit_term
+            s.parent, s.seq AS spawn_seq, s.initial, s.behaviour, s.module, x.term AS exit_term,
+            (SELECT any_value(application) FROM apps WHERE apps.proc = p.id) AS application
      FROM procs p
      LEFT JOIN agg a ON a.proc = p.id
      LEFT JOIN spawns s ON s.child = p.id
@@ -56,6 +57,7 @@ export async function loadProcesses(ctx: QueryContext): Promise<ProcessInfo[]> {
       behaviour,
       parent: (r["parent"] as number | null) ?? null,
       supervisor: null,
+      application: (r["application"] as string | null) ?? null,
       restartOf: null,
       initialCall: initial === null ? null : (ctx.mfaNames[initial] ?? null),
       spawnSeq: (r["spawn_seq"] as number | null) ?? null,

@@ -21,6 +21,8 @@
  *   spawns    seq, parent, child, initial,        each process started while recording: its initial call (an
  *             behaviour, module                   mfas id), `genserver`, `gen_statem`, `supervisor`, `task`
  *                                                 or `process`, and its callback module
+ *   apps      proc, application                   the application each process belongs to (by its group
+ *                                                 leader when recording began; a spawned process its parent's)
  *   names     seq, proc, name, registered         register and unregister events, and names learnt from
  *                                                 sends by name
  *   calls     call_seq, end_seq, proc, mfa,       one row per call with return tracing, written when it
@@ -91,6 +93,7 @@ CREATE TABLE mfas (id INTEGER, module VARCHAR, function VARCHAR, arity SMALLINT,
 CREATE TABLE procs (id INTEGER, pid VARCHAR, node VARCHAR);
 CREATE TABLE spawns (seq INTEGER, parent INTEGER, child INTEGER, initial INTEGER, behaviour VARCHAR,
   module VARCHAR);
+CREATE TABLE apps (proc INTEGER, application VARCHAR);
 CREATE TABLE names (seq INTEGER, proc INTEGER, name VARCHAR, registered BOOLEAN);
 CREATE TABLE calls (call_seq INTEGER, end_seq INTEGER, proc INTEGER, mfa INTEGER, depth SMALLINT,
   parent_seq INTEGER, start_ns BIGINT, end_ns BIGINT, self_ns BIGINT, outcome UTINYINT, result INTEGER);
@@ -108,6 +111,7 @@ export const COLUMNS = {
   messages: ["int", "int", "int", "int", "int", "int", "big", "big", "u8"],
   states: ["int", "int", "int", "int", "int", "u8", "int", "int", "int"],
   names: ["int", "int", "text", "bool"],
+  apps: ["int", "text"],
   spawns: ["int", "int", "int", "int", "text", "text"],
   procs: ["int", "text", "text"],
   mfas: ["int", "text", "text", "i16", "text"],

@@ -23,6 +23,7 @@ const COMMIT_ORDER: TableName[] = [
   "mfas",
   "procs",
   "spawns",
+  "apps",
   "names",
   "events",
   "calls",
