@@ -3,12 +3,12 @@
  * (src/correlate) as the batches arrive. Made once the agent's hello is in, since the hello says which node,
  * which clocks and which plan the events belong to.
  */
-import { formatTerm } from "../etf/format.js";
+import { statSync } from "node:fs";
 import type { AgentHello } from "../capture/agent-frames.js";
 import { Ingest } from "../correlate/ingest.js";
-import { StoreWriter } from "../store/writer.js";
-import { statSync } from "node:fs";
+import { formatTerm } from "../etf/format.js";
 import type { SqlSource } from "../query/db.js";
+import { StoreWriter } from "../store/writer.js";
 
 export interface RecordingSink {
   readonly path: string;
