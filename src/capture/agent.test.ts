@@ -377,7 +377,8 @@ describe("the recording agent on a real node", () => {
     await call("es_fixture_reload", "calls", [10]);
     await call("code", "purge", [atom("es_fixture_reload")]);
     await call("code", "load_file", [atom("es_fixture_reload")]);
-    assert.ok(!(await traced()), "a module loaded again has no patterns");
+    // Loading it again removed its patterns; the watcher may have set them again before this looks (it
+    // reacts within about a millisecond), so what counts is that they are back and its calls recorded.
     const loadedAt = performance.now();
     while (!(await traced())) {
       assert.ok(performance.now() - loadedAt < 2000, "the module was not traced again within 2 s");
