@@ -171,8 +171,4 @@ export class Interner {
     }
     return id;
   }
-
-  get termCount(): number {
-    return this.nextTerm;
-  }
 }

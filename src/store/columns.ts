@@ -106,7 +106,6 @@ function newData(type: ColumnType): Numeric | BlobArena | Cell[] {
 
 export class ColumnBuffer {
   n = 0;
-  rows = 0;
   private readonly columns: Column[];
 
   constructor(
@@ -173,7 +172,6 @@ export class ColumnBuffer {
 
   /** Ends the row being written. */
   end(): void {
-    this.rows++;
     if (++this.n === CHUNK_ROWS) this.flush();
   }
 

@@ -6,7 +6,6 @@
  *     {open, path, meta}  → creates the file and its tables; answers {opened} or {error}
  *     {chunk, table, chunk} → appends the rows (then counts one chunk done in the shared counter)
  *     {commit}            → commits everything appended so far (and checkpoints every 2M rows)
- *     {meta, values}      → sets metadata
  *     {finish, meta}      → commits, writes the last metadata, checkpoints, closes; answers {finished}
  *     {close}             → closes without finishing; answers {closed}
  */
@@ -36,7 +35,6 @@ export type WriterMessage =
   | { type: "open"; path: string; meta: Record<string, string>; done: SharedArrayBuffer }
   | { type: "chunk"; table: TableName; chunk: Chunk }
   | { type: "commit" }
-  | { type: "meta"; values: Record<string, string> }
   | { type: "finish"; meta: Record<string, string> }
   | { type: "query"; sql: string; params?: unknown[] }
   | { type: "close" };
@@ -111,9 +109,6 @@ async function handle(m: WriterMessage): Promise<WriterReply | undefined> {
         sinceCheckpoint = 0;
         await con!.run("CHECKPOINT");
       }
-      return undefined;
-    case "meta":
-      await writeMeta(m.values);
       return undefined;
     case "finish":
       commit();

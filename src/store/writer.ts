@@ -112,10 +112,6 @@ export class StoreWriter {
     this.post({ type: "commit" });
   }
 
-  async meta(values: Record<string, string>): Promise<void> {
-    this.post({ type: "meta", values });
-  }
-
   /** Flushes, writes the final metadata, and closes the file as one self-contained file. */
   async finish(meta: Record<string, string>): Promise<void> {
     if (this.closed) return;
