@@ -37,36 +37,13 @@ import {
 } from "./scan.js";
 import { classifyChange } from "./state-builder.js";
 import { ReorderBuffer } from "./reorder.js";
+import { takenByTheBehaviour } from "./replies.js";
 import { spawnInfo } from "./spawn-info.js";
 
 /** Sends still waiting for their receive; past this the oldest are settled as never received. */
 const MAX_PENDING_SENDS = 500_000;
 /** Events held for reordering past this many are released whatever their time (a clock gone wrong). */
 const MAX_HELD = 1_000_000;
-
-const REFERENCE_TAGS = new Set([T.NEWER_REFERENCE_EXT, T.NEW_REFERENCE_EXT, T.REFERENCE_EXT]);
-
-/**
- * Whether a received message is one a GenServer's callbacks never handle: an OTP system message (the
- * behaviour answers it itself), or the reply to a call the process made (`{ref, reply}`,
- * `{[:alias | ref], reply}`, the code server's and the I/O server's answers), taken by a selective receive.
- */
-function takenByTheBehaviour(buf: Buffer, at: number): boolean {
-  const arity = tupleArity(buf, at);
-  if (arity < 2 || arity > 3) return false;
-  const first = tupleBody(buf, at);
-  const tag = atomAt(buf, first);
-  if (tag !== undefined)
-    return (tag === "system" && arity === 3) || tag === "code_server" || tag === "io_reply";
-  if (arity !== 2) return false;
-  if (REFERENCE_TAGS.has(buf[first]!)) return true;
-  // [:alias | ref]: a one-element list whose tail is the reference.
-  if (buf[first] === T.LIST_EXT && buf.readUInt32BE(first + 1) === 1) {
-    const tail = termEnd(buf, first + 5);
-    return atomAt(buf, first + 5) === "alias" && REFERENCE_TAGS.has(buf[tail]!);
-  }
-  return false;
-}
 
 /** The head of a two-element tuple, before its elements' bytes. */
 const STATEM_TUPLE = Buffer.from([T.SMALL_TUPLE_EXT, 2]);

@@ -5,7 +5,9 @@
  * replay in JavaScript. The bigger questions live in their own modules: processes, states, calls,
  * causality, timeline.
  */
-import { Atom, ImproperList, Pid, Reference, Tuple, type Term } from "../etf/terms.js";
+import { encode } from "../etf/encode.js";
+import { Atom, Pid, type Term } from "../etf/terms.js";
+import { takenByTheBehaviour } from "../correlate/replies.js";
 import { EVENT_KINDS, K, MESSAGE_STATUSES } from "../store/schema.js";
 import { openStore, RecordingError } from "../store/open.js";
 import {
@@ -46,18 +48,6 @@ function kindList(kinds: EventKind[] | undefined): string {
     return i;
   });
   return `AND kind IN (${ids.join(",")})`;
-}
-
-/**
- * A reply to a call the process made (`{ref, reply}`, `{[:alias | ref], reply}`, the code server's and the
- * I/O server's answers): taken by a selective receive inside a callback, never left in the mailbox.
- */
-function isReply(t: Term | undefined): boolean {
-  if (!(t instanceof Tuple) || t.size < 2) return false;
-  const tag = t.at(0);
-  if (tag instanceof Reference) return t.size === 2;
-  if (tag instanceof ImproperList && tag.tail instanceof Reference) return t.size === 2;
-  return tag instanceof Atom && (tag.name === "code_server" || tag.name === "io_reply");
 }
 
 /** The atom behind a process name as printed: `SampleApp.Teller` is `Elixir.SampleApp.Teller`, `:x` is `x`. */
@@ -325,7 +315,7 @@ class RecordingEngine implements Recording {
     );
     await this.ctx.terms.load(list.flatMap((r) => [r["term"], r["to_name"]] as (number | null)[]));
     return list
-      .filter((r) => !isReply(this.ctx.terms.get(r["term"] as number)))
+      .filter((r) => !takenByTheBehaviour(encode(this.ctx.terms.get(r["term"] as number) ?? []), 1))
       .map((r) => this.messageRow(r));
   }
 
