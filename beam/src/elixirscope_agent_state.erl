@@ -26,8 +26,8 @@
 %% <li>`{changed, #{Key => NewValue}, RemovedKeys}' when both states are
 %%     maps (Elixir structs included): only the top-level keys whose value
 %%     changed are copied, so a one-key update of a 10,000-key map sends one
-%%     key. Finding them costs one pass over the keys, comparing values that
-%%     are mostly the very same terms;</li>
+%%     key. Finding them usually costs what changed, not the map's size
+%%     (see "Finding what changed" below);</li>
 %% <li>`{changed_elements, [{Position, NewValue}]}' when both are tuples of
 %%     the same size and tag (Erlang records);</li>
 %% <li>the whole new state otherwise, and for the first event after the
@@ -81,6 +81,21 @@
 %% messages it sent itself during `init/1'), and processes that enter a
 %% behaviour loop without `init_it' (`gen_server:enter_loop/3').
 %%
+%% == Finding what changed ==
+%%
+%% A callback that changes a map state usually changes the keys its
+%% request names (`{put, Key, Value}') or the keys it changed last time (a
+%% counter, a queue). Those are the candidates: the elements of the
+%% request tuple (or of the message) that are keys of the old or the new
+%% map, and the keys of the previous change. The guess is checked, not
+%% trusted: `maps:without(Candidates, Old) =:= maps:without(Candidates,
+%% New)' says whether any other key changed. That comparison is fast,
+%% because both sides share every untouched part of the map in memory, and
+%% removing a few keys from a large map copies only the paths to them
+%% (0.4 against 1.4 microseconds for one key of a 100-key map, 0.5 against
+%% 280 for one key of 10,000 keys, on the machine this was measured on).
+%% When the check fails, one pass over all the keys finds the change.
+%%
 %% == Removal ==
 %%
 %% The debug function is installed under the id `{elixirscope_agent,
@@ -96,6 +111,8 @@
 %% How long a new process's init/1 may take before its install request is
 %% given up (the request stays queued, and is removed at the end like the others).
 -define(START_TIMEOUT, 5000).
+%% At most this many keys of a change are guessed to change again.
+-define(MAX_CANDIDATES, 8).
 -define(SYSTEM_APPS, [kernel, stdlib, sasl, compiler, crypto, ssl, public_key, asn1, inets, ssh,
                       runtime_tools, tools, os_mon, observer, mnesia, erts, elixir, logger, iex,
                       mix, eex, ex_unit]).
@@ -170,7 +187,7 @@ capture_one(P, Tracer, Budget) ->
         State ->
             Tracer ! {es_state, P, erlang:monotonic_time(nanosecond), snapshot, none,
                       elixirscope_agent_cut:fit(State, Budget)},
-            Spec = {id(Tracer), fun ?MODULE:on_event/3, {Tracer, Budget, nothing_yet, none, none}},
+            Spec = {id(Tracer), fun ?MODULE:on_event/3, {Tracer, Budget, nothing_yet, none, none, []}},
             ok = sys:install(P, Spec, ?TIMEOUT)
     catch
         exit:{timeout, _} -> <<"did not answer sys:get_state within 250 ms">>;
@@ -232,7 +249,7 @@ capture_started(P, Tracer, Budget) ->
                                (catch sys:remove(P, id(Tracer), ?TIMEOUT)),
                            ok
                    end),
-    Spec = {id(Tracer), fun ?MODULE:on_event/3, {Tracer, Budget, nothing_yet, none, none}},
+    Spec = {id(Tracer), fun ?MODULE:on_event/3, {Tracer, Budget, nothing_yet, none, none, []}},
     P ! {system, {Helper, Install}, {debug, {install, Spec}}},
     P ! {system, {Helper, Replace}, {replace_state, fun(State) -> snapshot(Tracer, Budget, State) end}},
     Helper.
@@ -269,37 +286,48 @@ collect({Pid, Ref}, P, Deadline) ->
     end.
 
 %% @doc The debug function, run by sys inside the observed process.
-%% Its state is `{Tracer, Budget, PreviousState, Trigger, Reply}'.
+%% Its state is `{Tracer, Budget, PreviousState, Trigger, Reply,
+%% LastChangedKeys}'.
 -spec on_event(tuple(), term(), term()) -> tuple() | done.
-on_event({Tracer, _, _, _, _} = S, Event, _ProcName) ->
+on_event({Tracer, _, _, _, _, _} = S, Event, _ProcName) ->
     case is_process_alive(Tracer) of
         true -> step(Event, S);
         false -> done
     end.
 
 %% gen_server
-step({in, Msg}, {T, B, Prev, _, _}) -> {T, B, Prev, {in, Msg}, none};
-step({continue, C}, {T, B, Prev, _, _}) -> {T, B, Prev, {continue, C}, none};
+step({in, Msg}, S) -> setelement(5, setelement(4, S, {in, Msg}), none);
+step({continue, C}, S) -> setelement(5, setelement(4, S, {continue, C}), none);
 step({out, Reply, _To, State}, S) -> emit(Reply, State, S);
-step({noreply, State}, {_, _, _, _, Reply} = S) -> emit(Reply, State, S);
+step({noreply, State}, S) -> emit(element(5, S), State, S);
 %% gen_statem
-step({in, Event, _StateName}, {T, B, Prev, _, _}) -> {T, B, Prev, {in, Event}, none};
-step({out, Reply, _To}, {T, B, Prev, Trigger, _}) -> {T, B, Prev, Trigger, Reply};
+step({in, Event, _StateName}, S) -> setelement(5, setelement(4, S, {in, Event}), none);
+step({out, Reply, _To}, S) -> setelement(5, S, Reply);
 step({consume, _, _, Next}, S) -> statem(Next, S);
 step({postpone, _, _, Next}, S) -> statem(Next, S);
 step(_, S) -> S.
 
-emit(Reply, New, {T, B, Prev, Trigger, _}) ->
-    After = case Prev of
-                nothing_yet -> New;
-                _ -> diff(Prev, New)
-            end,
+emit(Reply, New, {T, B, Prev, Trigger, _, Last}) ->
+    {After, Changed} = case Prev of
+                           nothing_yet -> {New, []};
+                           _ -> diff(Prev, New, candidates(Trigger, Last))
+                       end,
     send(T, B, Trigger, Reply, After),
-    {T, B, New, none, none}.
+    {T, B, New, none, none, Changed}.
 
-statem(Next, {T, B, Prev, Trigger, Reply}) ->
+statem(Next, {T, B, Prev, Trigger, Reply, Last}) ->
     send(T, B, Trigger, Reply, {state_name, Next}),
-    {T, B, Prev, none, none}.
+    {T, B, Prev, none, none, Last}.
+
+%% The keys a callback probably changed: the elements of its request and
+%% the keys changed last time (see "Finding what changed").
+candidates({in, {'$gen_call', _, Request}}, Last) -> elements(Request, Last);
+candidates({in, {'$gen_cast', Request}}, Last) -> elements(Request, Last);
+candidates({in, Msg}, Last) -> elements(Msg, Last);
+candidates(_, Last) -> Last.
+
+elements(T, Last) when is_tuple(T), tuple_size(T) =< 8 -> tuple_to_list(T) ++ Last;
+elements(T, Last) -> [T | Last].
 
 send(T, B, Trigger, Reply, After) ->
     T ! {es_state, self(), erlang:monotonic_time(nanosecond), elixirscope_agent_cut:fit(Trigger, B),
@@ -319,17 +347,54 @@ changed([{K, V} | T], Old, Acc, Added) ->
 changed([], _, Acc, Added) ->
     {Acc, Added}.
 
-%% @doc What changed from `Old' to `New', as described in the module doc.
--spec diff(term(), term()) -> term().
-diff(Same, Same) ->
-    unchanged;
-diff(Old, New) when is_map(Old), is_map(New) ->
+%% What changed, given `Candidates', keys that probably changed; and the
+%% keys that did, the next call's candidates (none when there are many:
+%% guessing that many costs as much as a pass over the keys).
+diff(Same, Same, _) ->
+    {unchanged, []};
+diff(Old, New, Candidates) when is_map(Old), is_map(New) ->
+    case [K || K <- Candidates, is_map_key(K, New) orelse is_map_key(K, Old)] of
+        [] ->
+            walk(Old, New);
+        Keys ->
+            case maps:without(Keys, Old) =:= maps:without(Keys, New) of
+                true -> only(Keys, Old, New, #{}, []);
+                false -> walk(Old, New)
+            end
+    end;
+diff(Old, New, _) ->
+    {diff(Old, New), []}.
+
+%% Only `Keys' (possibly repeated) may differ between the maps.
+only([K | Ks], Old, New, Changed, Removed) ->
+    case {Old, New} of
+        {#{K := V}, #{K := V}} -> only(Ks, Old, New, Changed, Removed);
+        {_, #{K := V}} -> only(Ks, Old, New, Changed#{K => V}, Removed);
+        {#{K := _}, _} -> only(Ks, Old, New, Changed, [K | Removed]);
+        _ -> only(Ks, Old, New, Changed, Removed)
+    end;
+only([], _, _, Changed, Removed) ->
+    Rs = lists:usort(Removed),
+    {{changed, Changed, Rs}, next_candidates(maps:keys(Changed) ++ Rs)}.
+
+%% One pass over all the keys.
+walk(Old, New) ->
     {Changed, Added} = changed(maps:to_list(New), Old, [], 0),
     Removed = case map_size(Old) > map_size(New) - Added of
                   true -> [K || K <- maps:keys(Old), not is_map_key(K, New)];
                   false -> []
               end,
-    {changed, maps:from_list(Changed), Removed};
+    {{changed, maps:from_list(Changed), Removed}, next_candidates([K || {K, _} <- Changed] ++ Removed)}.
+
+next_candidates(Keys) when length(Keys) =< ?MAX_CANDIDATES -> Keys;
+next_candidates(_) -> [].
+
+%% @doc What changed from `Old' to `New', as described in the module doc.
+-spec diff(term(), term()) -> term().
+diff(Same, Same) ->
+    unchanged;
+diff(Old, New) when is_map(Old), is_map(New) ->
+    element(1, walk(Old, New));
 diff(Old, New) when is_tuple(Old), is_tuple(New), tuple_size(Old) =:= tuple_size(New),
                     tuple_size(Old) > 0, element(1, Old) =:= element(1, New) ->
     {changed_elements, [{I, element(I, New)} || I <- lists:seq(1, tuple_size(New)),

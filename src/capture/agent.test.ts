@@ -249,6 +249,15 @@ describe("the recording agent on a real node", () => {
     assert.ok(clean(await leftovers([], [pid])));
   });
 
+  test("a map state's change is exact whether the keys the agent guesses changed or others did", async () => {
+    const mismatches = (await call(FIX, "diff_mismatches", [new Tuple([1, 2, 3]), 20_000])) as Term[];
+    assert.deepEqual(
+      mismatches.map((m) => formatTerm(m, { syntax: "erlang" })),
+      [],
+      "changes that do not turn the old map into the new one",
+    );
+  });
+
   test("a gen_statem's state: the snapshot has the data, the changes the state names", async () => {
     await call("es_fixture_sm", "start", [atom("es_sm")]);
     const r = await record({ state: ["es_sm"] }, async () => {

@@ -6,7 +6,8 @@
 -export([fib/1, fib_calls/1, echo/1, tiny/1, calls/2, calls_in/3, flood/2,
          pingpong/1, spawn_exit/1, start_loop/0, loop/1, feed/2, loop_memory/1,
          start_counter/1, bump/2, read/1, forget/2,
-         churn/2, inject/2, inject_at_once/2, leftovers/2, memory_sampler/2]).
+         churn/2, inject/2, inject_at_once/2, leftovers/2, memory_sampler/2,
+         diff_mismatches/2]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2]).
 
 %% fib(N) makes fib_calls(N) calls of fib/1.
@@ -165,3 +166,42 @@ sample(Ms, From, Base, Max) ->
     after Ms ->
         sample(Ms, From, Base, max(Max, erlang:memory(total)))
     end.
+
+%% Runs the agent's debug function on N random map changes (keys added,
+%% changed, removed; requests naming some of them or none) and returns the
+%% cases where the change it sends, applied to the old map, does not give
+%% the new one, or differs from a full pass over the keys.
+diff_mismatches(Seed, N) ->
+    rand:seed(exsss, Seed),
+    lists:filtermap(fun(_) -> diff_case() end, lists:seq(1, N)).
+
+diff_case() ->
+    Old = maps:from_list([{rand:uniform(80), rand:uniform(3)} || _ <- lists:seq(1, rand:uniform(60) - 1)]),
+    New = lists:foldl(fun(_, M) ->
+                              K = rand:uniform(80),
+                              case rand:uniform(3) of
+                                  1 -> maps:remove(K, M);
+                                  _ -> M#{K => rand:uniform(3)}
+                              end
+                      end, Old, lists:seq(1, rand:uniform(4) - 1)),
+    Named = [rand:uniform(90) || _ <- lists:seq(1, rand:uniform(4) - 1)],
+    Trigger = {in, {'$gen_call', {self(), make_ref()}, list_to_tuple([put | Named])}},
+    LastChanged = [rand:uniform(80) || _ <- lists:seq(1, rand:uniform(3) - 1)],
+    S = {self(), 65536, Old, Trigger, none, LastChanged},
+    elixirscope_agent_state:on_event(S, {out, ok, self(), New}, name),
+    receive
+        {es_state, _, _, _, _, After} ->
+            Full = elixirscope_agent_state:diff(Old, New),
+            case applied(After, Old) =:= New andalso sorted(After) =:= sorted(Full) of
+                true -> false;
+                false -> {true, {Old, New, Named, LastChanged, After}}
+            end
+    after 1000 ->
+        {true, no_event}
+    end.
+
+applied(unchanged, Old) -> Old;
+applied({changed, Changed, Removed}, Old) -> maps:merge(maps:without(Removed, Old), Changed).
+
+sorted({changed, Changed, Removed}) -> {changed, Changed, lists:sort(Removed)};
+sorted(X) -> X.
