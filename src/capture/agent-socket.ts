@@ -71,6 +71,8 @@ export type SessionEnd =
 
 export interface AgentSession {
   readonly info: AgentHello;
+  /** The hello frame as received (ETF), which a spool keeps so that a recording can be rebuilt from it. */
+  readonly helloFrame: Buffer;
   /** The frames after the hello, in order. One consumer at a time. */
   frames(): AsyncIterableIterator<AgentFrame>;
   /** Sends `{plan, Plan}`: the agent replaces its tracing and answers `plan_applied` or `plan_rejected`. */
@@ -136,7 +138,9 @@ export async function listenForAgent(options: ListenOptions): Promise<AgentListe
       if (accepted) return void socket.destroy();
       accepted = true;
       server.close();
-      settle!.resolve(new Session(socket, reader, hello, frames.slice(1), options.maxQueuedFrames ?? 64));
+      settle!.resolve(
+        new Session(socket, reader, hello, frames[0]!, frames.slice(1), options.maxQueuedFrames ?? 64),
+      );
     };
     socket.on("data", onData);
     socket.on("error", () => clearTimeout(timer));
@@ -179,6 +183,7 @@ class Session implements AgentSession {
     private readonly socket: Socket,
     private readonly reader: PacketReader,
     readonly info: AgentHello,
+    readonly helloFrame: Buffer,
     first: Buffer[],
     private readonly maxQueued: number,
   ) {

@@ -117,6 +117,17 @@ program
   });
 
 program
+  .command("recover")
+  .description(
+    "rebuild a recording whose recorder was killed before it finished, from the frames it had received (FILE.spool)",
+  )
+  .argument("<file>", "the cut-off recording")
+  .action(async (file: string) => {
+    const { recoverCommand } = await import("./recover.js");
+    await recoverCommand(file);
+  });
+
+program
   .command("query")
   .description(
     "answer a question about a recording: info, processes, history, messages, state, states, mailbox, calls, flame, crashes, why, sender, unreceived, sql, export",

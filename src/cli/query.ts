@@ -308,8 +308,16 @@ function printInfo(rec: Recording, out: Out): void {
   out(
     i.complete
       ? `  Ended: ${i.ended}`
-      : "  Cut off: the recorder stopped before the recording was finished; everything up to its last flush is here.",
+      : i.recovered
+        ? "  Cut off: the recorder stopped before the session ended; everything it had received is here."
+        : "  Cut off: the recorder stopped before the recording was finished; everything up to its last flush is here.",
   );
+  if (i.recovered) out(`  Recovered: ${i.recovered}.`);
+  if (i.spooled > 0) {
+    out(
+      `  The recorder had received ${(i.spooled / 1e6).toFixed(1)} MB of frames that are not all stored here: \`elixirscope recover ${i.path}\` stores them.`,
+    );
+  }
 }
 
 function printProcesses(procs: ProcessInfo[], label: (id: number | null) => string, out: Out): void {

@@ -49,6 +49,10 @@ export interface RecordingInfo {
   ended: string | null;
   /** False when the recording was cut off (the recorder died): everything up to the last batch is there. */
   complete: boolean;
+  /** How it was rebuilt by `elixirscope recover`, or null. */
+  recovered: string | null;
+  /** Bytes of frames the recorder had received, left beside a cut-off recording for `elixirscope recover`. */
+  spooled: number;
 }
 
 export interface ProcessInfo {

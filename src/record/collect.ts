@@ -10,7 +10,9 @@ import { formatTerm } from "../etf/index.js";
 import type { AgentSession, SessionEnd } from "../capture/agent-socket.js";
 import { FLUSH_MS } from "../store/schema.js";
 import type { RecordingSink } from "./recording-sink.js";
-import { FrameSpool, SpoolKind } from "./spool.js";
+import type { Ingest } from "../correlate/ingest.js";
+import { spoolPath } from "../store/schema.js";
+import { FrameSpool, SpoolKind, type SpoolItem } from "./spool.js";
 import { decode, encode } from "../etf/index.js";
 
 /** Ingest runs at most this long before the socket is read again. */
@@ -52,6 +54,23 @@ export function describeEnd(end: SessionEnd): string {
   }
 }
 
+/** Hands one spooled item to ingest (the hello and how the recording was started are the sink's already). */
+export function ingestItem(ingest: Ingest, item: SpoolItem): void {
+  switch (item.kind) {
+    case SpoolKind.Events:
+      ingest.batch(item.body);
+      break;
+    case SpoolKind.Note:
+      ingest.note(JSON.parse(item.body.toString("utf8")) as Record<string, unknown>);
+      break;
+    case SpoolKind.Plan:
+      ingest.planChanged(decode(item.body));
+      break;
+    default:
+      break;
+  }
+}
+
 /** Reads every frame of `session` into `sink`. Resolves with the totals once the session has ended. */
 export async function collect(
   session: AgentSession,
@@ -70,13 +89,10 @@ export async function collect(
     ended: "",
   };
   let lastProgress = 0;
-  const spool = new FrameSpool(`${sink.path}.spool`);
-  const take = (item: { kind: SpoolKind; body: Buffer }) => {
-    if (item.kind === SpoolKind.Events) ingest.batch(item.body);
-    else if (item.kind === SpoolKind.Note)
-      ingest.note(JSON.parse(item.body.toString("utf8")) as Record<string, unknown>);
-    else ingest.planChanged(decode(item.body));
-  };
+  const spool = new FrameSpool(spoolPath(sink.path));
+  spool.push(SpoolKind.Hello, session.helloFrame);
+  spool.push(SpoolKind.About, Buffer.from(JSON.stringify(sink.about), "utf8"));
+  const take = (item: SpoolItem) => ingestItem(ingest, item);
   // While a burst comes in faster than ingest, reading the socket comes first: ingest gets a short slice
   // now and then (so that a live view still moves) and catches up once the burst is over.
   let scheduled = false;
@@ -142,11 +158,15 @@ export async function collect(
     }
     // The session is over: catch up with what waits.
     for (let item = spool.next(); item; item = spool.next()) take(item);
+  } catch (err) {
+    // What was received stays in the spool, from which `elixirscope recover` can rebuild the recording.
+    spool.close();
+    throw err;
   } finally {
     clearInterval(flusher);
-    spool.remove();
   }
   ingest.flush();
+  spool.remove();
   stats.bytes = sink.size();
   const end = await session.closed;
   stats.endedAt = Date.now();

@@ -1,9 +1,10 @@
 // What happens when one side of a recording dies: the node survives a killed collector and is left with
-// no tracing within a second; a killed node leaves a readable recording whose summary says so.
+// no tracing within a second, and `elixirscope recover` rebuilds the recording from everything the
+// collector had received; a killed node leaves a readable recording whose summary says so.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,6 +15,7 @@ import { atom, tuple, type Term } from "../etf/terms.js";
 import { formatTerm } from "../etf/index.js";
 import { defaultPlan } from "../plan/plan.js";
 import { openRecording } from "../query/index.js";
+import { K } from "../store/schema.js";
 import { attachAndRecord } from "./attach.js";
 
 const MAIN = fileURLToPath(new URL("../cli/main.js", import.meta.url));
@@ -27,7 +29,20 @@ async function recordingInfo(file: string) {
   }
 }
 
-test("killing the collector leaves the node running and untraced within a second", async () => {
+/** Calls of SampleApp.Loop.add/2 in the recording at `file`: one per message the workload's loop got. */
+async function loopAdds(file: string): Promise<number> {
+  const rec = await openRecording(file);
+  try {
+    const r = await rec.sql(
+      `SELECT count(*) FROM events e JOIN mfas m ON e.mfa = m.id WHERE e.kind = ${K.call} AND m.name LIKE '%Loop.add/2'`,
+    );
+    return Number(r.rows[0]![0]);
+  } finally {
+    await rec.close();
+  }
+}
+
+test("killing the collector leaves the node running and untraced within a second; recover rebuilds the recording", async () => {
   const app = await startSampleApp();
   const driver = await LocalNode.start({ cookie: app.cookie });
   try {
@@ -46,8 +61,11 @@ test("killing the collector leaves the node running and untraced within a second
       assert.ok(Date.now() < deadline && collector.exitCode === null, `attach did not start: ${err}`);
       await new Promise((r) => setTimeout(r, 50));
     }
-    await rpc(driver, app.node, "Elixir.SampleApp.Workload", "run", [[]], 60_000);
-    await new Promise((r) => setTimeout(r, 200)); // let a batch or two reach the file
+    const LOOP = 30_000;
+    const workload = [tuple(atom("loop_messages"), LOOP)];
+    await rpc(driver, app.node, "Elixir.SampleApp.Workload", "run", [workload], 60_000);
+    // Long enough for the agent to have sent everything, not for the collector to have stored it all.
+    await new Promise((r) => setTimeout(r, 300));
     collector.kill("SIGKILL");
     const killedAt = Date.now();
 
@@ -67,6 +85,28 @@ test("killing the collector leaves the node running and untraced within a second
     const cut = await recordingInfo(out);
     assert.ok(cut.events > 0);
     assert.equal(cut.complete, false);
+    assert.ok(cut.spooled > 0, "the frames the collector had received are left beside the recording");
+    const cutAdds = await loopAdds(out);
+
+    // The CLI says what to do, and recover rebuilds the recording from all that had been received.
+    const said = execFileSync(process.execPath, [MAIN, "query", out, "info"], { encoding: "utf8" });
+    assert.match(said, new RegExp(`elixirscope recover ${out.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
+    const recovered = execFileSync(process.execPath, [MAIN, "recover", out], { encoding: "utf8" });
+    assert.match(recovered, /rebuilt from the [\d,]+ batches the recorder had received/);
+    const after = await recordingInfo(out);
+    assert.ok(after.events >= cut.events, `${after.events} events after recovery, ${cut.events} before`);
+    assert.ok(after.recovered !== null);
+    assert.equal(after.spooled, 0);
+    assert.equal(existsSync(`${out}.spool`), false);
+    assert.equal(
+      await loopAdds(out),
+      LOOP,
+      `the loop got ${LOOP} messages; ${cutAdds} were stored before recovery`,
+    );
+    // A second recover has nothing left to do, and says so.
+    const again = spawnSync(process.execPath, [MAIN, "recover", out], { encoding: "utf8" });
+    assert.notEqual(again.status, 0);
+    assert.match(again.stderr, /nothing to recover/);
   } finally {
     await driver.stop();
     await app.stop();

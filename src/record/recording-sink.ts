@@ -12,6 +12,8 @@ import { StoreWriter } from "../store/writer.js";
 
 export interface RecordingSink {
   readonly path: string;
+  /** How the recording was started (the command, the node attached to, the plan). */
+  readonly about: Record<string, unknown>;
   readonly ingest: Ingest;
   /** Bytes on disk so far (the file and its write-ahead log). */
   size(): number;
@@ -57,6 +59,7 @@ export async function createRecordingSink(
   let open = true;
   return {
     path,
+    about,
     ingest,
     get live(): SqlSource | null {
       return open ? { query: (sql, params) => store.query(sql, params), close: async () => {} } : null;

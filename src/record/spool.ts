@@ -5,8 +5,12 @@
  * the agent's socket and being dropped; the file is removed once everything is ingested.
  *
  *     u8 kind | u32 length | body        kind: SpoolKind
+ *
+ * It starts with the session's hello and how the recording was started, and keeps every frame from the
+ * first (taking a frame out does not shorten the file), so that when the collector is killed before it
+ * could finish, the whole recording can be rebuilt from the spool (`recover.ts`).
  */
-import { closeSync, openSync, readSync, rmSync, writeSync } from "node:fs";
+import { closeSync, openSync, readSync, rmSync, statSync, writeSync } from "node:fs";
 
 export enum SpoolKind {
   /** The agent's `{events, Seq, [...]}` frame, as received. */
@@ -15,6 +19,15 @@ export enum SpoolKind {
   Note = 2,
   /** The plan the agent now records with (ETF), from a `plan_applied` frame. */
   Plan = 3,
+  /** The session's hello frame, as received (ETF): the first item. */
+  Hello = 4,
+  /** How the recording was started (JSON): the second item. */
+  About = 5,
+}
+
+export interface SpoolItem {
+  kind: SpoolKind;
+  body: Buffer;
 }
 
 export class FrameSpool {
@@ -22,9 +35,15 @@ export class FrameSpool {
   private writePos = 0;
   private readPos = 0;
   private readonly head = Buffer.alloc(5);
+  private closed = false;
 
-  constructor(readonly path: string) {
-    this.fd = openSync(path, "w+");
+  /** A new, empty spool at `path`; or, with `existing`, the one there, to be read from its start. */
+  constructor(
+    readonly path: string,
+    existing = false,
+  ) {
+    this.fd = openSync(path, existing ? "r" : "w+");
+    if (existing) this.writePos = statSync(path).size;
   }
 
   get pending(): boolean {
@@ -61,7 +80,7 @@ export class FrameSpool {
   }
 
   /** The oldest frame, or undefined when none waits. */
-  next(): { kind: SpoolKind; body: Buffer } | undefined {
+  next(): SpoolItem | undefined {
     if (!this.pending) return undefined;
     this.read(this.head);
     const kind = this.head.readUInt8(0) as SpoolKind;
@@ -70,9 +89,33 @@ export class FrameSpool {
     return { kind, body };
   }
 
+  /**
+   * The next whole item of a spool read after the fact, or undefined at its end, or "truncated" when the
+   * file ends inside an item (the collector was killed while writing it).
+   */
+  nextWhole(): SpoolItem | "truncated" | undefined {
+    if (!this.pending) return undefined;
+    if (this.backlog < 5) return "truncated";
+    const at = this.readPos;
+    this.read(this.head);
+    if (this.backlog < this.head.readUInt32BE(1)) {
+      this.readPos = at;
+      return "truncated";
+    }
+    this.readPos = at;
+    return this.next();
+  }
+
+  /** Closes the file (again: nothing). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    closeSync(this.fd);
+  }
+
   /** Closes and removes the file. */
   remove(): void {
-    closeSync(this.fd);
+    this.close();
     rmSync(this.path, { force: true });
   }
 }

@@ -41,8 +41,15 @@
  *                                                 whole trigger when it was no message (`{:continue, t}`)
  *
  * A recording being written has no `ended` in `meta`; one cut off mid-recording opens with everything up
- * to the last flushed batch (at most `FLUSH_MS` behind), its in-flight calls and messages unpaired.
+ * to the last flushed batch (at most `FLUSH_MS` behind), its in-flight calls and messages unpaired. Beside
+ * it, `F.spool` then holds every frame the recorder had received (src/record/spool.ts), from which
+ * `elixirscope recover F` rebuilds the whole recording; a recording rebuilt so has `recovered` in `meta`.
  */
+
+/** The spool a recorder keeps beside the recording at `path` while recording, left there if it is killed. */
+export function spoolPath(path: string): string {
+  return `${path}.spool`;
+}
 
 export const FORMAT_VERSION = 1;
 /** A recording is flushed (committed) at least this often while events arrive, and whenever they pause. */
