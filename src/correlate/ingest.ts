@@ -23,7 +23,9 @@ import { Atom, ErlMap, isAtom, Pid, Tuple, type Term } from "../etf/terms.js";
 import type { AgentHello } from "../capture/agent-frames.js";
 import { CHECKPOINT_EVERY, FLUSH_MS, K, STATE_CHANGES } from "../store/schema.js";
 import type { StoreWriter, Tables } from "../store/writer.js";
+import { hashBytes } from "./byte-table.js";
 import { Interner } from "./interner.js";
+import { MessageKeys } from "./message-keys.js";
 import { ProcState } from "./process-state.js";
 import {
   atomAt,
@@ -59,8 +61,11 @@ interface PendingSend {
   toName: number;
   term: number;
   ns: number;
-  /** Where it waits: the message's bytes, and the name it was sent to when the receiver was not known. */
-  key?: string;
+  /**
+   * Where it waits: the message's number (in `MessageKeys`, held while it waits), and the name it was sent
+   * to when the receiver was not known.
+   */
+  key?: number;
   name?: string;
 }
 
@@ -84,9 +89,11 @@ export class Ingest {
   private skipped = 0;
   private readonly procs: ProcState[] = [];
   private readonly names = new Map<string, number>();
-  /** Sends waiting for their receive: by receiver, then by the message's bytes, oldest first. */
-  private readonly pending = new Map<number, Map<string, number[]>>();
-  private readonly pendingByName = new Map<string, { name: string; seq: number }[]>();
+  /** The messages waiting (sends not yet received, messages not yet handled), numbered by their bytes. */
+  private readonly keys = new MessageKeys();
+  /** Sends waiting for their receive: by receiver, then by the message's number, oldest first. */
+  private readonly pending = new Map<number, Map<number, number[]>>();
+  private readonly pendingByName = new Map<number, { name: string; seq: number }[]>();
   private readonly sends = new Map<number, PendingSend>();
   private rules: ReturnRule[] = [];
   private readonly returns: (boolean | undefined)[] = [];
@@ -229,7 +236,7 @@ export class Ingest {
 
   private proc(id: number): ProcState {
     let p = this.procs[id];
-    if (!p) this.procs[id] = p = new ProcState();
+    if (!p) this.procs[id] = p = new ProcState(this.keys);
     return p;
   }
 
@@ -491,16 +498,19 @@ export class Ingest {
 
   private send(seq: number, e: RawEvent, proc: number, p: ProcState): void {
     const buf = this.buf;
-    const key = buf.toString("latin1", e.a, e.aEnd);
-    const term = this.interner.termByKey(key, buf, e.a, e.aEnd);
+    const hash = hashBytes(buf, e.a, e.aEnd);
+    const term = this.interner.termHashed(buf, e.a, e.aEnd, hash);
     const to = this.destination(e.b, e.bEnd);
+    let key: number | undefined;
     if (to.proc >= 0) {
+      key = this.keys.acquire(buf, e.a, e.aEnd, hash);
       let byKey = this.pending.get(to.proc);
       if (!byKey) this.pending.set(to.proc, (byKey = new Map()));
       const q = byKey.get(key);
       if (q) q.push(seq);
       else byKey.set(key, [seq]);
     } else if (to.nameText !== null) {
+      key = this.keys.acquire(buf, e.a, e.aEnd, hash);
       const q = this.pendingByName.get(key);
       if (q) q.push({ name: to.nameText, seq });
       else this.pendingByName.set(key, [{ name: to.nameText, seq }]);
@@ -525,6 +535,7 @@ export class Ingest {
       this.message(seq, -1, s, 0, 2);
       this.sends.delete(seq);
       this.unqueue(seq, s);
+      if (s.key !== undefined) this.keys.release(s.key);
       if (--n <= 0) break;
     }
   }
@@ -548,8 +559,9 @@ export class Ingest {
     }
   }
 
-  /** The earliest send of `key` to `proc` still waiting, or -1. */
-  private takeSend(proc: number, key: string): number {
+  /** The earliest send of the message numbered `key` to `proc` still waiting, or -1. */
+  private takeSend(proc: number, key: number): number {
+    if (key < 0) return -1;
     const byKey = this.pending.get(proc);
     const q = byKey?.get(key);
     while (q && q.length > 0) {
@@ -601,14 +613,20 @@ export class Ingest {
 
   private receive(seq: number, e: RawEvent, proc: number, p: ProcState): void {
     const buf = this.buf;
-    const key = buf.toString("latin1", e.a, e.aEnd);
-    const term = this.interner.termByKey(key, buf, e.a, e.aEnd);
+    const hash = hashBytes(buf, e.a, e.aEnd);
+    const term = this.interner.termHashed(buf, e.a, e.aEnd, hash);
+    const notForCallbacks = takenByTheBehaviour(buf, e.a);
+    // Held for the process's unhandled messages; otherwise only looked for among the sends waiting.
+    const key = notForCallbacks
+      ? this.keys.find(buf, e.a, e.aEnd, hash)
+      : this.keys.acquire(buf, e.a, e.aEnd, hash);
     const sendSeq = this.takeSend(proc, key);
     let other = -1;
     let cause = -1;
     if (sendSeq >= 0) {
       const s = this.sends.get(sendSeq)!;
       this.sends.delete(sendSeq);
+      if (s.key !== undefined) this.keys.release(s.key);
       s.receiver = proc;
       this.message(sendSeq, seq, s, e.ns, 0);
       other = s.sender;
@@ -626,7 +644,7 @@ export class Ingest {
       }
       this.message(-1, seq, { sender: other, receiver: proc, toName: -1, term, ns: e.ns }, e.ns, 3);
     }
-    p.received(seq, key, takenByTheBehaviour(buf, e.a));
+    p.received(seq, key, notForCallbacks);
     this.row(seq, e.ns, proc, K.receive, -1, other, term, sendSeq, cause, -1);
   }
 
@@ -689,9 +707,9 @@ export class Ingest {
       // `{:in, msg}`: the message is stored (once) as it was received.
       const m = termEnd(buf, tupleBody(buf, e.a));
       const mEnd = termEnd(buf, m);
-      const key = buf.toString("latin1", m, mEnd);
-      triggerSeq = p.handled(key);
-      triggerTerm = this.interner.termByKey(key, buf, m, mEnd);
+      const hash = hashBytes(buf, m, mEnd);
+      triggerSeq = p.handled(this.keys.find(buf, m, mEnd, hash));
+      triggerTerm = this.interner.termHashed(buf, m, mEnd, hash);
     } else if (!snapshot) triggerTerm = this.interner.store(buf, e.a, e.aEnd);
     const reply = atomAt(buf, e.b) === "none" ? -1 : this.interner.term(buf, e.b, e.bEnd);
     const payloadTerm = atomAt(buf, e.c) === "unchanged" ? Atom.of("unchanged") : decodeBody(buf, e.c).term;

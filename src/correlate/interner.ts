@@ -5,13 +5,14 @@
  *
  * The term table is bounded: past `maxTerms` distinct terms it starts over, so memory stays flat on long
  * recordings; a term seen again after that is stored again under a new number, which costs space, not
- * correctness.
+ * correctness. Terms and functions are looked up by their bytes (`byte-table.ts`), without making strings.
  */
 import { decodeBody } from "../etf/decode.js";
 import { formatPid } from "../etf/format.js";
 import { Pid, Port, type Term } from "../etf/terms.js";
 import { formatMfa } from "../query/names.js";
 import { atomAt } from "./scan.js";
+import { ByteTable, hashBytes } from "./byte-table.js";
 import { NEW_PID_EXT } from "../etf/tags.js";
 import type { Tables } from "../store/writer.js";
 
@@ -28,10 +29,11 @@ export interface ProcRecord {
 }
 
 export class Interner {
-  private terms = new Map<string, number>();
+  private readonly terms = new ByteTable();
   private nextTerm = 0;
   private readonly mfas = new Map<string, number>();
-  private readonly mfaBytes = new Map<string, number>();
+  /** Functions by the bytes of their module and function atoms, the arity as the tag. */
+  private readonly mfaBytes = new ByteTable();
   readonly mfaNames: string[] = [];
   readonly mfaParts: { module: string; fun: string; arity: number }[] = [];
   private readonly procIds = new Map<string, number>();
@@ -51,18 +53,17 @@ export class Interner {
   /** The number of the term encoded in `buf[start, end)`. */
   term(buf: Buffer, start: number, end: number): number {
     if (end - start > DEDUP_MAX_BYTES) return this.store(buf, start, end);
-    return this.termByKey(buf.toString("latin1", start, end), buf, start, end);
+    return this.termHashed(buf, start, end, hashBytes(buf, start, end));
   }
 
-  /** `term`, for a caller that already has the bytes as a string (`key`), to compare messages by. */
-  termByKey(key: string, buf: Buffer, start: number, end: number): number {
+  /** `term`, for a caller that has the bytes' `hashBytes` already (it compares messages by them too). */
+  termHashed(buf: Buffer, start: number, end: number, hash: number): number {
     if (end - start > DEDUP_MAX_BYTES) return this.store(buf, start, end);
-    let id = this.terms.get(key);
-    if (id === undefined) {
-      if (this.terms.size >= this.maxTerms) this.terms = new Map();
-      id = this.store(buf, start, end);
-      this.terms.set(key, id);
-    }
+    const e = this.terms.find(buf, start, end, hash);
+    if (e >= 0) return this.terms.value(e);
+    if (this.terms.size >= this.maxTerms) this.terms.clear();
+    const id = this.store(buf, start, end);
+    this.terms.insert(buf, start, end, hash, id);
     return id;
   }
 
@@ -83,12 +84,11 @@ export class Interner {
 
   /** The number of `{M, F, A}` given as its atoms' positions (the function's atom ends at `funEnd`) and the arity. */
   mfa(buf: Buffer, modAt: number, funAt: number, funEnd: number, arity: number): number {
-    const key = buf.toString("latin1", modAt, funEnd) + arity;
-    let id = this.mfaBytes.get(key);
-    if (id === undefined) {
-      id = this.mfaByName(atomAt(buf, modAt) ?? "?", atomAt(buf, funAt) ?? "?", arity);
-      this.mfaBytes.set(key, id);
-    }
+    const hash = hashBytes(buf, modAt, funEnd) ^ arity;
+    const e = this.mfaBytes.find(buf, modAt, funEnd, hash, arity);
+    if (e >= 0) return this.mfaBytes.value(e);
+    const id = this.mfaByName(atomAt(buf, modAt) ?? "?", atomAt(buf, funAt) ?? "?", arity);
+    this.mfaBytes.insert(buf, modAt, funEnd, hash, id, arity);
     return id;
   }
 

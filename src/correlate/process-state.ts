@@ -3,6 +3,7 @@
  * has received and not yet handled, its links, its name, and its current state. This is the working memory
  * of correlation; everything here is written out as rows the moment it is settled.
  */
+import type { MessageKeys } from "./message-keys.js";
 import { StateBuilder } from "./state-builder.js";
 
 export interface OpenCall {
@@ -15,7 +16,8 @@ export interface OpenCall {
 
 export interface Received {
   seq: number;
-  key: string;
+  /** The message's number in ingest's `MessageKeys`, held while it is here. */
+  key: number;
 }
 
 /** At most this many received-but-unhandled messages are remembered per process. */
@@ -49,13 +51,17 @@ export class ProcState {
   sinceCheckpoint = 0;
   baseSeq = -1;
 
+  constructor(private readonly keys: MessageKeys) {}
+
   /**
    * Marks the newest unhandled message handled and returns its `receive` seq (-1 if none): a gen_statem
    * handles the event that just came unless it postpones it, and retries postponed ones later.
    */
   handledLatest(): number {
     const r = this.unhandled.pop();
-    return r === undefined ? -1 : r.seq;
+    if (r === undefined) return -1;
+    this.keys.release(r.key);
+    return r.seq;
   }
 
   /** The message this process is handling now: the cause of what it does. -1 when unknown. */
@@ -64,24 +70,31 @@ export class ProcState {
     return this.lastReceive;
   }
 
-  /** `notForCallbacks`: a system message or a reply (see ingest's `takenByTheBehaviour`), never handled by a callback. */
-  received(seq: number, key: string, notForCallbacks = false): void {
+  /**
+   * A message received, its `key` held for this process (released here when it is dropped).
+   * `notForCallbacks`: a system message or a reply (see ingest's `takenByTheBehaviour`), never handled by a
+   * callback, not kept (and no key held).
+   */
+  received(seq: number, key: number, notForCallbacks = false): void {
     this.lastReceive = seq;
     if (notForCallbacks) return;
     this.unhandled.push({ seq, key });
-    if (this.unhandled.length > MAX_UNHANDLED) this.unhandled.shift();
+    if (this.unhandled.length > MAX_UNHANDLED) this.keys.release(this.unhandled.shift()!.key);
   }
 
   /**
-   * Marks the message with bytes `key` handled, and the ones before it too: a process that handles messages
+   * Marks the message numbered `key` handled, and the ones before it too: a process that handles messages
    * in order took those out of its mailbox with a selective receive (a call's reply, a monitor's `:DOWN`).
    * Returns its `receive` seq, or -1 when it was not seen (`key` undefined: the oldest one).
    */
-  handled(key?: string): number {
+  handled(key?: number): number {
     const q = this.unhandled;
-    const i = key === undefined ? (q.length > 0 ? 0 : -1) : q.findIndex((r) => r.key === key);
-    if (i < 0) return -1;
+    let i = -1;
+    if (key === undefined) i = q.length > 0 ? 0 : -1;
+    else if (key >= 0) for (i = 0; i < q.length && q[i]!.key !== key; i++);
+    if (i < 0 || i >= q.length) return -1;
     const seq = q[i]!.seq;
+    for (let j = 0; j <= i; j++) this.keys.release(q[j]!.key);
     this.unhandled = q.slice(i + 1);
     return seq;
   }
