@@ -29,8 +29,11 @@ import { MessageKeys } from "./message-keys.js";
 import { ProcState } from "./process-state.js";
 import {
   atomAt,
+  atomEnd,
+  atomName,
   clockOf,
   intAt,
+  isAtomAt,
   scanEvents,
   tupleArity,
   tupleBody,
@@ -49,6 +52,12 @@ const MAX_HELD = 1_000_000;
 
 /** The head of a two-element tuple, before its elements' bytes. */
 const STATEM_TUPLE = Buffer.from([T.SMALL_TUPLE_EXT, 2]);
+
+/** Atoms of `es_state` events, compared as bytes. */
+const SNAPSHOT = atomName("snapshot");
+const IN = atomName("in");
+const NONE = atomName("none");
+const UNCHANGED = atomName("unchanged");
 
 /** Marks an alias (a reference) among the names sends go to. */
 const ALIAS = "\u0000alias:";
@@ -91,8 +100,10 @@ export class Ingest {
   private readonly names = new Map<string, number>();
   /** The messages waiting (sends not yet received, messages not yet handled), numbered by their bytes. */
   private readonly keys = new MessageKeys();
-  /** Sends waiting for their receive: by receiver, then by the message's number, oldest first. */
-  private readonly pending = new Map<number, Map<number, number[]>>();
+  /** Sends waiting for their receive: by receiver, then by the message's number, oldest first (one: its seq). */
+  private readonly pending = new Map<number, Map<number, number | number[]>>();
+  /** Emptied maps of `pending`, used again (a receiver's map empties and fills again all the time). */
+  private readonly spareMaps: Map<number, number | number[]>[] = [];
   private readonly pendingByName = new Map<number, { name: string; seq: number }[]>();
   private readonly sends = new Map<number, PendingSend>();
   private rules: ReturnRule[] = [];
@@ -349,8 +360,8 @@ export class Ingest {
   private mfaAt(at: number): { mfa: number; args: number } {
     const buf = this.buf;
     const m = tupleBody(buf, at);
-    const f = termEnd(buf, m);
-    const third = termEnd(buf, f);
+    const f = atomEnd(buf, m);
+    const third = atomEnd(buf, f);
     let arity = intAt(buf, third);
     let args = -1;
     if (arity === undefined) {
@@ -505,10 +516,11 @@ export class Ingest {
     if (to.proc >= 0) {
       key = this.keys.acquire(buf, e.a, e.aEnd, hash);
       let byKey = this.pending.get(to.proc);
-      if (!byKey) this.pending.set(to.proc, (byKey = new Map()));
+      if (!byKey) this.pending.set(to.proc, (byKey = this.spareMaps.pop() ?? new Map()));
       const q = byKey.get(key);
-      if (q) q.push(seq);
-      else byKey.set(key, [seq]);
+      if (q === undefined) byKey.set(key, seq);
+      else if (typeof q === "number") byKey.set(key, [q, seq]);
+      else q.push(seq);
     } else if (to.nameText !== null) {
       key = this.keys.acquire(buf, e.a, e.aEnd, hash);
       const q = this.pendingByName.get(key);
@@ -545,11 +557,15 @@ export class Ingest {
     if (s.receiver >= 0) {
       const byKey = this.pending.get(s.receiver);
       const q = byKey?.get(s.key);
-      if (!q) return;
-      const i = q.indexOf(seq);
-      if (i >= 0) q.splice(i, 1);
-      if (q.length === 0) byKey!.delete(s.key);
-      if (byKey!.size === 0) this.pending.delete(s.receiver);
+      if (q === undefined) return;
+      if (typeof q === "number") {
+        if (q === seq) byKey!.delete(s.key);
+      } else {
+        const i = q.indexOf(seq);
+        if (i >= 0) q.splice(i, 1);
+        if (q.length === 0) byKey!.delete(s.key);
+      }
+      if (byKey!.size === 0) this.dropPending(s.receiver, byKey!);
     } else {
       const q = this.pendingByName.get(s.key);
       if (!q) return;
@@ -559,18 +575,30 @@ export class Ingest {
     }
   }
 
+  /** `proc` has no send waiting any more: its empty map is kept for another. */
+  private dropPending(proc: number, byKey: Map<number, number | number[]>): void {
+    this.pending.delete(proc);
+    if (this.spareMaps.length < 1024) this.spareMaps.push(byKey);
+  }
+
   /** The earliest send of the message numbered `key` to `proc` still waiting, or -1. */
   private takeSend(proc: number, key: number): number {
     if (key < 0) return -1;
     const byKey = this.pending.get(proc);
     const q = byKey?.get(key);
-    while (q && q.length > 0) {
-      const seq = q.shift()!;
-      if (q.length === 0) {
-        byKey!.delete(key);
-        if (byKey!.size === 0) this.pending.delete(proc);
+    if (typeof q === "number") {
+      byKey!.delete(key);
+      if (byKey!.size === 0) this.dropPending(proc, byKey!);
+      if (this.sends.has(q)) return q;
+    } else {
+      while (q && q.length > 0) {
+        const seq = q.shift()!;
+        if (q.length === 0) {
+          byKey!.delete(key);
+          if (byKey!.size === 0) this.dropPending(proc, byKey!);
+        }
+        if (this.sends.has(seq)) return seq;
       }
-      if (this.sends.has(seq)) return seq;
     }
     const byName = this.pendingByName.get(key);
     if (byName) {
@@ -702,8 +730,8 @@ export class Ingest {
     p.inOrder = true;
     let triggerSeq = -1;
     let triggerTerm = -1;
-    const snapshot = atomAt(buf, e.a) === "snapshot";
-    if (tupleArity(buf, e.a) === 2 && atomAt(buf, tupleBody(buf, e.a)) === "in") {
+    const snapshot = isAtomAt(buf, e.a, SNAPSHOT);
+    if (tupleArity(buf, e.a) === 2 && isAtomAt(buf, tupleBody(buf, e.a), IN)) {
       // `{:in, msg}`: the message is stored (once) as it was received.
       const m = termEnd(buf, tupleBody(buf, e.a));
       const mEnd = termEnd(buf, m);
@@ -711,8 +739,8 @@ export class Ingest {
       triggerSeq = p.handled(this.keys.find(buf, m, mEnd, hash));
       triggerTerm = this.interner.termHashed(buf, m, mEnd, hash);
     } else if (!snapshot) triggerTerm = this.interner.store(buf, e.a, e.aEnd);
-    const reply = atomAt(buf, e.b) === "none" ? -1 : this.interner.term(buf, e.b, e.bEnd);
-    const payloadTerm = atomAt(buf, e.c) === "unchanged" ? Atom.of("unchanged") : decodeBody(buf, e.c).term;
+    const reply = isAtomAt(buf, e.b, NONE) ? -1 : this.interner.term(buf, e.b, e.bEnd);
+    const payloadTerm = isAtomAt(buf, e.c, UNCHANGED) ? Atom.of("unchanged") : decodeBody(buf, e.c).term;
     const payload = this.interner.store(buf, e.c, e.cEnd);
     const change = classifyChange(snapshot, payloadTerm);
     let full = -1;

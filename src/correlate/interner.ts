@@ -40,6 +40,8 @@ export class Interner {
   private readonly procCanonical = new Map<string, number>();
   /** Pids of the node seen first (almost always the recorded node), by ID and serial. */
   private readonly localPids = new Map<number, number>();
+  /** The same for serial 0 and IDs below 2^24, the usual case: the proc + 1 at index ID (0: not yet seen). */
+  private localById = new Int32Array(1024);
   private nodeBytes: Buffer = Buffer.alloc(0);
   private nodeLen = 0;
   readonly procs: ProcRecord[] = [];
@@ -110,8 +112,16 @@ export class Interner {
   proc(buf: Buffer, start: number, end: number): number {
     // The usual case, a NEW_PID_EXT of the node seen last: a number made of its ID and serial is the key.
     if (buf[start] === NEW_PID_EXT && end - start === this.nodeLen + 13 && this.sameNode(buf, start + 1)) {
-      const id = buf.readUInt32BE(end - 12);
-      const serial = buf.readUInt32BE(end - 8);
+      const id =
+        ((buf[end - 12]! << 24) | (buf[end - 11]! << 16) | (buf[end - 10]! << 8) | buf[end - 9]!) >>> 0;
+      const serial =
+        ((buf[end - 8]! << 24) | (buf[end - 7]! << 16) | (buf[end - 6]! << 8) | buf[end - 5]!) >>> 0;
+      if (serial === 0 && id < 0x1000000) {
+        if (id < this.localById.length && this.localById[id]! > 0) return this.localById[id]! - 1;
+        const proc = this.procByKey(buf, start, end);
+        if (proc >= 0) this.rememberLocal(id, proc);
+        return proc;
+      }
       if (serial < 0x200000) {
         const key = serial * 4294967296 + id;
         const known = this.localPids.get(key);
@@ -123,6 +133,17 @@ export class Interner {
     }
     if (buf[start] === NEW_PID_EXT) this.rememberNode(buf, start + 1, end - 12);
     return this.procByKey(buf, start, end);
+  }
+
+  private rememberLocal(id: number, proc: number): void {
+    if (id >= this.localById.length) {
+      let n = this.localById.length;
+      while (n <= id) n *= 2;
+      const bigger = new Int32Array(n);
+      bigger.set(this.localById);
+      this.localById = bigger;
+    }
+    this.localById[id] = proc + 1;
   }
 
   private sameNode(buf: Buffer, at: number): boolean {

@@ -5,9 +5,13 @@
  */
 import { termEnd } from "../etf/skip.js";
 import * as T from "../etf/tags.js";
-import { atomAt, tupleArity, tupleBody } from "./scan.js";
+import { atomAt, atomName, isAtomAt, tupleArity, tupleBody } from "./scan.js";
 
 const REFERENCE_TAGS = new Set([T.NEWER_REFERENCE_EXT, T.NEW_REFERENCE_EXT, T.REFERENCE_EXT]);
+const ATOM_TAGS = new Set([T.SMALL_ATOM_UTF8_EXT, T.SMALL_ATOM_EXT, T.ATOM_UTF8_EXT, T.ATOM_EXT]);
+const SYSTEM = atomName("system");
+const CODE_SERVER = atomName("code_server");
+const IO_REPLY = atomName("io_reply");
 
 /**
  * Whether a received message is one a GenServer's callbacks never handle: an OTP system message (the
@@ -18,9 +22,13 @@ export function takenByTheBehaviour(buf: Buffer, at: number): boolean {
   const arity = tupleArity(buf, at);
   if (arity < 2 || arity > 3) return false;
   const first = tupleBody(buf, at);
-  const tag = atomAt(buf, first);
-  if (tag !== undefined)
-    return (tag === "system" && arity === 3) || tag === "code_server" || tag === "io_reply";
+  // Compared as bytes: this runs on every message received.
+  if (ATOM_TAGS.has(buf[first]!))
+    return (
+      (arity === 3 && isAtomAt(buf, first, SYSTEM)) ||
+      isAtomAt(buf, first, CODE_SERVER) ||
+      isAtomAt(buf, first, IO_REPLY)
+    );
   if (arity !== 2) return false;
   if (REFERENCE_TAGS.has(buf[first]!)) return true;
   // [:alias | ref]: a one-element list whose tail is the reference.

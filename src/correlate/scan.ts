@@ -119,6 +119,57 @@ export function atomAt(buf: Buffer, pos: number): string | undefined {
   }
 }
 
+/** The bytes of an ASCII atom's name, for `isAtomAt`. */
+export function atomName(name: string): Uint8Array {
+  return Buffer.from(name, "latin1");
+}
+
+/** Whether the term at `pos` is the ASCII atom whose name is `name` (from `atomName`), without making a string. */
+export function isAtomAt(buf: Buffer, pos: number, name: Uint8Array): boolean {
+  const tag = buf[pos];
+  let at: number;
+  let len: number;
+  if (tag === T.SMALL_ATOM_UTF8_EXT || tag === T.SMALL_ATOM_EXT) {
+    len = buf[pos + 1]!;
+    at = pos + 2;
+  } else if (tag === T.ATOM_EXT || tag === T.ATOM_UTF8_EXT) {
+    len = (buf[pos + 1]! << 8) | buf[pos + 2]!;
+    at = pos + 3;
+  } else return false;
+  if (len !== name.length || at + len > buf.length) return false;
+  for (let i = 0; i < len; i++) if (buf[at + i] !== name[i]) return false;
+  return true;
+}
+
+/** `termEnd` of the term at `pos`, quicker for a small atom (tags, kinds, modules, functions). */
+export function atomEnd(buf: Buffer, pos: number): number {
+  const tag = buf[pos];
+  if (tag === T.SMALL_ATOM_UTF8_EXT || tag === T.SMALL_ATOM_EXT) {
+    const end = pos + 2 + buf[pos + 1]!;
+    if (end <= buf.length) return end;
+  }
+  return termEnd(buf, pos);
+}
+
+/** `termEnd` of the term at `pos`, quicker for a NEW_PID_EXT whose node is a small atom. */
+function pidEnd(buf: Buffer, pos: number): number {
+  const node = buf[pos + 1];
+  if (buf[pos] === T.NEW_PID_EXT && (node === T.SMALL_ATOM_UTF8_EXT || node === T.SMALL_ATOM_EXT)) {
+    const end = pos + 15 + buf[pos + 2]!;
+    if (end <= buf.length) return end;
+  }
+  return termEnd(buf, pos);
+}
+
+/** `termEnd` of the term at `pos`, quicker for a SMALL_BIG_EXT (timestamps). */
+function bigEnd(buf: Buffer, pos: number): number {
+  if (buf[pos] === T.SMALL_BIG_EXT) {
+    const end = pos + 3 + buf[pos + 1]!;
+    if (end <= buf.length) return end;
+  }
+  return termEnd(buf, pos);
+}
+
 /** The arity of the tuple whose tag is at `pos`, or -1 if it is not a tuple; `tupleBody` is where its elements start. */
 export function tupleArity(buf: Buffer, pos: number): number {
   if (buf[pos] === T.SMALL_TUPLE_EXT) return buf[pos + 1]!;
@@ -190,14 +241,14 @@ export function scanEvents(buf: Buffer, listAt: number, base: Clock, visit: (e: 
     }
     let p = tupleBody(buf, pos);
     const tag = ATOMS.lookup(buf, p);
-    p = termEnd(buf, p);
+    p = atomEnd(buf, p);
     e.pid = p;
-    e.pidEnd = p = termEnd(buf, p);
+    e.pidEnd = p = pidEnd(buf, p);
     e.a = e.aEnd = e.b = e.bEnd = e.c = e.cEnd = 0;
     if (tag === TRACE_TS && arity <= 6) {
       const kind = ATOMS.lookup(buf, p);
       e.kind = kind < TRACE_TS ? kind : -1;
-      p = termEnd(buf, p);
+      p = atomEnd(buf, p);
       // Elements after the kind: one or two terms, then the timestamp last.
       e.a = p;
       e.aEnd = p = termEnd(buf, p);
@@ -206,11 +257,11 @@ export function scanEvents(buf: Buffer, listAt: number, base: Clock, visit: (e: 
         e.bEnd = p = termEnd(buf, p);
       }
       e.ns = nsSince(buf, p, base);
-      pos = termEnd(buf, p);
+      pos = bigEnd(buf, p);
     } else if (tag === ES_STATE && arity === 6) {
       e.kind = K.state;
       e.ns = nsSince(buf, p, base);
-      p = termEnd(buf, p);
+      p = bigEnd(buf, p);
       e.a = p;
       e.aEnd = p = termEnd(buf, p);
       e.b = p;

@@ -35,7 +35,10 @@ export function classifyChange(snapshot: boolean, payload: Term): StateChange {
   return "full";
 }
 
+/** A string equal for equal terms only: an atom (the usual map key) by its name, any other by its encoding. */
 function keyOf(t: Term): string {
+  // Encodings start with the version byte 131, so an atom's key ("\u0000" and its name) is never one.
+  if (t instanceof Atom) return "\u0000" + t.name;
   return encode(t).toString("latin1");
 }
 
