@@ -29,6 +29,10 @@
 %% Missing top-level fields take safe values (no messages, no process
 %% events, no state, every process for the functions named), and missing
 %% limits take the defaults of {@link default_limits/0}.
+%%
+%% `process_events' records spawns, links, exits and registered names (the
+%% `procs' trace flag) and process monitors (call-trace patterns on the
+%% monitor BIFs, see `elixirscope_agent_trace').
 -module(elixirscope_agent_plan).
 
 -export([check/1, check_config/1, default_limits/0]).

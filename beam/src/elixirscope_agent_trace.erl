@@ -61,6 +61,31 @@
 %% meta_match_spec)'). No return is traced: these functions end in the
 %% behaviour's receive loop.
 %%
+%% == Monitors ==
+%%
+%% The `procs' flag reports spawns, links, exits and names but no monitor.
+%% When the plan records process events, {@link monitor_patterns/1} adds
+%% call-trace patterns on the BIFs that make and remove process monitors:
+%% `erlang:monitor/2,3' and `erlang:spawn_opt/4' with a `monitor' option
+%% (what `spawn_monitor/1,3' and `proc_lib:start_monitor' call), whose
+%% return gives the monitor's reference, and `erlang:demonitor/1,2'. The
+%% `{message, '$_'}' action puts the call's arguments into the trace
+%% message (`{trace_ts, Pid, call, MFA, Args, Ts}'), since the `arity' flag
+%% leaves them out of the call itself. Return tracing of a BIF is safe: a
+%% BIF cannot loop, so no frame stays on the stack. Monitors of ports and
+%% of time offsets are not traced. The `'DOWN'' message is a received
+%% message like any other.
+%%
+%% `gen:do_call/4' (every `gen_server:call') makes an alias monitor,
+%% `erlang:monitor(process, P, [{alias, demonitor}])', and removes it when
+%% the reply comes: the match spec leaves out monitor/3 calls with an
+%% `alias' option (`{message, false}'), but it cannot tell which
+%% references a demonitor removes, so each such call still costs one
+%% demonitor event, which ElixirScope drops as it reads it.
+%%
+%% These patterns carry the marker like every other, so cleanup and the
+%% sweep remove them the same way.
+%%
 %% == The kill switch sweep ==
 %%
 %% {@link sweep/0} removes, without knowing any session, every pattern
@@ -73,6 +98,7 @@
 -module(elixirscope_agent_trace).
 
 -export([apply_plan/3, update/3, remove/1, disable/2, sweep/0, session_api/0, ms/1,
+         monitor_patterns/1, monitors/1,
          watch_starts/2, unwatch_starts/1, watch_loads/1, unwatch_loads/0]).
 
 -export_type([applied/0, source/0]).
@@ -126,7 +152,7 @@ update(#{tracer := Tracer, session := S, patterns := OldPs, send_ms := OldSend, 
     {Expanded, Unmatched} = expand(Plan),
     %% A function named twice gets return tracing if either pattern asks for
     %% it: ms(false) sorts before ms(true), and from_list keeps the last.
-    Ps = maps:from_list(lists:keysort(2, Expanded)),
+    Ps = maps:merge(maps:from_list(lists:keysort(2, Expanded)), monitor_patterns(Plan)),
     maps:foreach(fun(MFA, MS) -> maps:get(MFA, Ps, none) =/= MS andalso unset_pattern(S, MFA, MS) end,
                  OldPs),
     maps:foreach(fun(MFA, MS) -> is_set(S, MFA, MS, OldPs) orelse set_pattern(S, MFA, MS) end, Ps),
@@ -274,6 +300,39 @@ unset_app_ms(undefined, MS) ->
     end;
 unset_app_ms(S, _) ->
     trace:function(S, ?APP_START, false, [meta]).
+
+%% @doc The patterns that record process monitors when the plan records
+%% process events (see "Monitors" above); none otherwise.
+-spec monitor_patterns(elixirscope_agent_plan:plan()) -> #{mfa() => list()}.
+monitor_patterns(#{process_events := true}) ->
+    Made = [{message, '$_'}, {return_trace}],
+    Args = [{'_', [], [{message, '$_'}]}, ?MARKER],
+    #{{erlang, monitor, 2} => [{[process, '_'], [], Made}, ?MARKER],
+      {erlang, monitor, 3} => [{[process, '_', [{alias, '_'} | '_']], [], [{message, false}]},
+                               {[process, '_', ['_', {alias, '_'} | '_']], [], [{message, false}]},
+                               {[process, '_', '_'], [], Made}, ?MARKER],
+      {erlang, spawn_opt, 4} => [{['_', '_', '_', Opts], [], Made}
+                                 || Opts <- [[monitor | '_'], ['_', monitor | '_'], ['_', '_', monitor | '_'],
+                                             [{monitor, '_'} | '_'], ['_', {monitor, '_'} | '_']]] ++ [?MARKER],
+      {erlang, demonitor, 1} => Args,
+      {erlang, demonitor, 2} => Args};
+monitor_patterns(_) ->
+    #{}.
+
+%% @doc The process monitors that the processes `Tracer' traces held when
+%% it began, as `[{Watcher, Target}]' with `Target' a pid or
+%% `{Name, Node}' (a monitor by name). The VM does not tell a monitor's
+%% reference, so these cannot be told apart from one another: a later
+%% `demonitor' of one of them is not recognised. A process waiting in
+%% `gen:do_call/4' or an IO request is left out, since one of its
+%% monitors is that call's, and which one cannot be told. Costs about a
+%% microsecond per process; only the classic backend is looked at.
+-spec monitors(pid()) -> [{pid(), pid() | {atom(), node()}}].
+monitors(Tracer) ->
+    Transient = [{gen, do_call, 4}, {io, execute_request, 3}],
+    [{P, T} || P <- processes(), traced_by(P, fun(X) -> X =:= Tracer end),
+               [{current_function, F}, {monitors, Ms}] <- [erlang:process_info(P, [current_function, monitors])],
+               not lists:member(F, Transient), {process, T} <- Ms].
 
 %% The tracer, and the guard calling this, never trace themselves.
 untrace_agent(undefined, Tracer) ->

@@ -106,7 +106,14 @@ hello(Token, Plan, Applied) ->
        elixir_version => elixir_version(), session => self(),
        time_offset_ns => erlang:time_offset(nanosecond),
        monotonic_ns => erlang:monotonic_time(nanosecond), plan => Plan, applied => Applied,
-       registered => registered_processes(), applications => application_processes()}}.
+       registered => registered_processes(), applications => application_processes(),
+       monitors => monitors(Plan)}}.
+
+%% The monitors the traced processes hold when recording starts, when the
+%% plan records process events (later ones are call events of
+%% `erlang:monitor/2,3'). The tracer is the one calling this.
+monitors(#{process_events := true}) -> elixirscope_agent_trace:monitors(self());
+monitors(_) -> [].
 
 %% The processes registered when recording starts, so that the collector
 %% can name them: later registrations are `register' trace events.

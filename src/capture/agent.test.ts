@@ -162,7 +162,7 @@ describe("the recording agent on a real node", () => {
 
   before(async () => {
     fixtureDir = mkdtempSync(join(tmpdir(), "es-agent-"));
-    for (const m of [FIX, "es_fixture_sm", "es_fixture_app", "es_fixture_reload"]) {
+    for (const m of [FIX, "es_fixture_sm", "es_fixture_app", "es_fixture_reload", "es_fixture_monitors"]) {
       execFileSync("erlc", ["-o", fixtureDir, join(ROOT, "test", "support", `${m}.erl`)]);
     }
     peer = await startNode({ extraArgs: ["-pa", EBIN, "-pa", fixtureDir] });
@@ -217,6 +217,48 @@ describe("the recording agent on a real node", () => {
     const spawned = ofKind(r, "spawned").filter((e) => exited.has(String(e.at(1))));
     assert.equal(spawns.length, 5);
     assert.equal(spawned.length, 5);
+  });
+
+  test("monitors: made and taken back, with their references; gen calls' alias monitors are left out", async () => {
+    let result!: ErlMap;
+    const r = await record({ processes: "new", processEvents: true, messages: true }, async () => {
+      result = (await call("es_fixture_monitors", "run")) as ErlMap;
+    });
+    const get = (k: string) => result.get(atom(k))!;
+    const watcher = String(get("watcher"));
+    const mine = r.events.filter((e): e is Tuple => e instanceof Tuple && String(e.at(1)) === watcher);
+    const bifs = mine
+      .filter((e) => ["call", "return_from"].includes(kind(e)) && isAtom((e.at(3) as Tuple).at(0), "erlang"))
+      .map((e) => `${kind(e)} ${mfaOf(e)} ${formatTerm(e.at(4)!, { syntax: "erlang" })}`);
+    const show = (t: Term) => formatTerm(t, { syntax: "erlang" });
+    assert.deepEqual(bifs, [
+      `call erlang:monitor/2 [process,${show(get("a"))}]`,
+      `return_from erlang:monitor/2 ${show(get("ra"))}`,
+      `call erlang:monitor/2 [process,es_fixture_monitors_b]`,
+      `return_from erlang:monitor/2 ${show(get("rb"))}`,
+      `call erlang:spawn_opt/4 [erlang,apply,[${show(((mine.find((e) => kind(e) === "spawn")!.at(4) as Tuple).at(2) as Term[])[0]!)},[]],[monitor]]`,
+      `return_from erlang:spawn_opt/4 {${show(get("child"))},${show(get("rc"))}}`,
+      `call erlang:demonitor/1 [${show(get("rb"))}]`,
+      // gen_server:call's alias monitor is not traced, its demonitor is.
+      ...mine
+        .filter((e) => kind(e) === "call" && mfaOf(e) === "erlang:demonitor/2")
+        .map((e) => `call erlang:demonitor/2 ${show(e.at(4)!)}`),
+    ]);
+    assert.equal(mine.filter((e) => kind(e) === "call" && mfaOf(e) === "erlang:demonitor/2").length, 1);
+    const downs = mine.filter(
+      (e) => kind(e) === "receive" && e.at(3) instanceof Tuple && isAtom((e.at(3) as Tuple).at(0), "DOWN"),
+    );
+    // Three: the monitor of a, the alias monitor of a (a DOWN all the same), the child's.
+    assert.equal(downs.length, 3);
+    assert.equal(totalDrops(r), 0);
+    const bifMfas = [
+      ["monitor", 2],
+      ["monitor", 3],
+      ["spawn_opt", 4],
+      ["demonitor", 1],
+      ["demonitor", 2],
+    ].map(([f, a]) => tuple(atom("erlang"), atom(f as string), a as number));
+    assert.ok(clean(await leftovers(bifMfas, [])));
   });
 
   test("a GenServer's state: a snapshot, then only what changed", async () => {
@@ -551,6 +593,9 @@ describe("the recording agent on a real node", () => {
   describe("cleanup, however the session ends", () => {
     const tinyMfa = tuple(atom(FIX), atom("tiny"), 1);
     const bumpMfa = tuple(atom(FIX), atom("bump"), 2);
+    // The process-event plan's patterns on the monitor BIFs.
+    const monitorMfa = tuple(atom("erlang"), atom("monitor"), 2);
+    const demonitorMfa = tuple(atom("erlang"), atom("demonitor"), 2);
     let ctr: Pid;
 
     async function busySession(): Promise<{
@@ -582,7 +627,7 @@ describe("the recording agent on a real node", () => {
     test("the collector's socket closing mid-recording: the node runs on and nothing is left within 1 s", async () => {
       const { session, recording, work } = await busySession();
       session.close();
-      const took = await cleanWithin(1000, [tinyMfa, bumpMfa], [ctr]);
+      const took = await cleanWithin(1000, [tinyMfa, bumpMfa, monitorMfa, demonitorMfa], [ctr]);
       console.log(`# cleanup after the socket closed: ${took.toFixed(0)} ms`);
       await work;
       assert.equal(await call("erlang", "node"), atom(peer.name));
@@ -595,7 +640,7 @@ describe("the recording agent on a real node", () => {
       const { recording, work } = await busySession();
       const result = (await call("elixirscope_agent", "kill")) as ErlMap;
       assert.equal(result.get(atom("sessions")), 1);
-      assert.ok(clean(await leftovers([tinyMfa, bumpMfa], [ctr])));
+      assert.ok(clean(await leftovers([tinyMfa, bumpMfa, monitorMfa, demonitorMfa], [ctr])));
       await work;
       const r = await recording;
       assert.ok(isAtom((r.end as { agentReason: Term }).agentReason, "killed"), JSON.stringify(r.end));
@@ -604,7 +649,7 @@ describe("the recording agent on a real node", () => {
     test("elixirscope_agent:stop(Session) removes everything", async () => {
       const { session, recording, work } = await busySession();
       assert.ok(isAtom(await call("elixirscope_agent", "stop", [session.info.session]), "ok"));
-      assert.ok(clean(await leftovers([tinyMfa, bumpMfa], [ctr])));
+      assert.ok(clean(await leftovers([tinyMfa, bumpMfa, monitorMfa, demonitorMfa], [ctr])));
       await work;
       const r = await recording;
       assert.ok(isAtom((r.end as { agentReason: Term }).agentReason, "stop"));
@@ -614,7 +659,7 @@ describe("the recording agent on a real node", () => {
     test("the tracer process dying: its guard removes everything within 1 s", async () => {
       const { session, recording, work } = await busySession();
       await call("erlang", "exit", [session.info.session, atom("kill")]);
-      const took = await cleanWithin(1000, [tinyMfa, bumpMfa], [ctr]);
+      const took = await cleanWithin(1000, [tinyMfa, bumpMfa, monitorMfa, demonitorMfa], [ctr]);
       console.log(`# cleanup after the tracer was killed: ${took.toFixed(0)} ms`);
       await work;
       assert.equal((await recording).end.reason, "agent_gone");
