@@ -31,6 +31,16 @@
  *   messages  send_seq, receive_seq, sender,      one row per message: paired send and receive (status 0),
  *             receiver, to_name, term, sent_ns,   sent to a dead process (1), never received (2), or
  *             received_ns, status                 received with no recorded send (3)
+ *   monitors  seq, watcher, target, target_name,  process monitors: `seq` the monitor event (null: held when
+ *             ref, end_seq, ended, reason         recording began), `target` a procs id (null: a name no
+ *                                                 process held), `target_name` when monitored by name, `ref`
+ *                                                 the reference's term; `ended` MONITOR_ENDS' index, at
+ *                                                 `end_seq`: the demonitor event, the `:DOWN` receive (its
+ *                                                 `reason`; the target's exit when receives are not
+ *                                                 recorded) or the watcher's exit. Written when a monitor
+ *                                                 ends, and at the end for those still held (`ended` 0); the
+ *                                                 `monitor` events of those still held are in `events`.
+ *                                                 Recordings made before this table have none: read as empty
  *   notes     after_seq, note                     what the agent reported as it went (drops, patterns turned
  *                                                 off by load shedding, plan changes), JSON
  *   states    seq, proc, trigger_seq, trigger,    GenServer and gen_statem states; `change` is
@@ -75,6 +85,8 @@ export const EVENT_KINDS = [
   "register",
   "unregister",
   "state",
+  "monitor",
+  "demonitor",
 ] as const;
 export type EventKindName = (typeof EVENT_KINDS)[number];
 
@@ -82,6 +94,8 @@ export const K = Object.fromEntries(EVENT_KINDS.map((k, i) => [k, i])) as Record
 
 export const CALL_OUTCOMES = ["open", "return", "exception"] as const;
 export const MESSAGE_STATUSES = ["received", "dead", "unreceived", "unsent"] as const;
+/** How a monitor ended: still held at the end, demonitored, its `:DOWN` received, its watcher exited. */
+export const MONITOR_ENDS = ["held", "demonitor", "down", "watcher_exit"] as const;
 export const STATE_CHANGES = [
   "snapshot",
   "full",
@@ -106,6 +120,8 @@ CREATE TABLE calls (call_seq INTEGER, end_seq INTEGER, proc INTEGER, mfa INTEGER
   parent_seq INTEGER, start_ns BIGINT, end_ns BIGINT, self_ns BIGINT, outcome UTINYINT, result INTEGER);
 CREATE TABLE messages (send_seq INTEGER, receive_seq INTEGER, sender INTEGER, receiver INTEGER,
   to_name INTEGER, term INTEGER, sent_ns BIGINT, received_ns BIGINT, status UTINYINT);
+CREATE TABLE monitors (seq INTEGER, watcher INTEGER, target INTEGER, target_name VARCHAR, ref INTEGER,
+  end_seq INTEGER, ended UTINYINT, reason INTEGER);
 CREATE TABLE notes (after_seq INTEGER, note VARCHAR);
 CREATE TABLE states (seq INTEGER, proc INTEGER, trigger_seq INTEGER, trigger INTEGER, reply INTEGER,
   change UTINYINT, payload INTEGER, "full" INTEGER, base_seq INTEGER);
@@ -124,6 +140,7 @@ export const COLUMNS = {
   mfas: ["int", "text", "text", "i16", "text"],
   terms: ["int", "blob"],
   notes: ["int", "text"],
+  monitors: ["int", "int", "int", "text", "int", "int", "u8", "int"],
 } as const;
 export type TableName = keyof typeof COLUMNS;
 export type ColumnType = (typeof COLUMNS)[TableName][number];

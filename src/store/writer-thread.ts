@@ -28,6 +28,7 @@ const COMMIT_ORDER: TableName[] = [
   "calls",
   "messages",
   "states",
+  "monitors",
   "notes",
 ];
 
