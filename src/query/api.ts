@@ -30,7 +30,9 @@ export type EventKind =
   | "getting_unlinked"
   | "register"
   | "unregister"
-  | "state";
+  | "state"
+  | "monitor"
+  | "demonitor";
 
 export interface RecordingInfo {
   path: string;
@@ -82,6 +84,29 @@ export interface ProcessInfo {
   firstSeq: Seq;
   lastSeq: Seq;
   events: number;
+}
+
+/** A process monitor: `watcher` watches `target` (it gets a `:DOWN` when the target exits). */
+export interface MonitorView {
+  /** The `monitor` event; null for a monitor already held when recording began. */
+  seq: Seq | null;
+  watcher: ProcId;
+  /** The monitored process; null for a name no process held. */
+  target: ProcId | null;
+  /** The target as the watcher named it (a pid, `SampleApp.Bank`, `{:name, :node}`); null when not recorded. */
+  targetText: string | null;
+  /** Where it ended (the demonitor, the `:DOWN` received, an exit); null while held at the recording's end. */
+  endSeq: Seq | null;
+  ended: "demonitor" | "down" | "watcher_exit" | null;
+  /** The `:DOWN`'s reason, for `down`. */
+  reason: string | null;
+}
+
+export interface MonitorsAt {
+  /** Monitors the process holds: it watches `target`. */
+  holds: MonitorView[];
+  /** Monitors on the process: `watcher` watches it. */
+  on: MonitorView[];
 }
 
 /** Where to fetch one term of an event in full: `term(ref)`. */
@@ -310,6 +335,8 @@ export interface Recording {
   mailboxAt(proc: ProcId, at: Seq): Promise<MessageRow[]>;
   /** The processes `proc` was linked to just after `at`. */
   linksAt(proc: ProcId, at: Seq): Promise<ProcId[]>;
+  /** The monitors `proc` held and those on it just after `at`. */
+  monitorsAt(proc: ProcId, at: Seq): Promise<MonitorsAt>;
   /** The calls of `proc` that were in progress just after `at`, outermost first, with arguments when recorded. */
   stackAt(proc: ProcId, at: Seq): Promise<{ callSeq: Seq; mfa: string; args: string | null }[]>;
   timeline(q: TimelineQuery): Promise<Timeline>;

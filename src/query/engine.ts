@@ -29,6 +29,7 @@ import {
   type TermRef,
 } from "./api.js";
 import { callTree, flame, stackAt } from "./calls.js";
+import { monitorsAt } from "./monitors.js";
 import { crashes, eventAt, why } from "./causality.js";
 import { EVENT_COLUMNS, toEventRow, type QueryContext } from "./context.js";
 import { duckdbSource, int, intList, one, rows, type Row, type SqlSource } from "./db.js";
@@ -342,6 +343,10 @@ class RecordingEngine implements Recording {
 
   stackAt(proc: ProcId, at: Seq) {
     return stackAt(this.ctx, proc, at);
+  }
+
+  monitorsAt(proc: ProcId, at: Seq) {
+    return monitorsAt(this.ctx, proc, at);
   }
 
   timeline(q: Parameters<Recording["timeline"]>[0]) {

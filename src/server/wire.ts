@@ -26,6 +26,7 @@ export const API_METHODS = [
   "why",
   "mailboxAt",
   "linksAt",
+  "monitorsAt",
   "stackAt",
   "timeline",
   "search",
