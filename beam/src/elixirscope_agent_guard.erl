@@ -18,13 +18,10 @@
 %% processes whose state stays captured keep their debug function, patterns
 %% that stay are not set again.
 %%
-%% With `state => all' the guard also watches behaviour processes start
-%% (`elixirscope_agent_trace:watch_starts/2'): it is the tracer of two
-%% meta patterns, receives one message per gen_server or gen_statem
-%% starting, and has its state captured by a helper
-%% (`elixirscope_agent_state:capture_started/3'), never waiting itself.
-%% Every captured process is monitored, so the record holds only live
-%% processes.
+%% With `state => all' the guard also starts `elixirscope_agent_starts',
+%% which captures the state of each gen_server and gen_statem as it starts
+%% and tells the guard. Every captured process is monitored, so the record
+%% holds only live processes.
 %%
 %% When the tracer asks it to finish, and also when it sees the tracer die
 %% for any reason, it removes all of it and exits. The tracer keeps a copy of
@@ -41,11 +38,11 @@
 -type applied() :: #{tracer := pid(), trace := elixirscope_agent_trace:applied() | none,
                      state := [pid()], state_skipped := [{pid() | atom(), binary()}],
                      state_spec := none | all | [pid() | atom()], budget := non_neg_integer(),
-                     starts := none | {watching, term()}, monitors := #{pid() => reference()}}.
+                     starts := none | {watching, pid()}, starts_skipped := counters:counters_ref(),
+                     monitors := #{pid() => reference()}}.
 
 -define(NAME, elixirscope_agent_guard).
 -define(CALL_TIMEOUT, 15000).
--define(STARTS_PER_SEC, 1000).
 
 %% @doc Starts the guard of `Tracer' (not linked to the caller).
 -spec start(pid()) -> pid().
@@ -86,15 +83,13 @@ call(Guard, Request, Timeout) ->
 
 init(Tracer) ->
     catch register(?NAME, self()),
-    loop(Tracer, monitor(process, Tracer), empty(Tracer), #{}).
+    loop(Tracer, monitor(process, Tracer), empty(Tracer)).
 
 empty(Tracer) ->
     #{tracer => Tracer, trace => none, state => [], state_skipped => [], state_spec => none, budget => 0,
-      starts => none, monitors => #{}}.
+      starts => none, starts_skipped => counters:new(1, []), monitors => #{}}.
 
-%% `Cache': for each callback module seen starting, whether it is OTP's or
-%% Elixir's own (see elixirscope_agent_state:started/2).
-loop(Tracer, MRef, Applied, Cache) ->
+loop(Tracer, MRef, Applied) ->
     receive
         {?MODULE, From, Ref, Request} ->
             case handle(Request, Tracer, Applied) of
@@ -102,38 +97,18 @@ loop(Tracer, MRef, Applied, Cache) ->
                     From ! {Ref, Reply};
                 {Reply, Applied2} ->
                     From ! {Ref, Reply},
-                    loop(Tracer, MRef, Applied2, Cache)
+                    loop(Tracer, MRef, Applied2)
             end;
         {'DOWN', MRef, process, Tracer, _} ->
             cleanup(Applied),
             catch unregister(?NAME);
         {'DOWN', _, process, Pid, _} ->
-            loop(Tracer, MRef, forget(Pid, Applied), Cache);
-        Start when element(1, Start) =:= trace_ts; element(1, Start) =:= trace ->
-            {New, Cache2} = elixirscope_agent_state:started(Start, Cache),
-            loop(Tracer, MRef, start(New, Tracer, Applied), Cache2);
+            loop(Tracer, MRef, forget(Pid, Applied));
+        {elixirscope_agent_starts, captured, Pid} ->
+            loop(Tracer, MRef, watched([Pid], Applied));
         _ ->
-            loop(Tracer, MRef, Applied, Cache)
+            loop(Tracer, MRef, Applied)
     end.
-
-%% A behaviour process started: captured unless captured already.
-%% At most ?STARTS_PER_SEC a second are captured: a node that starts
-%% behaviour processes by the thousand would otherwise have a helper
-%% process and two sys requests per start; the others are counted in the
-%% summary's `state_starts_skipped'.
-start(Pid, Tracer, #{state_spec := all, starts := {watching, _}, monitors := Ms} = A)
-  when is_pid(Pid), not is_map_key(Pid, Ms) ->
-    Now = erlang:monotonic_time(millisecond),
-    case maps:get(starts_window, A, {Now, 0}) of
-        {T0, N} when Now - T0 < 1000, N >= ?STARTS_PER_SEC ->
-            A#{starts_skipped => maps:get(starts_skipped, A, 0) + 1};
-        {T0, N} ->
-            Window = case Now - T0 < 1000 of true -> {T0, N + 1}; false -> {Now, 1} end,
-            _ = elixirscope_agent_state:capture_started(Pid, Tracer, maps:get(budget, A)),
-            watched([Pid], A#{starts_window => Window})
-    end;
-start(_, _, A) ->
-    A.
 
 %% Captured processes are monitored: the record keeps only live ones.
 watched(Pids, #{state := Ps, monitors := Ms} = A) ->
@@ -150,17 +125,13 @@ unwatched(Pids, #{monitors := Ms} = A) ->
     A#{monitors := maps:without(Pids, Ms)}.
 
 handle({apply, Plan, Budget}, Tracer, Applied) ->
-    %% Starts are watched before the running processes are looked at, so
-    %% that none starting in between is missed.
-    State = states(maps:get(state, Plan), Budget, Tracer, starts(maps:get(state, Plan), Applied)),
-    try trace(Tracer, Plan, maps:get(state, Plan) =/= none, maps:get(trace, Applied)) of
-        Trace -> {{ok, State#{trace := Trace}}, State#{trace := Trace}}
-    catch Class:Why:Stack ->
-        %% A half-applied plan: we do not know what was set, so the kill
-        %% switch's sweep finds our marked patterns and flags.
-        cleanup(State),
-        elixirscope_agent_trace:sweep(),
-        {{error, {apply_failed, Class, Why, hd(Stack ++ [none])}}, empty(Tracer)}
+    %% Applying a plan can take a while (microseconds a pattern, thousands
+    %% of patterns): at normal priority it never holds up the watcher of
+    %% starts or the node's own high-priority processes. Cleanup, which
+    %% must not wait, runs at high priority.
+    process_flag(priority, normal),
+    try apply_plan(Plan, Budget, Tracer, Applied)
+    after process_flag(priority, high)
     end;
 handle({disable, {state, Pid}}, Tracer, #{state := Ps} = A) ->
     elixirscope_agent_state:remove([Pid], Tracer),
@@ -176,6 +147,21 @@ handle(finish, _, Applied) ->
     cleanup(Applied),
     catch unregister(?NAME),
     {stop, ok}.
+
+apply_plan(Plan, Budget, Tracer, Applied) ->
+    %% Starts are watched before the running processes are looked at, so
+    %% that none starting in between is missed.
+    State = states(maps:get(state, Plan), Budget, Tracer,
+                   starts(maps:get(state, Plan), Tracer, Budget, Applied)),
+    try trace(Tracer, Plan, maps:get(state, Plan) =/= none, maps:get(trace, Applied)) of
+        Trace -> {{ok, State#{trace := Trace}}, State#{trace := Trace}}
+    catch Class:Why:Stack ->
+        %% A half-applied plan: we do not know what was set, so the kill
+        %% switch's sweep finds our marked patterns and flags.
+        cleanup(State),
+        elixirscope_agent_trace:sweep(),
+        {{error, {apply_failed, Class, Why, hd(Stack ++ [none])}}, empty(Tracer)}
+    end.
 
 trace(Tracer, Plan, StateOn, none) -> elixirscope_agent_trace:apply_plan(Tracer, Plan, StateOn);
 trace(_, Plan, StateOn, Trace) -> elixirscope_agent_trace:update(Trace, Plan, StateOn).
@@ -196,29 +182,38 @@ states(Spec, Budget, Tracer, #{state := Old, budget := Budget0} = A) ->
     A1 = unwatched(Old -- Kept, A#{state := Kept}),
     watched(New, A1#{state_skipped := NotFound ++ Skipped, state_spec := Spec, budget := Budget}).
 
-%% The meta patterns that report behaviour processes starting: on while
-%% the plan's state is `all'.
-starts(all, #{starts := none} = A) ->
-    Backend = case elixirscope_agent_trace:session_api() of true -> session; false -> classic end,
-    A#{starts := {watching, elixirscope_agent_trace:watch_starts(self(), Backend)}};
-starts(all, A) ->
+%% The watcher of behaviour processes starting: on while the plan's state
+%% is `all'.
+starts(all, Tracer, Budget, #{starts := none, starts_skipped := Skipped} = A) ->
+    A#{starts := {watching, elixirscope_agent_starts:start(self(), Tracer, Budget, Skipped)}};
+starts(all, _, Budget, #{starts := {watching, W}} = A) ->
+    elixirscope_agent_starts:set_budget(W, Budget),
     A;
-starts(_, #{starts := {watching, W}} = A) ->
-    elixirscope_agent_trace:unwatch_starts(W),
-    A#{starts := none};
-starts(_, A) ->
+starts(_, _, _, #{starts := {watching, W}} = A) ->
+    elixirscope_agent_starts:stop(W),
+    watched(reported(), A#{starts := none});
+starts(_, _, _, A) ->
     A.
 
+%% The captures the watcher reported that the guard has not read yet.
+reported() ->
+    receive
+        {elixirscope_agent_starts, captured, Pid} -> [Pid | reported()]
+    after 0 ->
+        []
+    end.
+
 %% @doc Removes everything in `Applied'. Safe to call more than once and
-%% from any process.
+%% from any process (in the guard, it also removes what the watcher of
+%% starts captured and the guard had not heard of yet).
 -spec cleanup(applied()) -> ok.
 cleanup(#{tracer := Tracer, trace := T, state := Ps} = A) ->
-    case maps:get(starts, A, none) of
-        {watching, W} -> elixirscope_agent_trace:unwatch_starts(W);
-        none -> ok
-    end,
+    Late = case maps:get(starts, A, none) of
+               {watching, W} -> elixirscope_agent_starts:stop(W), reported();
+               none -> []
+           end,
     T =/= none andalso elixirscope_agent_trace:remove(T),
-    elixirscope_agent_state:remove(Ps, Tracer).
+    elixirscope_agent_state:remove(Late ++ Ps, Tracer).
 
 %% @doc What was applied, in the form the hello frame reports it.
 -spec summary(applied()) -> map().
@@ -227,4 +222,4 @@ summary(#{trace := none} = A) ->
 summary(#{trace := T, state := Ps, state_skipped := SS} = A) ->
     #{backend => maps:get(backend, T), functions => lists:sort(maps:keys(maps:get(patterns, T))),
       processes => maps:get(procs, T), flags => maps:get(flags, T), state => Ps,
-      skipped => maps:get(skipped, T) ++ SS, state_starts_skipped => maps:get(starts_skipped, A, 0)}.
+      skipped => maps:get(skipped, T) ++ SS, state_starts_skipped => counters:get(maps:get(starts_skipped, A), 1)}.

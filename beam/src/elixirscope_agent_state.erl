@@ -63,15 +63,16 @@
 %%
 %% == Processes started while recording ==
 %%
-%% With `all', processes that start later are captured too. The guard
-%% watches `gen_server:init_it/6' and `gen_statem:init_it/6' with a meta
-%% trace pattern (`elixirscope_agent_trace:watch_starts/2'): a new
-%% behaviour process calls one of them before its `init/1', and the guard
-%% receives that call as a message, naming the callback module. When the
-%% module is not one of OTP's or Elixir's (for an Elixir Agent: the module
-%% of its function), {@link capture_started/3} installs the debug function
-%% and takes the snapshot from a short-lived helper process, so that
-%% neither the tracer nor the guard ever waits for the new process. The
+%% With `all', processes that start later are captured too.
+%% `elixirscope_agent_starts' watches `gen_server:init_it/6' and
+%% `gen_statem:init_it/6' with a meta trace pattern
+%% (`elixirscope_agent_trace:watch_starts/2'): a new behaviour process
+%% calls one of them before its `init/1', and the watcher receives that
+%% call as a message, naming the callback module. When the module is not
+%% one of OTP's or Elixir's (for an Elixir Agent: the module of its
+%% function), {@link capture_started/4} installs the debug function and
+%% takes the snapshot from a short-lived helper process, so that no
+%% process of the agent ever waits for the new process. The
 %% install request waits in the new process's mailbox until `init/1' has
 %% returned and the process enters the behaviour's loop, where it is
 %% served before the messages sent after the start returned: the snapshot
@@ -105,7 +106,7 @@
 %% tracer is gone and returns `done', which makes sys forget it.
 -module(elixirscope_agent_state).
 
--export([targets/1, capture/3, remove/2, on_event/3, diff/2, started/2, capture_started/3]).
+-export([targets/1, capture/3, remove/2, on_event/3, diff/2, started/2, capture_started/4]).
 
 -define(TIMEOUT, 250).
 %% How long a new process's init/1 may take before its install request is
@@ -196,8 +197,13 @@ capture_one(P, Tracer, Budget) ->
 
 %% @doc Reads a start message of the meta patterns on `init_it/6': the
 %% new process when its state is the user's, given `Cache' (module =>
-%% whether it belongs to OTP or Elixir, looked up once per module).
+%% whether it belongs to OTP or Elixir, looked up once per module). A
+%% process started without a link calls `init_it/6' twice, first with the
+%% parent `self' (which it replaces by its own pid): that first call is
+%% not a start.
 -spec started(tuple(), map()) -> {pid() | no, map()}.
+started({_, _, call, {_, init_it, [_, self, _, _, _, _]}, _}, Cache) ->
+    {no, Cache};
 started({Tag, Pid, call, {Gen, init_it, [_, _, _, Mod, Args, _]}, _}, Cache)
   when (Tag =:= trace orelse Tag =:= trace_ts), (Gen =:= gen_server orelse Gen =:= gen_statem),
        is_pid(Pid), is_atom(Mod) ->
@@ -217,8 +223,8 @@ user_module('Elixir.Agent.Server', {M, _, _}) when is_atom(M) -> M;
 user_module(Mod, _) -> Mod.
 
 %% @doc Installs the debug function in a process that has just started,
-%% then snapshots its state: returns at once. Called by the guard as it
-%% hears of the start (it is the tracer of the meta patterns on
+%% then snapshots its state: returns at once. Called as the start is heard
+%% of (by `elixirscope_agent_starts', the tracer of the meta patterns on
 %% `init_it/6', at high priority), so the two system messages reach the
 %% new process while its `init/1' runs, before anyone else can know its
 %% pid: its first callback is then already captured. They are the messages
@@ -226,9 +232,8 @@ user_module(Mod, _) -> Mod.
 %% short-lived helper, which removes what was installed if the session
 %% (`Guard') ended meanwhile. The snapshot is sent by the process itself,
 %% from inside its loop, so its state is not copied anywhere else.
--spec capture_started(pid(), pid(), pos_integer()) -> pid().
-capture_started(P, Tracer, Budget) ->
-    Guard = self(),
+-spec capture_started(pid(), pid(), pos_integer(), pid()) -> pid().
+capture_started(P, Tracer, Budget, Guard) ->
     Install = make_ref(),
     Replace = make_ref(),
     Helper = spawn(fun() ->

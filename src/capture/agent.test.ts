@@ -375,6 +375,82 @@ describe("the recording agent on a real node", () => {
     await call("gen_statem", "stop", [sm!]);
   });
 
+  test("state: all captures a GenServer within a call or two of its start while the guard is busy applying a plan change", async () => {
+    // Every function of these: a plan change that keeps the guard busy for tens of milliseconds.
+    const busyModules = [
+      ...["lists", "maps", "string", "unicode", "io_lib", "io_lib_format", "ets", "sets", "erl_eval"],
+      ...["erl_scan", "erl_parse", "erl_lint", "epp", "erl_pp", "beam_lib", "calendar", "filename", "re"],
+      ...["binary", "queue", "gb_trees", "gb_sets", "dict", "orddict", "proplists", "digraph", "sofs"],
+    ];
+    const plan = (extra: Term[]) =>
+      mapOf({
+        state: atom("all"),
+        processes: atom("new"),
+        functions: [
+          mapOf({
+            module: atom(FIX),
+            function: atom("tiny"),
+            arity: 1,
+            args: atom("false"),
+            return: atom("false"),
+          }),
+          ...extra,
+        ],
+      });
+    const everyFunction = busyModules.map((m) =>
+      mapOf({
+        module: atom(m),
+        function: atom("_"),
+        arity: atom("_"),
+        args: atom("false"),
+        return: atom("false"),
+      }),
+    );
+    const session = await startRecording(node, peer.name, {
+      load: false,
+      plan: {
+        state: "all",
+        processes: "new",
+        functions: [{ module: FIX, function: "tiny", arity: 1, args: false, return: false }],
+      },
+    });
+    const recording = collect(session);
+    const BUMPS = 20;
+    const result = (await call(FIX, "start_counter_during_replan", [
+      session.info.session,
+      plan(everyFunction),
+      atom("es_busy"),
+      BUMPS,
+    ])) as Tuple;
+    await session.stop();
+    const r = await recording;
+    assert.equal(formatTerm(result.at(2), { syntax: "erlang" }), "ok");
+    assert.ok(isAtom(result.at(3), "busy"), "the counter started before the guard got to the plan change");
+    const replanMs = (result.at(1) as number) / 1000;
+    assert.ok(replanMs > BUMPS, `the plan change took ${replanMs} ms: too short to span the ${BUMPS} calls`);
+    // The capture starts with a snapshot of the state it finds (bump k has made a => k), then every call
+    // after it, exactly. A new process can handle a call or two before its capture request reaches it
+    // (docs/agent-protocol.md); the guard being busy must not make that the whole plan change.
+    const show = (t: Term) => formatTerm(t, { syntax: "erlang" });
+    const states = ofKind(r, "es_state").filter((s) => same(s.at(1), result.at(0)!));
+    const shown = states.map((s) => [show(s.at(4)), show(s.at(5))]);
+    const first = shown[0]?.[1] ?? "";
+    const k = first === "#{count => 0,name => es_busy}" ? 0 : Number(/a => (\d+)/.exec(first)?.[1] ?? NaN);
+    assert.ok(
+      k <= 2,
+      `captured from call ${k} of ${BUMPS} (${replanMs} ms plan change): ${JSON.stringify(shown[0])}`,
+    );
+    const expected = [["none", first]];
+    // The first change after a snapshot is sent whole, the others as what changed.
+    for (let i = k + 1; i <= BUMPS; i++) {
+      expected.push([
+        String(i),
+        i === k + 1 ? `#{a => ${i},count => 0,name => es_busy}` : `{changed,#{a => ${i}},[]}`,
+      ]);
+    }
+    assert.deepEqual(shown, expected);
+  });
+
   test("processes of an application: those it starts while recording and those already running, no others", async () => {
     const tiny = { module: FIX, function: "tiny", arity: 1, args: false, return: false };
     const appStart = tuple(atom("application_master"), atom("init"), 4);

@@ -7,7 +7,7 @@
          pingpong/1, spawn_exit/1, start_loop/0, loop/1, feed/2, loop_memory/1,
          start_counter/1, bump/2, read/1, forget/2,
          churn/2, inject/2, inject_at_once/2, leftovers/2, memory_sampler/2,
-         diff_mismatches/2]).
+         diff_mismatches/2, start_counter_during_replan/4]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2]).
 
 %% fib(N) makes fib_calls(N) calls of fib/1.
@@ -205,3 +205,27 @@ applied({changed, Changed, Removed}, Old) -> maps:merge(maps:without(Removed, Ol
 
 sorted({changed, Changed, Removed}) -> {changed, Changed, lists:sort(Removed)};
 sorted(X) -> X.
+
+%% Starts the counter `Name' while the agent applies `Plan' (a plan that
+%% keeps the guard busy for a while), and bumps it `Bumps' times, a
+%% millisecond apart, while the guard works. Returns the counter, how long
+%% the plan change took (microseconds), its result and whether the guard
+%% was seen busy before the start.
+start_counter_during_replan(Session, Plan, Name, Bumps) ->
+    Self = self(),
+    spawn(fun() -> Self ! {replanned, timer:tc(elixirscope_agent, update_plan, [Session, Plan])} end),
+    Busy = busy(whereis(elixirscope_agent_guard), erlang:monotonic_time(millisecond) + 2000),
+    Pid = start_counter(Name),
+    [begin bump(Name, a), timer:sleep(1) end || _ <- lists:seq(1, Bumps)],
+    receive {replanned, {Us, Result}} -> {Pid, Us, Result, Busy} end.
+
+busy(Guard, Deadline) ->
+    case erlang:process_info(Guard, status) of
+        {status, waiting} ->
+            case erlang:monotonic_time(millisecond) < Deadline of
+                true -> busy(Guard, Deadline);
+                false -> not_seen_busy
+            end;
+        _ ->
+            busy
+    end.
