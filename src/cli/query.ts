@@ -7,6 +7,7 @@
 import { openRecording, QueryError, type EventKind, type Recording, type Seq } from "../query/index.js";
 import type { CallNode, EventRow, MessageRow, ProcessInfo, StateView } from "../query/api.js";
 import { exportRecording } from "../query/export.js";
+import { recoverableBytes } from "../record/spool.js";
 
 export interface QueryOptions {
   json?: boolean;
@@ -313,9 +314,10 @@ function printInfo(rec: Recording, out: Out): void {
         : "  Cut off: the recorder stopped before the recording was finished; everything up to its last flush is here.",
   );
   if (i.recovered) out(`  Recovered: ${i.recovered}.`);
-  if (i.spooled > 0) {
+  const spooled = i.complete ? 0 : recoverableBytes(i.path);
+  if (spooled > 0) {
     out(
-      `  The recorder had received ${(i.spooled / 1e6).toFixed(1)} MB of frames that are not all stored here: \`elixirscope recover ${i.path}\` stores them.`,
+      `  The recorder had received ${(spooled / 1e6).toFixed(1)} MB of frames that are not all stored here: \`elixirscope recover ${i.path}\` stores them.`,
     );
   }
 }

@@ -53,8 +53,6 @@ export interface RecordingInfo {
   complete: boolean;
   /** How it was rebuilt by `elixirscope recover`, or null. */
   recovered: string | null;
-  /** Bytes of frames the recorder had received, left beside a cut-off recording for `elixirscope recover`. */
-  spooled: number;
 }
 
 export interface ProcessInfo {

@@ -8,8 +8,7 @@
 import { encode } from "../etf/encode.js";
 import { Atom, Pid, type Term } from "../etf/terms.js";
 import { takenByTheBehaviour } from "../correlate/replies.js";
-import { statSync } from "node:fs";
-import { EVENT_KINDS, K, MESSAGE_STATUSES, spoolPath } from "../store/schema.js";
+import { EVENT_KINDS, K, MESSAGE_STATUSES } from "../store/schema.js";
 import { openStore, RecordingError } from "../store/open.js";
 import {
   QueryError,
@@ -466,18 +465,9 @@ async function openSource(
     ended: ended === undefined ? null : ended.replace(/^"(.*)"$/, "$1"),
     complete: ended !== undefined,
     recovered: meta.get("recovered") ?? null,
-    spooled: ended === undefined ? fileSize(spoolPath(path)) : 0,
   };
   const ctx: QueryContext = { con, terms: new TermStore(con, node, options.syntax), info, node, mfaNames };
   return new RecordingEngine(ctx);
-}
-
-function fileSize(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
-  }
 }
 
 function safeJson(text: string | undefined): Record<string, number> | undefined {

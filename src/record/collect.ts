@@ -12,7 +12,7 @@ import { FLUSH_MS } from "../store/schema.js";
 import type { RecordingSink } from "./recording-sink.js";
 import type { Ingest } from "../correlate/ingest.js";
 import { spoolPath } from "../store/schema.js";
-import { FrameSpool, SpoolKind, type SpoolItem } from "./spool.js";
+import { FrameSpool, SPOOL_KEEP_BYTES, SpoolKind, type SpoolItem } from "./spool.js";
 import { decode, encode } from "../etf/index.js";
 
 /** Ingest runs at most this long before the socket is read again. */
@@ -103,6 +103,7 @@ export async function collect(
     const until = Date.now() + (burst ? BURST_SLICE_MS : SLICE_MS);
     while (spool.pending && Date.now() < until) take(spool.next()!);
     if (spool.pending) schedule(burst);
+    else spool.emptyIfPast(SPOOL_KEEP_BYTES);
   };
   const schedule = (later = false) => {
     if (!scheduled) {

@@ -85,7 +85,10 @@ test("killing the collector leaves the node running and untraced within a second
     const cut = await recordingInfo(out);
     assert.ok(cut.events > 0);
     assert.equal(cut.complete, false);
-    assert.ok(cut.spooled > 0, "the frames the collector had received are left beside the recording");
+    assert.ok(
+      existsSync(`${out}.spool`),
+      "the frames the collector had received are left beside the recording",
+    );
     const cutAdds = await loopAdds(out);
 
     // The CLI says what to do, and recover rebuilds the recording from all that had been received.
@@ -96,7 +99,6 @@ test("killing the collector leaves the node running and untraced within a second
     const after = await recordingInfo(out);
     assert.ok(after.events >= cut.events, `${after.events} events after recovery, ${cut.events} before`);
     assert.ok(after.recovered !== null);
-    assert.equal(after.spooled, 0);
     assert.equal(existsSync(`${out}.spool`), false);
     assert.equal(
       await loopAdds(out),

@@ -11,7 +11,7 @@ import { openRecording } from "../query/engine.js";
 import { ingestItem } from "./collect.js";
 import { createRecordingSink } from "./recording-sink.js";
 import { spoolPath } from "../store/schema.js";
-import { FrameSpool, SpoolKind } from "./spool.js";
+import { FrameSpool, SPOOL_KEEP_BYTES, SpoolKind } from "./spool.js";
 
 export interface Recovered {
   /** Events stored. */
@@ -36,6 +36,11 @@ export async function recoverRecording(path: string): Promise<Recovered> {
   const temp = `${path}.recovering`;
   try {
     const first = spool.nextWhole();
+    if (first !== undefined && first !== "truncated" && first.kind === SpoolKind.Emptied) {
+      throw new Error(
+        `${source} cannot rebuild ${path}: it grew past ${SPOOL_KEEP_BYTES / 2 ** 30} GiB and was emptied once everything in it was stored, so it holds only the end of the recording; ${path} has everything up to its last flush`,
+      );
+    }
     if (first === undefined || first === "truncated" || first.kind !== SpoolKind.Hello) {
       throw new Error(
         `${source} does not start with the agent's hello: it is not a spool, or one written by an older ElixirScope, and cannot be replayed`,

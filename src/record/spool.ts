@@ -8,9 +8,11 @@
  *
  * It starts with the session's hello and how the recording was started, and keeps every frame from the
  * first (taking a frame out does not shorten the file), so that when the collector is killed before it
- * could finish, the whole recording can be rebuilt from the spool (`recover.ts`).
+ * could finish, the whole recording can be rebuilt from the spool (`recover.ts`); up to SPOOL_KEEP_BYTES,
+ * past which it is emptied whenever everything in it is stored.
  */
-import { closeSync, openSync, readSync, rmSync, statSync, writeSync } from "node:fs";
+import { closeSync, ftruncateSync, openSync, readSync, rmSync, statSync, writeSync } from "node:fs";
+import { spoolPath } from "../store/schema.js";
 
 export enum SpoolKind {
   /** The agent's `{events, Seq, [...]}` frame, as received. */
@@ -23,6 +25,30 @@ export enum SpoolKind {
   Hello = 4,
   /** How the recording was started (JSON): the second item. */
   About = 5,
+  /**
+   * The first item of a spool that was emptied once everything in it was stored, because it had grown past
+   * its limit (JSON: the bytes dropped): what follows cannot rebuild a recording by itself.
+   */
+  Emptied = 6,
+}
+
+/** A spool is kept whole up to this size, so that a recording can be rebuilt from it; past it, it is emptied whenever ingest has caught up. */
+export const SPOOL_KEEP_BYTES = 1 << 30;
+
+/** Bytes in the spool beside `recording` when it can rebuild the recording (it starts with the hello), else 0. */
+export function recoverableBytes(recording: string): number {
+  const path = spoolPath(recording);
+  try {
+    const fd = openSync(path, "r");
+    try {
+      const first = Buffer.alloc(1);
+      return readSync(fd, first, 0, 1, 0) === 1 && first[0] === SpoolKind.Hello ? statSync(path).size : 0;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return 0;
+  }
 }
 
 export interface SpoolItem {
@@ -104,6 +130,20 @@ export class FrameSpool {
     }
     this.readPos = at;
     return this.next();
+  }
+
+  /**
+   * Empties the file when everything in it has been taken out and it holds more than `limit` bytes: a long
+   * recording's spool does not grow without end, at the price of no longer being able to rebuild it.
+   */
+  emptyIfPast(limit: number): boolean {
+    if (this.pending || this.writePos <= limit) return false;
+    ftruncateSync(this.fd, 0);
+    const dropped = this.writePos;
+    this.writePos = this.readPos = 0;
+    this.push(SpoolKind.Emptied, Buffer.from(JSON.stringify({ dropped }), "utf8"));
+    this.readPos = this.writePos;
+    return true;
   }
 
   /** Closes the file (again: nothing). */
