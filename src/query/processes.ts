@@ -10,12 +10,16 @@ import { rows } from "./db.js";
 import { processName } from "./names.js";
 import { K } from "../store/schema.js";
 
-/** An exit that is not a crash: `:normal`, `:shutdown`, `{:shutdown, _}`, `:noproc` is a crash. */
+/**
+ * Whether an exit is a crash. Not crashes: `:normal`, `:shutdown`, `{:shutdown, _}`, and `{:ok, _}`, a
+ * result handed back through the exit signal to a monitoring process (Elixir's compiler does so for every
+ * file it evaluates). `:noproc`, `:killed` and everything else are.
+ */
 export function isCrash(reason: Term | undefined): boolean {
   if (reason === undefined) return false;
   if (reason instanceof Atom) return reason.name !== "normal" && reason.name !== "shutdown";
   if (reason instanceof Tuple && reason.size === 2 && reason.at(0) instanceof Atom)
-    return (reason.at(0) as Atom).name !== "shutdown";
+    return !["shutdown", "ok"].includes((reason.at(0) as Atom).name);
   return true;
 }
 
