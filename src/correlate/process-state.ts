@@ -14,21 +14,23 @@ export interface OpenCall {
   childNs: number;
 }
 
-export interface Received {
-  seq: number;
-  /** The message's number in ingest's `MessageKeys`, held while it is here. */
-  key: number;
-}
-
 /** At most this many received-but-unhandled messages are remembered per process. */
 export const MAX_UNHANDLED = 1000;
+
+const NONE = new Int32Array(0);
 
 export class ProcState {
   readonly stack: OpenCall[] = [];
   /** The last message it received (`receive` event seq), or -1. */
   lastReceive = -1;
-  /** For GenServer-like processes, which handle messages in order: received and not yet handled, oldest first. */
-  unhandled: Received[] = [];
+  /**
+   * For GenServer-like processes, which handle messages in order: received and not yet handled, oldest first,
+   * as a ring of their `receive` seqs and message keys (in ingest's `MessageKeys`, held while here).
+   */
+  private useq = NONE;
+  private ukey = NONE;
+  private uhead = 0;
+  private ulen = 0;
   /** True once it is known to handle messages in order (it had a state event or an OTP callback). */
   inOrder = false;
   /** True once the agent's `sys` capture sends its states: callback returns are then not states. */
@@ -58,15 +60,15 @@ export class ProcState {
    * handles the event that just came unless it postpones it, and retries postponed ones later.
    */
   handledLatest(): number {
-    const r = this.unhandled.pop();
-    if (r === undefined) return -1;
-    this.keys.release(r.key);
-    return r.seq;
+    if (this.ulen === 0) return -1;
+    const at = (this.uhead + --this.ulen) & (this.useq.length - 1);
+    this.keys.release(this.ukey[at]!);
+    return this.useq[at]!;
   }
 
   /** The message this process is handling now: the cause of what it does. -1 when unknown. */
   handling(): number {
-    if (this.inOrder && this.unhandled.length > 0) return this.unhandled[0]!.seq;
+    if (this.inOrder && this.ulen > 0) return this.useq[this.uhead]!;
     return this.lastReceive;
   }
 
@@ -78,8 +80,15 @@ export class ProcState {
   received(seq: number, key: number, notForCallbacks = false): void {
     this.lastReceive = seq;
     if (notForCallbacks) return;
-    this.unhandled.push({ seq, key });
-    if (this.unhandled.length > MAX_UNHANDLED) this.keys.release(this.unhandled.shift()!.key);
+    if (this.ulen === MAX_UNHANDLED) {
+      this.keys.release(this.ukey[this.uhead]!);
+      this.uhead = (this.uhead + 1) & (this.useq.length - 1);
+      this.ulen--;
+    }
+    if (this.ulen === this.useq.length) this.grow();
+    const at = (this.uhead + this.ulen++) & (this.useq.length - 1);
+    this.useq[at] = seq;
+    this.ukey[at] = key;
   }
 
   /**
@@ -88,14 +97,32 @@ export class ProcState {
    * Returns its `receive` seq, or -1 when it was not seen (`key` undefined: the oldest one).
    */
   handled(key?: number): number {
-    const q = this.unhandled;
-    let i = -1;
-    if (key === undefined) i = q.length > 0 ? 0 : -1;
-    else if (key >= 0) for (i = 0; i < q.length && q[i]!.key !== key; i++);
-    if (i < 0 || i >= q.length) return -1;
-    const seq = q[i]!.seq;
-    for (let j = 0; j <= i; j++) this.keys.release(q[j]!.key);
-    this.unhandled = q.slice(i + 1);
+    if (this.ulen === 0 || (key !== undefined && key < 0)) return -1;
+    const mask = this.useq.length - 1;
+    let i = 0;
+    if (key !== undefined) {
+      while (i < this.ulen && this.ukey[(this.uhead + i) & mask] !== key) i++;
+      if (i === this.ulen) return -1;
+    }
+    const seq = this.useq[(this.uhead + i) & mask]!;
+    for (let j = 0; j <= i; j++) this.keys.release(this.ukey[(this.uhead + j) & mask]!);
+    this.uhead = (this.uhead + i + 1) & mask;
+    this.ulen -= i + 1;
     return seq;
+  }
+
+  /** Twice the room (a power of two), oldest first from 0. */
+  private grow(): void {
+    const n = Math.max(4, 2 * this.useq.length);
+    const useq = new Int32Array(n);
+    const ukey = new Int32Array(n);
+    const mask = this.useq.length - 1;
+    for (let i = 0; i < this.ulen; i++) {
+      useq[i] = this.useq[(this.uhead + i) & mask]!;
+      ukey[i] = this.ukey[(this.uhead + i) & mask]!;
+    }
+    this.useq = useq;
+    this.ukey = ukey;
+    this.uhead = 0;
   }
 }
