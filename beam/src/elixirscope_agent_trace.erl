@@ -53,9 +53,10 @@
 %% session records, {@link watch_starts/2} sets a `meta' trace pattern on
 %% `gen_server:init_it/6' and `gen_statem:init_it/6', the functions a new
 %% behaviour process runs first, before its `init/1'. A meta pattern has
-%% its own tracer (the guard) and needs no process flag: every process that
-%% starts a behaviour sends the guard one call message, whatever the plan's
-%% processes, and nothing is added to the recording's events. The match
+%% its own tracer (`elixirscope_agent_starts') and needs no process flag:
+%% every process that starts a behaviour sends it one call message,
+%% whatever the plan's processes, and nothing is added to the recording's
+%% events. The match
 %% spec is the same marked, action-less one as for function patterns, so
 %% cleanup and the sweep recognise it (`erlang:trace_info(MFA,
 %% meta_match_spec)'). No return is traced: these functions end in the

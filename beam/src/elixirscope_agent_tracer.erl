@@ -144,9 +144,10 @@ setup(Caller, Ref, Sock, Token, Plan) ->
             max_events = maps:get(max_events, L), win_start = now_ms(), started = now_ms(),
             counters = counters:new(3 + length(?REASONS), [])},
     put(?COUNTERS, S#st.counters),
+    Started = erlang:monotonic_time(nanosecond),
     case elixirscope_agent_guard:apply_plan(Guard, Plan, S#st.term_bytes) of
         {ok, Applied} ->
-            Hello = elixirscope_agent_wire:hello(Token, Plan, elixirscope_agent_guard:summary(Applied)),
+            Hello = elixirscope_agent_wire:hello(Token, Plan, elixirscope_agent_guard:summary(Applied), Started),
             case elixirscope_agent_wire:send_sync(Sock, Hello) of
                 ok ->
                     Caller ! {Ref, {ok, self()}},

@@ -38,7 +38,7 @@
 %% with a five-second send timeout.
 -module(elixirscope_agent_wire).
 
--export([connect/2, send_async/2, send_sync/2, command/1, close/1, hello/3]).
+-export([connect/2, send_async/2, send_sync/2, command/1, close/1, hello/4]).
 
 -define(OPTIONS, [binary, {packet, 4}, {active, once}, {nodelay, true}, {send_timeout, 5000},
                   {send_timeout_close, true}, {high_watermark, 16 * 1024 * 1024},
@@ -99,13 +99,15 @@ wait_closed(Sock, Deadline) ->
     end.
 
 %% @doc The first frame: who we are, the clocks, and the plan as applied.
--spec hello(binary(), elixirscope_agent_plan:plan(), map()) -> tuple().
-hello(Token, Plan, Applied) ->
+%% `StartedNs' is the monotonic clock when the session began to apply its
+%% plan, before any of its events.
+-spec hello(binary(), elixirscope_agent_plan:plan(), map(), integer()) -> tuple().
+hello(Token, Plan, Applied, StartedNs) ->
     {hello, 1, Token,
      #{node => node(), otp_release => list_to_binary(erlang:system_info(otp_release)),
        elixir_version => elixir_version(), session => self(),
        time_offset_ns => erlang:time_offset(nanosecond),
-       monotonic_ns => erlang:monotonic_time(nanosecond), plan => Plan, applied => Applied,
+       monotonic_ns => StartedNs, plan => Plan, applied => Applied,
        registered => registered_processes(), applications => application_processes(),
        monitors => monitors(Plan)}}.
 

@@ -80,6 +80,9 @@ test("recording the sample workload captures exactly what it did", async () => {
     const transfers = await rec.messages(null, null, { pattern: "{:transfer, _, _, _}", limit: 1000 });
     assert.equal(transfers.items.length, expected["transfers"]);
     for (const m of transfers.items) assert.equal(m.status, "received");
+    // Times count from the start of the recording: no event comes before it.
+    const early = await rec.sql("SELECT count(*) FROM events WHERE ns < 0");
+    assert.equal(Number(early.rows[0]![0]), 0, "events before the recording's start");
   } finally {
     await rec.close();
   }
