@@ -511,6 +511,7 @@ export class Ingest {
     const buf = this.buf;
     const hash = hashBytes(buf, e.a, e.aEnd);
     const term = this.interner.termHashed(buf, e.a, e.aEnd, hash);
+    const gen = this.interner.generation;
     const to = this.destination(e.b, e.bEnd);
     let key: number | undefined;
     if (to.proc >= 0) {
@@ -527,6 +528,8 @@ export class Ingest {
       if (q) q.push({ name: to.nameText, seq });
       else this.pendingByName.set(key, [{ name: to.nameText, seq }]);
     }
+    // Its receive will find the term number with the key.
+    if (key !== undefined && this.interner.dedups(e.a, e.aEnd)) this.keys.rememberTerm(key, term, gen);
     this.sends.set(seq, {
       sender: proc,
       receiver: to.proc,
@@ -639,15 +642,30 @@ export class Ingest {
     );
   }
 
+  /**
+   * The term number of the message in `buf[start, end)` whose key is `key` (-1: none held): the one
+   * remembered with the key while the interner's table still has it, else the interner's.
+   */
+  private messageTerm(key: number, buf: Buffer, start: number, end: number, hash: number): number {
+    const interner = this.interner;
+    if (key >= 0) {
+      const known = this.keys.term(key, interner.generation);
+      if (known >= 0) return known;
+    }
+    const term = interner.termHashed(buf, start, end, hash);
+    if (key >= 0 && interner.dedups(start, end)) this.keys.rememberTerm(key, term, interner.generation);
+    return term;
+  }
+
   private receive(seq: number, e: RawEvent, proc: number, p: ProcState): void {
     const buf = this.buf;
     const hash = hashBytes(buf, e.a, e.aEnd);
-    const term = this.interner.termHashed(buf, e.a, e.aEnd, hash);
     const notForCallbacks = takenByTheBehaviour(buf, e.a);
     // Held for the process's unhandled messages; otherwise only looked for among the sends waiting.
     const key = notForCallbacks
       ? this.keys.find(buf, e.a, e.aEnd, hash)
       : this.keys.acquire(buf, e.a, e.aEnd, hash);
+    const term = this.messageTerm(key, buf, e.a, e.aEnd, hash);
     const sendSeq = this.takeSend(proc, key);
     let other = -1;
     let cause = -1;
@@ -736,8 +754,9 @@ export class Ingest {
       const m = termEnd(buf, tupleBody(buf, e.a));
       const mEnd = termEnd(buf, m);
       const hash = hashBytes(buf, m, mEnd);
-      triggerSeq = p.handled(this.keys.find(buf, m, mEnd, hash));
-      triggerTerm = this.interner.termHashed(buf, m, mEnd, hash);
+      const key = this.keys.find(buf, m, mEnd, hash);
+      triggerTerm = this.messageTerm(key, buf, m, mEnd, hash);
+      triggerSeq = p.handled(key);
     } else if (!snapshot) triggerTerm = this.interner.store(buf, e.a, e.aEnd);
     const reply = isAtomAt(buf, e.b, NONE) ? -1 : this.interner.term(buf, e.b, e.bEnd);
     const payloadTerm = isAtomAt(buf, e.c, UNCHANGED) ? Atom.of("unchanged") : decodeBody(buf, e.c).term;

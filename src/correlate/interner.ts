@@ -31,6 +31,8 @@ export interface ProcRecord {
 export class Interner {
   private readonly terms = new ByteTable();
   private nextTerm = 0;
+  /** Counts the term table's fresh starts: a number got in the same generation still stands for its bytes. */
+  generation = 0;
   private readonly mfas = new Map<string, number>();
   /** Functions by the bytes of their module and function atoms, the arity as the tag. */
   private readonly mfaBytes = new ByteTable();
@@ -63,10 +65,18 @@ export class Interner {
     if (end - start > DEDUP_MAX_BYTES) return this.store(buf, start, end);
     const e = this.terms.find(buf, start, end, hash);
     if (e >= 0) return this.terms.value(e);
-    if (this.terms.size >= this.maxTerms) this.terms.clear();
+    if (this.terms.size >= this.maxTerms) {
+      this.terms.clear();
+      this.generation++;
+    }
     const id = this.store(buf, start, end);
     this.terms.insert(buf, start, end, hash, id);
     return id;
+  }
+
+  /** Whether a term of `end - start` bytes is looked up (and so keeps its number) rather than stored each time. */
+  dedups(start: number, end: number): boolean {
+    return end - start <= DEDUP_MAX_BYTES;
   }
 
   /** Stores a term under a new number, without looking for an equal one (states, large terms). */
