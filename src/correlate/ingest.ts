@@ -7,6 +7,7 @@
  *                                 ─▶ pair sends with receives       → messages
  *                                 ─▶ rebuild GenServer states       → states (checkpoints every 64 changes)
  *                                 ─▶ spawns, links, exits, names    → spawns, names
+ *                                 ─▶ monitors, from monitor to end  → monitors (monitors.ts)
  *                                 ─▶ the event, with its link and cause → events
  *
  * The cause of an event is what made it happen: for a receive, its send; for a spawned process, the spawn;
@@ -44,6 +45,7 @@ import { classifyChange } from "./state-builder.js";
 import { ReorderBuffer } from "./reorder.js";
 import { takenByTheBehaviour } from "./replies.js";
 import { spawnInfo } from "./spawn-info.js";
+import { Monitors } from "./monitors.js";
 
 /** Sends still waiting for their receive; past this the oldest are settled as never received. */
 const MAX_PENDING_SENDS = 500_000;
@@ -111,6 +113,8 @@ export class Ingest {
   private lastFlush = Date.now();
   private buf: Buffer = Buffer.alloc(0);
 
+  /** Process monitors (see monitors.ts). */
+  private readonly monitors: Monitors;
   private readonly reorder = new ReorderBuffer();
   private readonly hold = (e: RawEvent) => this.reorder.add(e);
   private readonly visit = (e: RawEvent, buf: Buffer) => {
@@ -143,6 +147,15 @@ export class Ingest {
       depth: ev.data(9),
     };
     this.interner = new Interner(this.t, hello.node);
+    this.monitors = new Monitors(this.interner, this.t, {
+      emit: (ns, proc, kind, other, term, link) => {
+        const seq = this.seq++;
+        this.row(seq, ns, proc, kind, -1, other, term, link, this.proc(proc).handling(), -1);
+        return seq;
+      },
+      owner: (name) => this.names.get(name) ?? -1,
+    });
+    this.monitors.atStart(hello.raw?.get(Atom.of("monitors")));
     this.base = clockOf(hello.monotonicNs);
     this.planChanged(hello.plan);
     this.namesAtStart(hello.raw?.get(Atom.of("registered")));
@@ -185,6 +198,7 @@ export class Ingest {
 
   /** Reads which functions have return tracing from a plan term (calls of others never return). */
   planChanged(plan: Term): void {
+    this.monitors.planChanged(plan);
     this.rules = [];
     this.returns.length = 0;
     const functions = plan instanceof ErlMap ? plan.get(Atom.of("functions")) : undefined;
@@ -240,6 +254,7 @@ export class Ingest {
       if (!p) continue;
       for (let d = p.stack.length - 1; d >= 0; d--) this.closeCall(proc, p, d, -1, 0, 0, null);
     }
+    this.monitors.finish();
     await this.store.finish({ events: String(this.seq), ...meta });
   }
 
@@ -309,6 +324,9 @@ export class Ingest {
       this.skipped++;
       return;
     }
+    // Only the monitor BIFs' patterns put the arguments in a call's trace message (`e.b`).
+    if ((e.kind === K.call && e.b !== 0) || (e.kind === K.return && this.monitors.awaiting(proc)))
+      if (this.monitors.event(e, buf, proc)) return;
     const seq = this.seq++;
     const p = this.proc(proc);
     switch (e.kind) {
@@ -691,6 +709,7 @@ export class Ingest {
       this.message(-1, seq, { sender: other, receiver: proc, toName: -1, term, ns: e.ns }, e.ns, 3);
     }
     p.received(seq, key, notForCallbacks);
+    this.monitors.received(seq, buf, e.a, proc);
     this.row(seq, e.ns, proc, K.receive, -1, other, term, sendSeq, cause, -1);
   }
 
@@ -740,6 +759,7 @@ export class Ingest {
     p.exitSeq = seq;
     p.exitReasonKey = key;
     this.row(seq, e.ns, proc, K.exit, -1, -1, term, -1, cause, -1);
+    this.monitors.exited(seq, proc, term);
   }
 
   private state(seq: number, e: RawEvent, proc: number, p: ProcState): void {
