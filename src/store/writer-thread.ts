@@ -4,7 +4,7 @@
  * instead of inside it. It takes messages from `StoreWriter` in order:
  *
  *     {open, path, meta}  → creates the file and its tables; answers {opened} or {error}
- *     {chunk, table, chunk} → appends the rows (then counts one chunk done in the shared counter)
+ *     {chunks, [{table, chunk}]} → appends the rows (counting each chunk done in the shared counter)
  *     {commit}            → commits everything appended so far (and checkpoints every 2M rows)
  *     {finish, meta}      → commits, writes the last metadata, checkpoints, closes; answers {finished}
  *     {close}             → closes without finishing; answers {closed}
@@ -34,7 +34,7 @@ const COMMIT_ORDER: TableName[] = [
 
 export type WriterMessage =
   | { type: "open"; path: string; meta: Record<string, string>; done: SharedArrayBuffer }
-  | { type: "chunk"; table: TableName; chunk: Chunk }
+  | { type: "chunks"; chunks: { table: TableName; chunk: Chunk }[] }
   | { type: "commit" }
   | { type: "finish"; meta: Record<string, string> }
   | { type: "query"; sql: string; params?: unknown[] }
@@ -94,15 +94,23 @@ async function handle(m: WriterMessage): Promise<WriterReply | undefined> {
         appenders[name] = await con.createAppender(name);
       return { type: "opened" };
     }
-    case "chunk":
-      try {
-        if (!failed) appendChunk(appenders[m.table]!, COLUMNS[m.table], m.chunk);
-        sinceCheckpoint += m.chunk.n;
-      } finally {
-        Atomics.add(done!, 0, 1);
-        Atomics.notify(done!, 0);
+    case "chunks": {
+      let error: unknown;
+      for (const { table, chunk } of m.chunks) {
+        try {
+          if (!failed) appendChunk(appenders[table]!, COLUMNS[table], chunk);
+          sinceCheckpoint += chunk.n;
+        } catch (err) {
+          failed = true;
+          error ??= err;
+        } finally {
+          Atomics.add(done!, 0, 1);
+          Atomics.notify(done!, 0);
+        }
       }
+      if (error !== undefined) throw error;
       return undefined;
+    }
     case "commit":
       if (failed) return undefined;
       commit();

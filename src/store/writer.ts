@@ -6,7 +6,8 @@
  * self-contained file again (no write-ahead log beside it).
  *
  * Memory stays bounded: when the writer thread falls more than `MAX_CHUNKS_IN_FLIGHT` chunks behind, the
- * ingest waits for it.
+ * ingest waits for it. Chunks go over `CHUNKS_PER_MESSAGE` at a time (a message costs more than its rows'
+ * bytes: the writer thread wakes for each), and whatever is gathered at each flush.
  */
 import { Worker } from "node:worker_threads";
 import { ColumnBuffer, type Chunk } from "./columns.js";
@@ -17,6 +18,7 @@ import type { SqlResult } from "../query/db.js";
 export type Tables = Record<TableName, ColumnBuffer>;
 
 const MAX_CHUNKS_IN_FLIGHT = 256;
+const CHUNKS_PER_MESSAGE = 16;
 
 export class StoreWriter {
   readonly tables: Tables;
@@ -27,6 +29,9 @@ export class StoreWriter {
   private error: Error | undefined;
   private readonly waiting = new Map<number, (r: WriterReply) => void>();
   private nextId = 0;
+  /** Chunks not yet posted, and their buffers to transfer. */
+  private outbox: { table: TableName; chunk: Chunk }[] = [];
+  private outboxTransfer: ArrayBuffer[] = [];
 
   private constructor(
     readonly path: string,
@@ -97,18 +102,29 @@ export class StoreWriter {
       Atomics.wait(this.done, 0, Atomics.load(this.done, 0), 100);
       if (this.error) throw this.error;
     }
-    const transfer = chunk.columns.flatMap((c) => [
-      ...(c.data instanceof ArrayBuffer ? [c.data] : []),
-      ...(c.valid ? [c.valid] : []),
-      ...(c.offsets ? [c.offsets] : []),
-    ]);
+    for (const c of chunk.columns) {
+      if (c.data instanceof ArrayBuffer) this.outboxTransfer.push(c.data);
+      if (c.valid) this.outboxTransfer.push(c.valid);
+      if (c.offsets) this.outboxTransfer.push(c.offsets);
+    }
+    this.outbox.push({ table, chunk });
     this.sent++;
-    this.post({ type: "chunk", table, chunk }, transfer);
+    if (this.outbox.length >= CHUNKS_PER_MESSAGE) this.postChunks();
+  }
+
+  private postChunks(): void {
+    if (this.outbox.length === 0) return;
+    const chunks = this.outbox;
+    const transfer = this.outboxTransfer;
+    this.outbox = [];
+    this.outboxTransfer = [];
+    this.post({ type: "chunks", chunks }, transfer);
   }
 
   /** Hands every row gathered so far to the writer thread, which commits them. */
   flush(): void {
     for (const t of Object.values(this.tables)) t.flush();
+    this.postChunks();
     this.post({ type: "commit" });
   }
 
@@ -116,6 +132,7 @@ export class StoreWriter {
   async finish(meta: Record<string, string>): Promise<void> {
     if (this.closed) return;
     for (const t of Object.values(this.tables)) t.flush();
+    this.postChunks();
     if (this.error) throw this.error;
     this.closed = true;
     const reply = await this.request({ type: "finish", meta });
@@ -127,6 +144,8 @@ export class StoreWriter {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Chunks handed over before are appended, as they would have been one by one.
+    if (!this.error) this.postChunks();
     await this.request({ type: "close" });
     await this.worker.terminate();
   }
