@@ -130,7 +130,7 @@ program
 program
   .command("query")
   .description(
-    "answer a question about a recording: info, processes, history, messages, state, states, mailbox, calls, flame, crashes, why, sender, unreceived, sql, export",
+    "answer a question about a recording: info, processes, history, messages, state, states, mailbox, links, calls, flame, crashes, why, sender, unreceived, sql, export",
   )
   .argument("<file>", "the recording")
   .argument("<question>", "what to ask (see 'elixirscope help query')")
@@ -140,7 +140,10 @@ program
   )
   .option("--json", "print the answer as JSON")
   .option("--erlang", "print terms in Erlang syntax")
-  .option("--at <moment>", "for state and mailbox: an event (#1234) or a time since the start (1.5s, 250ms)")
+  .option(
+    "--at <moment>",
+    "for state, mailbox and links: an event (#1234) or a time since the start (1.5s, 250ms)",
+  )
   .option("--after <seq>", "paging: only what comes after this event")
   .option("--limit <n>", "at most this many answers")
   .option("--kinds <list>", "for history and events: event kinds, comma-separated (call,send,receive,...)")

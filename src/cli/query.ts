@@ -5,7 +5,7 @@
  * moments as an event number `#1234` or a time since the start, `1.5s`, `250ms`) and lays out the answers.
  */
 import { openRecording, QueryError, type EventKind, type Recording, type Seq } from "../query/index.js";
-import type { CallNode, EventRow, MessageRow, ProcessInfo, StateView } from "../query/api.js";
+import type { CallNode, EventRow, MessageRow, MonitorView, ProcessInfo, StateView } from "../query/api.js";
 import { exportRecording } from "../query/export.js";
 import { recoverableBytes } from "../record/spool.js";
 
@@ -35,6 +35,7 @@ export const QUESTIONS = [
   "state PID --at T",
   "states PID",
   "mailbox PID --at T",
+  "links PID --at T",
   "calls PID|#SEQ",
   "flame [PID]",
   "crashes",
@@ -209,6 +210,27 @@ async function answer(
       if (opts.json) return json(list);
       if (list.length === 0) out(`${label(p.id)} had no received, unhandled messages at #${at}`);
       for (const m of list) out(messageLine(m));
+      return;
+    }
+    case "links": {
+      const p = await proc(1);
+      const at = await parseMoment(rec, opts.at);
+      const [links, monitors] = await Promise.all([rec.linksAt(p.id, at), rec.monitorsAt(p.id, at)]);
+      if (opts.json) return json({ links, ...monitors });
+      out(`${label(p.id)} at #${at}:`);
+      out(`  links: ${links.length === 0 ? "none" : links.map((l) => label(l)).join(", ")}`);
+      const since = (m: MonitorView) =>
+        `since ${m.seq === null ? "the start" : `#${m.seq}`}` +
+        (m.endSeq === null
+          ? ""
+          : `, until #${m.endSeq} (${m.ended === "down" ? `:DOWN${m.reason ? " " + m.reason : ""}` : m.ended === "watcher_exit" ? "watcher exit" : "demonitor"})`);
+      const target = (m: MonitorView) =>
+        m.target !== null
+          ? label(m.target) + (m.targetText && !m.targetText.startsWith("#PID") ? ` as ${m.targetText}` : "")
+          : (m.targetText ?? "?");
+      if (monitors.holds.length + monitors.on.length === 0) out("  monitors: none");
+      for (const m of monitors.holds) out(`  monitors ${target(m)}  ${since(m)}`);
+      for (const m of monitors.on) out(`  monitored by ${label(m.watcher)}  ${since(m)}`);
       return;
     }
     case "calls": {

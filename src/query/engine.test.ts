@@ -160,6 +160,13 @@ test("elixirscope query answers on the command line, and says clearly what is wr
   const badPattern = run("messages", "SampleApp.Client", "--pattern", "{:a, ");
   assert.equal(badPattern.status, 2);
   assert.match(badPattern.stderr, /column/);
+  const links = run("links", "SampleApp.Worker.Supervisor");
+  assert.equal(links.status, 0, links.stderr);
+  assert.match(
+    links.stdout,
+    /^<0\.\d+\.0> SampleApp\.Worker\.Supervisor at #\d+:\n {2}links: .*SampleApp\.Worker\n/,
+  );
+  assert.match(links.stdout, /\n {2}(monitors |monitored by |monitors: none)/);
   const sql = run("sql", "SELECT count(*) AS n FROM events");
   assert.match(sql.stdout, /^n\n\d+\n$/);
   const perfetto = join(dir, "trace.json");
@@ -175,4 +182,40 @@ test("elixirscope query answers on the command line, and says clearly what is wr
   });
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /there is no recording at/);
+});
+
+test("the chain's caller monitors each process it spawns, from the spawn to the :DOWN it receives", async () => {
+  const tokens = await rec.messages(null, null, { pattern: "{:token, _, _}", limit: 100 });
+  const caller = tokens.items[0]!.from!;
+  const relays = [...new Set(tokens.items.map((m) => m.to!))].filter((p) => p !== caller);
+  assert.equal(relays.length, 10);
+  const procs = await rec.processes();
+  for (const relay of relays) {
+    const p = procs[relay]!;
+    assert.equal(p.parent, caller);
+    // Held just after the spawn (its monitor event follows it) until the :DOWN, and not after.
+    const during = await rec.monitorsAt(caller, p.exitSeq!);
+    const m = during.holds.find((h) => h.target === relay);
+    assert.ok(m, `the caller monitors ${p.pid} when it exits`);
+    assert.ok(m.seq! > p.spawnSeq! && m.seq! < p.exitSeq!);
+    assert.equal(m.ended, "down");
+    assert.equal(m.reason, ":normal");
+    const down = await rec.event(m.endSeq!);
+    assert.equal(down.kind, "receive");
+    assert.match(down.text!, /^\{:DOWN, #Reference<[\d.]+>, :process, #PID<[\d.]+>, :normal\}$/);
+    assert.ok((await rec.monitorsAt(relay, m.seq!)).on.some((o) => o.watcher === caller));
+    assert.equal(
+      (await rec.monitorsAt(caller, m.seq! - 1)).holds.filter((h) => h.target === relay).length,
+      0,
+    );
+    assert.equal((await rec.monitorsAt(caller, m.endSeq!)).holds.filter((h) => h.target === relay).length, 0);
+  }
+  // A demonitor ends a monitor at its demonitor event, linked to the monitor.
+  const [row] = (await rec.sql("SELECT seq, watcher, end_seq FROM monitors WHERE ended = 1 LIMIT 1")).rows;
+  const [seq, watcher, end] = row!.map(Number) as [number, number, number];
+  const demonitor = await rec.event(end);
+  assert.equal(demonitor.kind, "demonitor");
+  assert.equal(demonitor.link, seq);
+  assert.equal((await rec.monitorsAt(watcher, end - 1)).holds.filter((h) => h.seq === seq).length, 1);
+  assert.equal((await rec.monitorsAt(watcher, end)).holds.filter((h) => h.seq === seq).length, 0);
 });
