@@ -189,6 +189,34 @@ test("moving the cursor changes the state shown to the right value", async () =>
   await page.close();
 });
 
+test("the inspector shows monitors at the cursor beside links, each a link to its process", async () => {
+  // A monitor that ended with the :DOWN its watcher received (the chain's caller and its relays).
+  const [row] = (
+    await rec.sql(
+      "SELECT seq, watcher, target, end_seq FROM monitors WHERE ended = 2 AND seq IS NOT NULL AND target IS NOT NULL ORDER BY seq DESC LIMIT 1",
+    )
+  ).rows;
+  const [seq, watcher, target, end] = row!.map(Number) as [number, number, number, number];
+  const [w, t] = [procs[watcher]!, procs[target]!];
+  const page = await open(`#v=events&p=${watcher}&c=${seq}`);
+  const monitors = '[data-testid="inspector-monitors"]';
+  await until(page, monitors, (x) => x.includes(t.name ?? t.pid) && x.includes(`#${seq}`));
+  // Its target's inspector, one click away, says who watches it.
+  await page
+    .locator('[data-testid="monitors-watches"] a.proc', { hasText: t.name ?? t.pid })
+    .first()
+    .click();
+  await until(page, '[data-testid="inspector-process"]', (x) => x.includes(t.pid));
+  await until(page, '[data-testid="monitors-watched-by"]', (x) => x.includes(w.name ?? w.pid));
+  await page.close();
+  // At its :DOWN it is gone.
+  const after = await open(`#v=events&p=${watcher}&c=${end}`);
+  await until(after, '[data-testid="cursor-pos"]', (x) => x.includes(String(end)));
+  await after.waitForLoadState("networkidle");
+  await until(after, monitors, (x) => !x.includes(`#${seq}`) && x.length > "Monitors".length);
+  await after.close();
+});
+
 test("the sequence diagram shows the transfer messages in order", async () => {
   const teller = named(/Teller$/);
   const transfers = (await rec.messages(null, teller.id, { pattern: "{:transfer, _, _, _}", limit: 100 }))

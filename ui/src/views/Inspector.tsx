@@ -1,7 +1,7 @@
 /**
  * The process inspector: for the selected process at the cursor, what it is (pid, name, behaviour, alive
  * or dead and why), its state with the changes against its previous state and the message that caused
- * them, its mailbox, links and current call stack, and the event under the cursor.
+ * them, its mailbox, links and monitors, its current call stack, and the event under the cursor.
  */
 import { useState } from "react";
 import { call } from "../api.js";
@@ -10,6 +10,7 @@ import { useApp } from "../store.js";
 import { TermText, TermView } from "../term/TermView.js";
 import { useQuery } from "../use-query.js";
 import { ProcLink, SeqLink } from "./ProcLink.js";
+import type { MonitorView } from "../../../src/query/api.js";
 
 function Section({ title, children, testid }: { title: string; children: React.ReactNode; testid?: string }) {
   return (
@@ -45,6 +46,46 @@ function EventTerm({ seq, text }: { seq: number; text: string }) {
   );
 }
 
+/** Monitors at the cursor, each with the other process, where it began and how it will end. */
+function MonitorList({
+  label,
+  list,
+  other,
+}: {
+  label: string;
+  list: MonitorView[] | undefined;
+  other: (m: MonitorView) => number | null;
+}) {
+  if (!list || list.length === 0) return null;
+  return (
+    <div className="kv" data-testid={`monitors-${label.replace(/ /g, "-")}`}>
+      {list.map((m, i) => (
+        <div key={m.seq ?? `start-${i}`} className="small">
+          {label}{" "}
+          {other(m) !== null ? <ProcLink id={other(m)} /> : <span className="mono">{m.targetText}</span>}
+          {other(m) !== null && m.targetText !== null && !m.targetText.startsWith("#PID") ? (
+            <span className="muted mono"> as {m.targetText}</span>
+          ) : null}{" "}
+          <span className="muted">
+            since {m.seq !== null ? <SeqLink seq={m.seq} /> : "the start"}
+            {m.endSeq !== null ? (
+              <>
+                , until <SeqLink seq={m.endSeq} /> ({endText(m)})
+              </>
+            ) : null}
+          </span>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+function endText(m: MonitorView): string {
+  if (m.ended === "demonitor") return "demonitor";
+  if (m.ended === "watcher_exit") return "watcher exit";
+  return m.reason !== null ? `:DOWN ${m.reason}` : ":DOWN";
+}
+
 export function Inspector() {
   const sel = useApp((s) => s.selected);
   const proc = useApp((s) => (s.selected === null ? undefined : s.byId.get(s.selected)));
@@ -54,6 +95,7 @@ export function Inspector() {
   const state = useQuery(() => (sel === null ? null : call("stateAt", sel, at)), [sel, at, revision]);
   const mailbox = useQuery(() => (sel === null ? null : call("mailboxAt", sel, at)), [sel, at, revision]);
   const links = useQuery(() => (sel === null ? null : call("linksAt", sel, at)), [sel, at, revision]);
+  const monitors = useQuery(() => (sel === null ? null : call("monitorsAt", sel, at)), [sel, at, revision]);
   const stack = useQuery(() => (sel === null ? null : call("stackAt", sel, at)), [sel, at, revision]);
   const ev = useQuery(() => (cursor === null ? null : call("event", cursor)), [cursor]);
 
@@ -184,6 +226,14 @@ export function Inspector() {
               ))}
               {links.data?.length === 0 ? <span className="muted">none</span> : null}
             </div>
+          </Section>
+          <Section title="Monitors" testid="inspector-monitors">
+            <Err e={monitors.error} />
+            <MonitorList label="watches" list={monitors.data?.holds} other={(m) => m.target} />
+            <MonitorList label="watched by" list={monitors.data?.on} other={(m) => m.watcher} />
+            {monitors.data && monitors.data.holds.length + monitors.data.on.length === 0 ? (
+              <span className="muted">none</span>
+            ) : null}
           </Section>
           <Section title="Call stack" testid="inspector-stack">
             <Err e={stack.error} />
