@@ -64,7 +64,8 @@ const REPS = 3;
  * process events) minus GenServer state, which has no counterpart in a plain trace. The floor and dbg set
  * the same: `call` + `arity`, `send`, `receive`, `procs`, `monotonic_timestamp` on every process, a local
  * pattern on every function of SampleApp.Bench and the modules under it, `{exception_trace}` on the KV
- * server's gen_server callbacks.
+ * server's gen_server callbacks, and the process events' patterns on the monitor BIFs (`erlang:monitor/2,3`,
+ * `spawn_opt/4`, `demonitor/1,2`).
  */
 const PLAN = {
   modules: { include: ["SampleApp.Bench.*"] },

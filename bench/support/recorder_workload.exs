@@ -76,17 +76,62 @@ defmodule ElixirScopeBench.Workload do
 
   # What the agent's selection and elixirscope_agent_trace:apply_plan/3 set for such a plan: one local
   # pattern per function (not the compiler's, not module_info/__info__), `{exception_trace}` on the OTP
-  # callbacks when callback returns are wanted, and call + arity (no arguments wanted), send + receive,
-  # procs and monotonic timestamps on every process.
+  # callbacks when callback returns are wanted, the monitor BIFs' patterns with process events, and call +
+  # arity (no arguments wanted), send + receive, procs and monotonic timestamps on every process.
   defp patterns(modules, opts) do
-    for m <- modules,
-        callbacks = callbacks(m),
-        {f, a} <- m.module_info(:functions),
-        traceable?(f) do
-      ret = opts[:callback_returns] != false and {f, a} in callbacks
-      {{m, f, a}, ms(ret)}
-    end
+    functions =
+      for m <- modules,
+          callbacks = callbacks(m),
+          {f, a} <- m.module_info(:functions),
+          traceable?(f) do
+        ret = opts[:callback_returns] != false and {f, a} in callbacks
+        {{m, f, a}, ms(ret)}
+      end
+
+    functions ++ monitor_patterns(opts)
   end
+
+  # With process events (--procs, the default), also the agent's patterns on the BIFs that make and remove
+  # monitors (elixirscope_agent_trace:monitor_patterns/1): the arguments in the call's message, the reference
+  # from the return, gen calls' alias monitors left out.
+  defp monitor_patterns(opts) do
+    made = [{:message, :"$_"}, {:return_trace}]
+    args = [{:_, [], [{:message, :"$_"}]}, @marker]
+    alias_first = [{:alias, :_} | :_]
+    alias_second = [:_, {:alias, :_} | :_]
+
+    monitor_opts = [
+      [:monitor | :_],
+      [:_, :monitor | :_],
+      [:_, :_, :monitor | :_],
+      [{:monitor, :_} | :_],
+      [:_, {:monitor, :_} | :_]
+    ]
+
+    if opts[:procs] == false,
+      do: [],
+      else: [
+        {{:erlang, :monitor, 2}, [{[:process, :_], [], made}, @marker]},
+        {{:erlang, :monitor, 3},
+         [
+           {[:process, :_, alias_first], [], [{:message, false}]},
+           {[:process, :_, alias_second], [], [{:message, false}]},
+           {[:process, :_, :_], [], made},
+           @marker
+         ]},
+        {{:erlang, :spawn_opt, 4}, for(o <- monitor_opts, do: {[:_, :_, :_, o], [], made}) ++ [@marker]},
+        {{:erlang, :demonitor, 1}, args},
+        {{:erlang, :demonitor, 2}, args}
+      ]
+  end
+
+  @monitor_bifs [
+    {:erlang, :monitor, 2},
+    {:erlang, :monitor, 3},
+    {:erlang, :spawn_opt, 4},
+    {:erlang, :demonitor, 1},
+    {:erlang, :demonitor, 2}
+  ]
 
   defp ms(true), do: [{:_, [], [{:exception_trace}]}, @marker]
   defp ms(false), do: [{:_, [], []}, @marker]
@@ -201,6 +246,14 @@ defmodule ElixirScopeBench.Workload do
           {:match_spec, ms} = :erlang.trace_info({m, f, a}, :match_spec),
           ms != false,
           do: {{m, f, a}, ms}
+
+    bifs =
+      for mfa <- @monitor_bifs,
+          {:match_spec, ms} = :erlang.trace_info(mfa, :match_spec),
+          ms != false,
+          do: {mfa, ms}
+
+    ps = ps ++ bifs
 
     {:flags, flags} = :erlang.trace_info(self(), :flags)
     line("PATTERNS", inspect(Enum.sort(ps), limit: :infinity))
