@@ -1,12 +1,13 @@
 // Monitors through ingest and the engine, on hand-made batches in the agent's format (the agent's own test
 // checks what a real node sends): a monitor from its call to its `:DOWN`, a demonitor, a watcher's exit,
 // a monitor by name, a spawn with a monitor, monitors held when recording began, and the alias monitors'
-// demonitors that are dropped.
+// demonitors that are dropped, and a recording made before the monitors table.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { encode } from "../etf/encode.js";
 import { atom, ErlMap, Pid, Reference, tuple, type Term } from "../etf/terms.js";
 import { openRecording } from "../query/index.js";
@@ -147,6 +148,24 @@ test("without recorded receives a monitor ends at its target's exit; monitors he
       (await rec.monitorsAt(W.id, 2)).holds.map((m) => m.targetText),
       ["logger"],
     );
+  } finally {
+    await rec.close();
+  }
+});
+
+test("a recording written before the monitors table opens, with no monitors", async () => {
+  const s = new Script();
+  s.monitor(pid(1), pid(2), ref(1));
+  const path = await record(s, true);
+  const db = await DuckDBInstance.create(path);
+  const con = await db.connect();
+  await con.run("DROP TABLE monitors");
+  con.closeSync();
+  db.closeSync();
+  const rec = await openRecording(path);
+  try {
+    const w = await rec.resolveProcess("<0.1.0>");
+    assert.deepEqual(await rec.monitorsAt(w.id, 0), { holds: [], on: [] });
   } finally {
     await rec.close();
   }
