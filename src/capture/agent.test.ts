@@ -261,6 +261,23 @@ describe("the recording agent on a real node", () => {
     assert.ok(clean(await leftovers(bifMfas, [])));
   });
 
+  test("the hello lists the monitors the traced processes held when recording began", async () => {
+    const held = (await call("es_fixture_monitors", "hold")) as Tuple;
+    const session = await startRecording(node, peer.name, {
+      plan: { processes: "all", processEvents: true },
+      load: false,
+    });
+    const recording = collect(session);
+    const monitors = session.info.raw.get(atom("monitors")) as Term[];
+    await session.stop();
+    await recording;
+    await call("erlang", "send", [held.at(0)!, atom("stop")]);
+    assert.ok(
+      monitors.some((m) => same(m, held)),
+      `${formatTerm(held)} not in ${formatTerm(monitors)}`,
+    );
+  });
+
   test("a GenServer's state: a snapshot, then only what changed", async () => {
     await call(FIX, "start_counter", [atom("es_ctr")]);
     const r = await record({ state: ["es_ctr"] }, async () => {

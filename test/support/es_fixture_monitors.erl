@@ -7,7 +7,7 @@
 
 -behaviour(gen_server).
 
--export([run/0]).
+-export([run/0, hold/0]).
 -export([init/1, handle_call/3, handle_cast/2]).
 
 -define(NAME, es_fixture_monitors_b).
@@ -28,6 +28,15 @@ run() ->
             Result#{watcher => W, a => A, b => B}
     after 5000 -> exit(timeout)
     end.
+
+%% @doc Starts a process that monitors another and waits for `stop':
+%% a monitor held when recording begins. Returns `{Watcher, Target}'.
+-spec hold() -> {pid(), pid()}.
+hold() ->
+    Caller = self(),
+    T = spawn(fun() -> receive stop -> ok end end),
+    W = spawn(fun() -> monitor(process, T), Caller ! {self(), held}, receive stop -> T ! stop end end),
+    receive {W, held} -> {W, T} end.
 
 watch(Caller, A, G) ->
     RA = monitor(process, A),
