@@ -134,7 +134,7 @@ export const planSchema = z.strictObject({
         .boolean()
         .default(true)
         .describe("GenServer and gen_statem state: a snapshot, then every change"),
-      processEvents: z.boolean().default(true).describe("spawn, link, exit, register"),
+      processEvents: z.boolean().default(true).describe("spawn, link, exit, register, monitor"),
     })
     .prefault({}),
   limits: limitsSchema,
