@@ -130,7 +130,7 @@ program
 program
   .command("query")
   .description(
-    "answer a question about a recording: info, processes, history, messages, state, states, mailbox, links, calls, flame, crashes, why, sender, unreceived, sql, export",
+    "answer a question about a recording: info, processes, history, messages, state, states, mailbox, links, calls, flame, callgraph, flow, crashes, why, sender, unreceived, sql, export",
   )
   .argument("<file>", "the recording")
   .argument("<question>", "what to ask (see 'elixirscope help query')")
@@ -145,6 +145,7 @@ program
     "for state, mailbox and links: an event (#1234) or a time since the start (1.5s, 250ms)",
   )
   .option("--after <seq>", "paging: only what comes after this event")
+  .option("--before <seq>", "for flow: look only before this event (paging back)")
   .option("--limit <n>", "at most this many answers")
   .option("--kinds <list>", "for history and events: event kinds, comma-separated (call,send,receive,...)")
   .option("--modules <list>", "for history and events: module patterns, comma-separated (SampleApp.Bank.*)")

@@ -14,6 +14,7 @@ export interface QueryOptions {
   erlang?: boolean;
   at?: string;
   after?: string;
+  before?: string;
   limit?: string;
   kinds?: string;
   modules?: string;
@@ -38,6 +39,8 @@ export const QUESTIONS = [
   "links PID --at T",
   "calls PID|#SEQ",
   "flame [PID]",
+  "callgraph [PID]",
+  "flow #SEQ [VALUE]",
   "crashes",
   "why #SEQ",
   "sender #SEQ",
@@ -259,6 +262,30 @@ async function answer(
       if (opts.json) return json(frames);
       // Folded stacks, the input format of flame graph tools: "a;b;c self_ns".
       for (const f of frames) out(`${f.stack.join(";")} ${f.selfNs}`);
+      return;
+    }
+    case "callgraph": {
+      const p = args[1] === undefined ? undefined : (await proc(1)).id;
+      const edges = await rec.callGraph({ proc: p, fromNs: hq.fromNs, toNs: hq.toNs });
+      if (opts.json) return json(edges);
+      if (edges.length === 0) out("No call was recorded.");
+      for (const e of edges.slice(0, limit ?? edges.length)) {
+        const time = e.totalNs === null ? "" : `  ${ms(e.totalNs)} in all, ${ms(e.selfNs ?? 0)} self`;
+        out(
+          `${e.caller ?? "(no timed caller)"} -> ${e.callee}  ${e.calls.toLocaleString("en-US")} calls${time}`,
+        );
+      }
+      return;
+    }
+    case "flow": {
+      const seq = parseSeq(args[1], "the event");
+      const pattern = args.length > 2 ? args.slice(2).join(" ") : undefined;
+      const before = opts.before === undefined ? undefined : parseSeq(opts.before, "--before");
+      const page = await rec.origins(seq, { pattern, before, limit });
+      if (opts.json) return json(page);
+      if (page.items.length === 0) out(`No earlier event carried ${pattern ?? "the term of #" + seq}.`);
+      for (const o of page.items) out(`${eventLine(o)}${o.path ? "  at " + o.path : ""}`);
+      if (page.next !== null) out(`... further back: --before #${page.next}`);
       return;
     }
     case "crashes": {

@@ -218,6 +218,29 @@ export interface CallNode {
   children: CallNode[];
 }
 
+/** An earlier event that carried a value (`Recording.origins`), and where in its term. */
+export interface Origin extends EventRow {
+  /**
+   * Where the value sits in the event's term: "" for the whole term, `{2}` a tuple's second element, `[:k]`
+   * a map's value at `:k`, `[3]` a list's fourth element (an event's arguments are a list).
+   */
+  path: string;
+}
+
+/**
+ * One edge of the dynamic call graph: `caller` called `callee`. `caller` is null when no call with return
+ * tracing was open around the call (a caller is known only when its end is: the plan's `returns`).
+ */
+export interface CallEdge {
+  caller: string | null;
+  callee: string;
+  calls: number;
+  /** How many of those calls were timed (the callee has return tracing); the times are theirs. */
+  timed: number;
+  totalNs: number | null;
+  selfNs: number | null;
+}
+
 export interface FlameFrame {
   /** Outermost first. */
   stack: string[];
@@ -327,6 +350,13 @@ export interface Recording {
   /** The call tree of `proc` between two seqs, or the subtree under one call. */
   calls(proc: ProcId, q?: { from?: Seq; to?: Seq; root?: Seq; limit?: number }): Promise<CallNode[]>;
   flame(q?: { proc?: ProcId; fromNs?: number; toNs?: number }): Promise<FlameFrame[]>;
+  /** Who called whom, how often and for how long: the dynamic call graph of the recording, a process or a time window. */
+  callGraph(q?: { proc?: ProcId; fromNs?: number; toNs?: number }): Promise<CallEdge[]>;
+  /**
+   * Where did this value come from: the earlier events whose term holds `pattern` (an Elixir pattern or
+   * value; by default the event's own term), newest first, each with where in its term the value sits.
+   */
+  origins(seq: Seq, q?: { pattern?: string; before?: Seq; limit?: number }): Promise<Page<Origin>>;
   crashes(): Promise<Crash[]>;
   why(seq: Seq, maxHops?: number): Promise<ChainStep[]>;
   /** The messages `proc` had received but not yet handled just after `at`, for GenServers whose states are recorded. */

@@ -1,9 +1,9 @@
 /**
  * Calls as trees: the call tree of a process over a span of events (timed calls from the `calls` table,
  * with the calls whose functions have no return tracing as untimed leaves under them), the calls in
- * progress at a moment (the stack), and a flame graph of self time by stack.
+ * progress at a moment (the stack), a flame graph of self time by stack, and the dynamic call graph.
  */
-import type { CallNode, FlameFrame, ProcId, Seq } from "./api.js";
+import type { CallEdge, CallNode, FlameFrame, ProcId, Seq } from "./api.js";
 import { CALL_OUTCOMES, K } from "../store/schema.js";
 import type { QueryContext } from "./context.js";
 import { int, rows, type Row } from "./db.js";
@@ -115,4 +115,42 @@ export async function flame(
     frames.set(key, f);
   }
   return [...frames.values()].sort((a, b) => b.selfNs - a.selfNs);
+}
+
+/**
+ * The dynamic call graph: which function called which, how often, and for timed callees how long, over all
+ * calls recorded (or one process's, or a time window's). A call's caller is the timed call open at the
+ * depth just below it (an ASOF join on the process, the depth and the sequence); a call with none is a
+ * top-level call (caller null): its caller was not traced.
+ */
+export async function callGraph(
+  ctx: QueryContext,
+  q: { proc?: ProcId; fromNs?: number; toNs?: number },
+): Promise<CallEdge[]> {
+  const where = [
+    `kind = ${K.call}`,
+    q.proc === undefined ? "" : `proc = ${int(q.proc)}`,
+    q.fromNs === undefined ? "" : `ns >= ${int(Math.floor(q.fromNs))}`,
+    q.toNs === undefined ? "" : `ns <= ${int(Math.ceil(q.toNs))}`,
+  ].filter(Boolean);
+  const list = await rows(
+    ctx.con,
+    `WITH c AS (SELECT seq, proc, mfa, coalesce(depth, 0) AS depth FROM events WHERE ${where.join(" AND ")}),
+          t AS (SELECT call_seq, proc, depth, mfa FROM calls${q.proc === undefined ? "" : ` WHERE proc = ${int(q.proc)}`})
+     SELECT t.mfa AS caller, c.mfa AS callee, count(*) AS n, count(d.call_seq) AS timed,
+            sum(d.end_ns - d.start_ns) AS total_ns, sum(d.self_ns) AS self_ns
+       FROM c ASOF LEFT JOIN t ON c.proc = t.proc AND c.depth - 1 = t.depth AND c.seq > t.call_seq
+              LEFT JOIN calls d ON d.call_seq = c.seq AND d.end_ns IS NOT NULL
+      GROUP BY t.mfa, c.mfa ORDER BY n DESC, callee LIMIT 10000`,
+  );
+  const name = (id: unknown) =>
+    id === null || id === undefined ? null : (ctx.mfaNames[id as number] ?? "?");
+  return list.map((r) => ({
+    caller: name(r["caller"]),
+    callee: name(r["callee"]) ?? "?",
+    calls: Number(r["n"]),
+    timed: Number(r["timed"]),
+    totalNs: r["total_ns"] === null ? null : Number(r["total_ns"]),
+    selfNs: r["self_ns"] === null ? null : Number(r["self_ns"]),
+  }));
 }

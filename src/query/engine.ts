@@ -27,7 +27,8 @@ import {
   type SqlResult,
   type TermRef,
 } from "./api.js";
-import { callTree, flame, stackAt } from "./calls.js";
+import { callGraph, callTree, flame, stackAt } from "./calls.js";
+import { origins } from "./dataflow.js";
 import { monitorsAt } from "./monitors.js";
 import { crashes, eventAt, why } from "./causality.js";
 import { EVENT_COLUMNS, toEventRow, type QueryContext } from "./context.js";
@@ -293,6 +294,14 @@ class RecordingEngine implements Recording {
 
   flame(q: { proc?: ProcId; fromNs?: number; toNs?: number } = {}) {
     return flame(this.ctx, q);
+  }
+
+  callGraph(q: { proc?: ProcId; fromNs?: number; toNs?: number } = {}) {
+    return callGraph(this.ctx, q);
+  }
+
+  origins(seq: Seq, q: { pattern?: string; before?: Seq; limit?: number } = {}) {
+    return origins(this.ctx, seq, q);
   }
 
   crashes() {
