@@ -110,6 +110,7 @@ export class Ingest {
   private readonly sends = new Map<number, PendingSend>();
   private rules: ReturnRule[] = [];
   private readonly returns: (boolean | undefined)[] = [];
+  private readonly callbacks: (boolean | undefined)[] = [];
   private lastFlush = Date.now();
   private buf: Buffer = Buffer.alloc(0);
 
@@ -266,6 +267,16 @@ export class Ingest {
     return p;
   }
 
+  /** Whether the function is one of `CALLBACKS` (by name and arity), remembered per function. */
+  private isCallback(mfa: number): boolean {
+    let r = this.callbacks[mfa];
+    if (r === undefined) {
+      const { fun, arity } = this.interner.mfaParts[mfa]!;
+      this.callbacks[mfa] = r = CALLBACKS.has(`${fun}/${arity}`);
+    }
+    return r;
+  }
+
   private returnsTraced(mfa: number): boolean {
     let r = this.returns[mfa];
     if (r === undefined) {
@@ -397,11 +408,7 @@ export class Ingest {
 
   private call(seq: number, e: RawEvent, proc: number, p: ProcState): void {
     const { mfa, args } = this.mfaAt(e.a);
-    if (
-      !p.inOrder &&
-      CALLBACKS.has(this.interner.mfaParts[mfa]!.fun + "/" + this.interner.mfaParts[mfa]!.arity)
-    )
-      p.inOrder = true;
+    if (!p.inOrder && this.isCallback(mfa)) p.inOrder = true;
     const depth = p.stack.length;
     if (this.returnsTraced(mfa)) p.stack.push({ seq, mfa, startNs: e.ns, childNs: 0 });
     this.row(seq, e.ns, proc, K.call, mfa, -1, args, -1, p.handling(), depth);
@@ -463,7 +470,7 @@ export class Ingest {
   private callbackState(seq: number, e: RawEvent, proc: number, p: ProcState, mfa: number): void {
     const parts = this.interner.mfaParts[mfa]!;
     const statem = p.behaviour === "gen_statem";
-    const callback = CALLBACKS.has(`${parts.fun}/${parts.arity}`);
+    const callback = this.isCallback(mfa);
     if (
       !callback &&
       !(statem && parts.module === p.module && (parts.arity === 3 || parts.fun === "handle_event"))

@@ -25,6 +25,8 @@ export class ReorderBuffer {
   private maxNs = -Infinity;
   private readonly batches = new Map<number, { buf: Buffer; held: number }>();
   private nextBatch = 0;
+  /** The batch events are being added from (the latest). */
+  private adding: { buf: Buffer; held: number } = { buf: Buffer.alloc(0), held: 0 };
   private readonly out: RawEvent = {
     kind: -1,
     pid: 0,
@@ -46,13 +48,14 @@ export class ReorderBuffer {
 
   /** Starts a batch; its events are then `add`ed. */
   beginBatch(buf: Buffer): void {
-    this.batches.set(this.nextBatch++, { buf, held: 0 });
+    this.adding = { buf, held: 0 };
+    this.batches.set(this.nextBatch++, this.adding);
   }
 
   add(e: RawEvent): void {
     if (this.size === this.capacity) this.grow();
     const batch = this.nextBatch - 1;
-    this.batches.get(batch)!.held++;
+    this.adding.held++;
     const mask = this.capacity - 1;
     // Insert at the end, then move back past newer events.
     let i = this.size;
@@ -86,6 +89,9 @@ export class ReorderBuffer {
     const mask = this.capacity - 1;
     const o = this.out;
     const c = this.cols;
+    // Events come mostly in runs from one batch: its entry is looked up once a run.
+    let batchId = -1;
+    let batch = this.adding;
     while (this.size > 0 && this.ns[this.head]! <= limit) {
       const at = this.head;
       o.ns = this.ns[at]!;
@@ -98,8 +104,10 @@ export class ReorderBuffer {
       o.bEnd = c[6]![at]!;
       o.c = c[7]![at]!;
       o.cEnd = c[8]![at]!;
-      const batchId = c[9]![at]!;
-      const batch = this.batches.get(batchId)!;
+      if (c[9]![at] !== batchId) {
+        batchId = c[9]![at]!;
+        batch = this.batches.get(batchId)!;
+      }
       this.head = (this.head + 1) & mask;
       this.size--;
       visit(o, batch.buf);
