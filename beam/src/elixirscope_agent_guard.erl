@@ -154,7 +154,10 @@ apply_plan(Plan, Budget, Tracer, Applied) ->
     State = states(maps:get(state, Plan), Budget, Tracer,
                    starts(maps:get(state, Plan), Tracer, Budget, Applied)),
     try trace(Tracer, Plan, maps:get(state, Plan) =/= none, maps:get(trace, Applied)) of
-        Trace -> {{ok, State#{trace := Trace}}, State#{trace := Trace}}
+        Trace ->
+            %% The watcher of starts is the agent's own: not part of what is recorded.
+            _ = [elixirscope_agent_trace:untrace_own(Trace, W) || {watching, W} <- [maps:get(starts, State)]],
+            {{ok, State#{trace := Trace}}, State#{trace := Trace}}
     catch Class:Why:Stack ->
         %% A half-applied plan: we do not know what was set, so the kill
         %% switch's sweep finds our marked patterns and flags.

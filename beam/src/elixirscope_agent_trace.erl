@@ -99,7 +99,7 @@
 -module(elixirscope_agent_trace).
 
 -export([apply_plan/3, update/3, remove/1, disable/2, sweep/0, session_api/0, ms/1,
-         monitor_patterns/1, monitors/1,
+         untrace_own/2, monitor_patterns/1, monitors/1,
          watch_starts/2, unwatch_starts/1, watch_loads/1, unwatch_loads/0]).
 
 -export_type([applied/0, source/0]).
@@ -334,6 +334,16 @@ monitors(Tracer) ->
     [{P, T} || P <- processes(), traced_by(P, fun(X) -> X =:= Tracer end),
                [{current_function, F}, {monitors, Ms}] <- [erlang:process_info(P, [current_function, monitors])],
                not lists:member(F, Transient), {process, T} <- Ms].
+
+%% @doc Takes `Pid', one of the agent's own processes, out of the tracing
+%% `Applied' set (which gives every process its flags, the agent's too).
+-spec untrace_own(applied(), pid()) -> ok.
+untrace_own(#{session := undefined}, Pid) ->
+    _ = catch erlang:trace(Pid, false, [all]),
+    ok;
+untrace_own(#{session := S}, Pid) ->
+    _ = catch trace:process(S, Pid, false, [all]),
+    ok.
 
 %% The tracer, and the guard calling this, never trace themselves.
 untrace_agent(undefined, Tracer) ->

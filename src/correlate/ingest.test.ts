@@ -67,9 +67,13 @@ async function ingestInto(path: string, script: Script, finish = true): Promise<
 }
 
 test("every send is paired with its receive or classified, identical messages in order", async () => {
-  const [a, b, dead] = [pid(1), pid(2), pid(3)];
+  const [a, b, dead, untraced, helper] = [pid(1), pid(2), pid(3), pid(4), pid(5)];
   const s = new Script();
   s.trace(b, "register", atom("bee"));
+  // A process that did nothing recorded, and one that was only born traced (as the agent's helpers are).
+  s.trace(helper, "spawned", a, tuple(atom("erlang"), atom("apply"), [atom("f"), []]));
+  s.trace(a, "send", atom("outside"), untraced);
+  s.trace(a, "send", atom("to_helper"), helper);
   for (let i = 0; i < 3; i++) s.trace(a, "send", atom("ping"), b);
   s.trace(a, "send", tuple(atom("hello"), 1), atom("bee")); // by name
   s.trace(a, "send_to_non_existing_process", atom("lost"), dead);
@@ -86,11 +90,14 @@ test("every send is paired with its receive or classified, identical messages in
     assert.deepEqual(
       pings.map((m) => [m.sendSeq, m.receiveSeq]),
       [
-        [1, 7],
-        [2, 8],
-        [3, 9],
+        [4, 10],
+        [5, 11],
+        [6, 12],
       ],
     );
+    // Whether a process that did nothing recorded got its messages is not known: not "unreceived".
+    assert.equal(all.find((m) => m.text === ":outside")!.status, "unobserved");
+    assert.equal(all.find((m) => m.text === ":to_helper")!.status, "unobserved");
     const hello = all.find((m) => m.text === "{:hello, 1}")!;
     assert.equal(hello.status, "received");
     assert.equal(hello.toName, ":bee");
@@ -102,12 +109,12 @@ test("every send is paired with its receive or classified, identical messages in
     const unreceived = await rec.messages(null, null, { status: ["dead", "unreceived"] });
     assert.deepEqual(unreceived.items.map((m) => m.text).sort(), [":lost", ":never"]);
     // The receive knows its sender, and why walks back to the send.
-    const chain = await rec.why(9);
+    const chain = await rec.why(12);
     assert.deepEqual(
       chain.map((c) => [c.seq, c.relation]),
       [
-        [9, "start"],
-        [3, "sent by"],
+        [12, "start"],
+        [6, "sent by"],
       ],
     );
   } finally {

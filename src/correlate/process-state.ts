@@ -21,6 +21,8 @@ const NONE = new Int32Array(0);
 
 export class ProcState {
   readonly stack: OpenCall[] = [];
+  /** Whether it did anything recorded: a message to a process that never did went unobserved, not unreceived. */
+  acted = false;
   /** The last message it received (`receive` event seq), or -1. */
   lastReceive = -1;
   /**

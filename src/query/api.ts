@@ -151,7 +151,8 @@ export interface HistoryQuery {
   limit?: number;
 }
 
-export type MessageStatus = "received" | "dead" | "unreceived";
+/** `unobserved`: sent to a process that did nothing recorded (outside the plan, another node), so not known to be received. */
+export type MessageStatus = "received" | "dead" | "unreceived" | "unobserved";
 
 export interface MessageRow {
   sendSeq: Seq | null;

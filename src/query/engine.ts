@@ -229,7 +229,9 @@ class RecordingEngine implements Recording {
       const ids = q.status.map((x) => {
         const i = MESSAGE_STATUSES.indexOf(x);
         if (i < 0)
-          throw new QueryError(`unknown message status '${x}': the statuses are received, dead, unreceived`);
+          throw new QueryError(
+            `unknown message status '${x}': the statuses are received, dead, unreceived, unobserved`,
+          );
         return i;
       });
       if (q.status.includes("received")) ids.push(MESSAGE_STATUSES.indexOf("unsent"));

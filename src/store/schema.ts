@@ -29,8 +29,9 @@
  *             depth, parent_seq, start_ns,        returns or raises (outcome 1 return, 2 exception), or at
  *             end_ns, self_ns, outcome, result    the end (0, still open)
  *   messages  send_seq, receive_seq, sender,      one row per message: paired send and receive (status 0),
- *             receiver, to_name, term, sent_ns,   sent to a dead process (1), never received (2), or
- *             received_ns, status                 received with no recorded send (3)
+ *             receiver, to_name, term, sent_ns,   sent to a dead process (1), never received (2),
+ *             received_ns, status                 received with no recorded send (3), or sent to a process
+ *                                                 that did nothing recorded, so not known to be received (4)
  *   monitors  seq, watcher, target, target_name,  process monitors: `seq` the monitor event (null: held when
  *             ref, end_seq, ended, reason         recording began), `target` a procs id (null: a name no
  *                                                 process held), `target_name` when monitored by name, `ref`
@@ -93,7 +94,7 @@ export type EventKindName = (typeof EVENT_KINDS)[number];
 export const K = Object.fromEntries(EVENT_KINDS.map((k, i) => [k, i])) as Record<EventKindName, number>;
 
 export const CALL_OUTCOMES = ["open", "return", "exception"] as const;
-export const MESSAGE_STATUSES = ["received", "dead", "unreceived", "unsent"] as const;
+export const MESSAGE_STATUSES = ["received", "dead", "unreceived", "unsent", "unobserved"] as const;
 /** How a monitor ended: still held at the end, demonitored, its `:DOWN` received, its watcher exited. */
 export const MONITOR_ENDS = ["held", "demonitor", "down", "watcher_exit"] as const;
 export const STATE_CHANGES = [
