@@ -249,7 +249,7 @@ export class Ingest {
   /** Settles what is still open (calls that never returned, messages never received) and closes the file. */
   async finish(meta: Record<string, string>): Promise<void> {
     this.reorder.release(this.visit, true);
-    for (const [seq, s] of this.sends) this.message(seq, -1, s, 0, this.neverReceived(s));
+    for (const [seq, s] of this.sends) this.message(seq, -1, s, 0, 2);
     this.sends.clear();
     for (const [proc, p] of this.procs.entries()) {
       if (!p) continue;
@@ -340,8 +340,6 @@ export class Ingest {
       if (this.monitors.event(e, buf, proc)) return;
     const seq = this.seq++;
     const p = this.proc(proc);
-    // Its `spawned` event alone says nothing of what it received: the agent's helpers have that and no more.
-    if (e.kind !== K.spawned) p.acted = true;
     switch (e.kind) {
       case K.call:
         return this.call(seq, e, proc, p);
@@ -387,8 +385,11 @@ export class Ingest {
     }
   }
 
-  /** `{M, F, Args | Arity}` at `at`: the function's number, and the arguments' term number or -1. */
-  private mfaAt(at: number): { mfa: number; args: number } {
+  /** The arguments' term number (or -1) of the last `mfaAt` (a field: no object a call). */
+  private args = -1;
+
+  /** `{M, F, Args | Arity}` at `at`: the function's number; the arguments' term number goes to `args`. */
+  private mfaAt(at: number): number {
     const buf = this.buf;
     const m = tupleBody(buf, at);
     const f = atomEnd(buf, m);
@@ -405,11 +406,13 @@ export class Ingest {
             : 0;
       args = this.interner.term(buf, third, termEnd(buf, third));
     }
-    return { mfa: this.interner.mfa(buf, m, f, third, arity), args };
+    this.args = args;
+    return this.interner.mfa(buf, m, f, third, arity);
   }
 
   private call(seq: number, e: RawEvent, proc: number, p: ProcState): void {
-    const { mfa, args } = this.mfaAt(e.a);
+    const mfa = this.mfaAt(e.a);
+    const args = this.args;
     if (!p.inOrder && this.isCallback(mfa)) p.inOrder = true;
     const depth = p.stack.length;
     if (this.returnsTraced(mfa)) p.stack.push({ seq, mfa, startNs: e.ns, childNs: 0 });
@@ -446,7 +449,7 @@ export class Ingest {
   }
 
   private ret(seq: number, e: RawEvent, proc: number, p: ProcState): void {
-    const { mfa } = this.mfaAt(e.a);
+    const mfa = this.mfaAt(e.a);
     const value = this.interner.term(this.buf, e.b, e.bEnd);
     let depth = p.stack.length - 1;
     while (depth >= 0 && p.stack[depth]!.mfa !== mfa) depth--;
@@ -574,7 +577,7 @@ export class Ingest {
   private settleOldestSends(): void {
     let n = MAX_PENDING_SENDS / 10;
     for (const [seq, s] of this.sends) {
-      this.message(seq, -1, s, 0, this.neverReceived(s));
+      this.message(seq, -1, s, 0, 2);
       this.sends.delete(seq);
       this.unqueue(seq, s);
       if (s.key !== undefined) this.keys.release(s.key);
@@ -646,15 +649,6 @@ export class Ingest {
       }
     }
     return -1;
-  }
-
-  /**
-   * The status of a message whose receive never came: unreceived (2) when its receiver was recorded, else
-   * unobserved (4): the receiver did nothing recorded (outside the plan's processes, on another node, one
-   * of the agent's own), so whether it got the message is not known.
-   */
-  private neverReceived(s: PendingSend): number {
-    return s.receiver >= 0 && this.procs[s.receiver]?.acted ? 2 : 4;
   }
 
   private message(
@@ -745,7 +739,7 @@ export class Ingest {
     } else if (c && c.spawnSeq >= 0) {
       link = cause = c.spawnSeq;
     }
-    const { mfa } = this.mfaAt(e.b);
+    const mfa = this.mfaAt(e.b);
     if (c && !c.spawnSeen && child >= 0) {
       c.spawnSeen = true;
       const info = spawnInfo(decodeBody(buf, e.b).term, this.interner.mfaParts[mfa]!);
