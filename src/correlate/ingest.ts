@@ -249,7 +249,7 @@ export class Ingest {
   /** Settles what is still open (calls that never returned, messages never received) and closes the file. */
   async finish(meta: Record<string, string>): Promise<void> {
     this.reorder.release(this.visit, true);
-    for (const [seq, s] of this.sends) this.message(seq, -1, s, 0, 2);
+    for (const [seq, s] of this.sends) this.message(seq, -1, s, 0, this.neverReceived(s));
     this.sends.clear();
     for (const [proc, p] of this.procs.entries()) {
       if (!p) continue;
@@ -340,6 +340,8 @@ export class Ingest {
       if (this.monitors.event(e, buf, proc)) return;
     const seq = this.seq++;
     const p = this.proc(proc);
+    // Its `spawned` event alone says nothing of what it received: the agent's helpers have that and no more.
+    if (e.kind !== K.spawned) p.acted = true;
     switch (e.kind) {
       case K.call:
         return this.call(seq, e, proc, p);
@@ -577,7 +579,7 @@ export class Ingest {
   private settleOldestSends(): void {
     let n = MAX_PENDING_SENDS / 10;
     for (const [seq, s] of this.sends) {
-      this.message(seq, -1, s, 0, 2);
+      this.message(seq, -1, s, 0, this.neverReceived(s));
       this.sends.delete(seq);
       this.unqueue(seq, s);
       if (s.key !== undefined) this.keys.release(s.key);
@@ -649,6 +651,15 @@ export class Ingest {
       }
     }
     return -1;
+  }
+
+  /**
+   * The status of a message whose receive never came: unreceived (2) when its receiver was recorded, else
+   * unobserved (4): the receiver did nothing recorded (outside the plan's processes, on another node, one
+   * of the agent's own), so whether it got the message is not known.
+   */
+  private neverReceived(s: PendingSend): number {
+    return s.receiver >= 0 && this.procs[s.receiver]?.acted ? 2 : 4;
   }
 
   private message(
