@@ -67,6 +67,8 @@ const ALIAS = "\u0000alias:";
 const CALLBACKS = new Set(["init/1", "handle_call/3", "handle_cast/2", "handle_info/2", "handle_continue/2"]);
 
 interface PendingSend {
+  /** Its `send` event. */
+  seq: number;
   sender: number;
   receiver: number;
   toName: number;
@@ -103,10 +105,15 @@ export class Ingest {
   /** The messages waiting (sends not yet received, messages not yet handled), numbered by their bytes. */
   private readonly keys = new MessageKeys();
   /** Sends waiting for their receive: by receiver, then by the message's number, oldest first (one: its seq). */
-  private readonly pending: (Map<number, number | number[]> | undefined)[] = [];
+  private readonly pending: (Map<number, PendingSend | PendingSend[]> | undefined)[] = [];
   /** Emptied maps of `pending`, used again (a receiver's map empties and fills again all the time). */
-  private readonly spareMaps: Map<number, number | number[]>[] = [];
-  private readonly pendingByName = new Map<number, { name: string; seq: number }[]>();
+  private readonly spareMaps: Map<number, PendingSend | PendingSend[]>[] = [];
+  /** Sends to a name not known when sent (`name` set), by the message's number, oldest first. */
+  private readonly pendingByName = new Map<number, PendingSend[]>();
+  /**
+   * Every send waiting, by seq, oldest first. A send is in the queues above exactly while it is here: it
+   * leaves both when received or settled.
+   */
   private readonly sends = new Map<number, PendingSend>();
   private rules: ReturnRule[] = [];
   private readonly returns: (boolean | undefined)[] = [];
@@ -545,32 +552,33 @@ export class Ingest {
     const term = this.interner.termHashed(buf, e.a, e.aEnd, hash);
     const gen = this.interner.generation;
     const to = this.destination(e.b, e.bEnd);
-    let key: number | undefined;
-    if (to.proc >= 0) {
-      key = this.keys.acquire(buf, e.a, e.aEnd, hash);
-      let byKey = this.pending[to.proc];
-      if (!byKey) this.pending[to.proc] = byKey = this.spareMaps.pop() ?? new Map();
-      const q = byKey.get(key);
-      if (q === undefined) byKey.set(key, seq);
-      else if (typeof q === "number") byKey.set(key, [q, seq]);
-      else q.push(seq);
-    } else if (to.nameText !== null) {
-      key = this.keys.acquire(buf, e.a, e.aEnd, hash);
-      const q = this.pendingByName.get(key);
-      if (q) q.push({ name: to.nameText, seq });
-      else this.pendingByName.set(key, [{ name: to.nameText, seq }]);
-    }
-    // Its receive will find the term number with the key.
-    if (key !== undefined && this.interner.dedups(e.a, e.aEnd)) this.keys.rememberTerm(key, term, gen);
-    this.sends.set(seq, {
+    const s: PendingSend = {
+      seq,
       sender: proc,
       receiver: to.proc,
       toName: to.name,
       term,
       ns: e.ns,
-      key,
+      key: undefined,
       name: to.proc < 0 ? (to.nameText ?? undefined) : undefined,
-    });
+    };
+    if (to.proc >= 0) {
+      const key = (s.key = this.keys.acquire(buf, e.a, e.aEnd, hash));
+      let byKey = this.pending[to.proc];
+      if (!byKey) this.pending[to.proc] = byKey = this.spareMaps.pop() ?? new Map();
+      const q = byKey.get(key);
+      if (q === undefined) byKey.set(key, s);
+      else if (Array.isArray(q)) q.push(s);
+      else byKey.set(key, [q, s]);
+    } else if (to.nameText !== null) {
+      const key = (s.key = this.keys.acquire(buf, e.a, e.aEnd, hash));
+      const q = this.pendingByName.get(key);
+      if (q) q.push(s);
+      else this.pendingByName.set(key, [s]);
+    }
+    // Its receive will find the term number with the key.
+    if (s.key !== undefined && this.interner.dedups(e.a, e.aEnd)) this.keys.rememberTerm(s.key, term, gen);
+    this.sends.set(seq, s);
     if (this.sends.size > MAX_PENDING_SENDS) this.settleOldestSends();
     this.row(seq, e.ns, proc, K.send, -1, to.proc, term, -1, p.handling(), -1);
   }
@@ -581,22 +589,22 @@ export class Ingest {
     for (const [seq, s] of this.sends) {
       this.message(seq, -1, s, 0, this.neverReceived(s));
       this.sends.delete(seq);
-      this.unqueue(seq, s);
+      this.unqueue(s);
       if (s.key !== undefined) this.keys.release(s.key);
       if (--n <= 0) break;
     }
   }
 
-  private unqueue(seq: number, s: PendingSend): void {
+  private unqueue(s: PendingSend): void {
     if (s.key === undefined) return;
     if (s.receiver >= 0) {
       const byKey = this.pending[s.receiver];
       const q = byKey?.get(s.key);
       if (q === undefined) return;
-      if (typeof q === "number") {
-        if (q === seq) byKey!.delete(s.key);
+      if (!Array.isArray(q)) {
+        if (q === s) byKey!.delete(s.key);
       } else {
-        const i = q.indexOf(seq);
+        const i = q.indexOf(s);
         if (i >= 0) q.splice(i, 1);
         if (q.length === 0) byKey!.delete(s.key);
       }
@@ -604,53 +612,48 @@ export class Ingest {
     } else {
       const q = this.pendingByName.get(s.key);
       if (!q) return;
-      const i = q.findIndex((x) => x.seq === seq);
+      const i = q.indexOf(s);
       if (i >= 0) q.splice(i, 1);
       if (q.length === 0) this.pendingByName.delete(s.key);
     }
   }
 
   /** `proc` has no send waiting any more: its empty map is kept for another. */
-  private dropPending(proc: number, byKey: Map<number, number | number[]>): void {
+  private dropPending(proc: number, byKey: Map<number, PendingSend | PendingSend[]>): void {
     this.pending[proc] = undefined;
     if (this.spareMaps.length < 1024) this.spareMaps.push(byKey);
   }
 
-  /** The earliest send of the message numbered `key` to `proc` still waiting, or -1. */
-  private takeSend(proc: number, key: number): number {
-    if (key < 0) return -1;
+  /** The earliest send of the message numbered `key` to `proc` still waiting (taken out of its queue). */
+  private takeSend(proc: number, key: number): PendingSend | undefined {
+    if (key < 0) return undefined;
     const byKey = this.pending[proc];
     const q = byKey?.get(key);
-    if (typeof q === "number") {
-      byKey!.delete(key);
-      if (byKey!.size === 0) this.dropPending(proc, byKey!);
-      if (this.sends.has(q)) return q;
-    } else {
-      while (q && q.length > 0) {
-        const seq = q.shift()!;
-        if (q.length === 0) {
-          byKey!.delete(key);
-          if (byKey!.size === 0) this.dropPending(proc, byKey!);
-        }
-        if (this.sends.has(seq)) return seq;
+    if (q !== undefined) {
+      const s = Array.isArray(q) ? q.shift()! : q;
+      if (!Array.isArray(q) || q.length === 0) {
+        byKey!.delete(key);
+        if (byKey!.size === 0) this.dropPending(proc, byKey!);
       }
+      return s;
     }
     const byName = this.pendingByName.get(key);
     if (byName) {
       for (let i = 0; i < byName.length; i++) {
-        const { name, seq } = byName[i]!;
+        const s = byName[i]!;
+        const name = s.name!;
         const owner = this.names.get(name);
-        if (!this.sends.has(seq) || (owner !== undefined && owner !== proc)) continue;
+        if (owner !== undefined && owner !== proc) continue;
         byName.splice(i, 1);
         if (byName.length === 0) this.pendingByName.delete(key);
         if (owner === undefined && !name.startsWith(ALIAS)) {
           this.names.set(name, proc);
-          this.t.names.row(seq, proc, name, true);
+          this.t.names.row(s.seq, proc, name, true);
         }
-        return seq;
+        return s;
       }
     }
-    return -1;
+    return undefined;
   }
 
   /**
@@ -665,7 +668,7 @@ export class Ingest {
   private message(
     sendSeq: number,
     receiveSeq: number,
-    s: PendingSend,
+    s: Pick<PendingSend, "sender" | "receiver" | "toName" | "term" | "ns">,
     receivedNs: number,
     status: number,
     deadSeq = -1,
@@ -707,11 +710,11 @@ export class Ingest {
       ? this.keys.find(buf, e.a, e.aEnd, hash)
       : this.keys.acquire(buf, e.a, e.aEnd, hash);
     const term = this.messageTerm(key, buf, e.a, e.aEnd, hash);
-    const sendSeq = this.takeSend(proc, key);
+    const s = this.takeSend(proc, key);
+    const sendSeq = s ? s.seq : -1;
     let other = -1;
     let cause = -1;
-    if (sendSeq >= 0) {
-      const s = this.sends.get(sendSeq)!;
+    if (s) {
       this.sends.delete(sendSeq);
       if (s.key !== undefined) this.keys.release(s.key);
       s.receiver = proc;
