@@ -220,16 +220,19 @@ export function appendChunk(appender: DuckDBAppender, types: readonly ColumnType
   for (let c = 0; c < types.length; c++) {
     const { data, valid, offsets } = chunk.columns[c]!;
     if (offsets && data instanceof ArrayBuffer) {
+      // Each row's bytes straight into the vector (what the node API's blob vector does, without its objects).
       const off = new Int32Array(offsets);
+      const bytes = new Uint8Array(data);
       const bits = valid ? new Uint8Array(valid) : null;
-      const values: DuckDBValue[] = new Array(n);
+      const vector = duckdb.data_chunk_get_vector(dc.chunk, c);
       for (let i = 0; i < n; i++) {
-        values[i] =
-          bits && !((bits[i >> 3]! >> (i & 7)) & 1)
-            ? null
-            : blobValue(new Uint8Array(data, off[i]!, off[i + 1]! - off[i]!));
+        if (bits && !((bits[i >> 3]! >> (i & 7)) & 1)) continue;
+        duckdb.vector_assign_string_element_len(vector, i, bytes.subarray(off[i]!, off[i + 1]!));
       }
-      dc.setColumnValues(c, values);
+      if (valid) {
+        duckdb.vector_ensure_validity_writable(vector);
+        duckdb.copy_data_to_vector_validity(vector, 0, valid, 0, valid.byteLength);
+      }
     } else if (Array.isArray(data)) {
       const values: DuckDBValue[] = new Array(n);
       const bits = valid ? new Uint8Array(valid) : null;
