@@ -30,6 +30,8 @@ const transfers = teller
   ? (await rec.messages(null, teller.id, { pattern: "{:transfer, _, _, _}", limit: 30 })).items
   : [];
 const states = account ? (await rec.states(account.id, { limit: 50 })).items : [];
+const deposits = (await rec.messages(null, null, { pattern: '{:"$gen_call", _, {:deposit, _}}', limit: 100 }))
+  .items;
 const bankFrom = transfers[0]?.sentNs ?? 0;
 const bankTo = states[states.length - 1]?.ns ?? rec.info().durationNs;
 const span = Math.max(1, bankTo - bankFrom);
@@ -54,6 +56,10 @@ const shots = {
     ? `#v=calls&p=${account.id}&c=${states[1]?.seq ?? account.firstSeq}&w=${bankWindow}`
     : "#v=calls",
   flame: "#v=flame",
+  flow:
+    deposits.length > 0
+      ? `#v=flow&c=${deposits[deposits.length - 1].receiveSeq}&fv=10&w=${bankWindow}`
+      : "#v=flow",
   processes: crash ? `#v=processes&p=${crash.proc}&c=${crash.seq}${crashWindow}` : "#v=processes",
   events: crash ? `#v=events&p=${crash.proc}&c=${crash.seq}${crashWindow}` : "#v=events",
 };

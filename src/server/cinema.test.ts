@@ -217,6 +217,42 @@ test("the inspector shows monitors at the cursor beside links, each a link to it
   await after.close();
 });
 
+test("the data flow view follows a deposit's amount back to the withdrawal for the same transfer", async () => {
+  const deposits = await rec.messages(null, null, {
+    pattern: '{:"$gen_call", _, {:deposit, _}}',
+    limit: 100,
+  });
+  const last = deposits.items[deposits.items.length - 1]!;
+  const page = await open(`#c=${last.receiveSeq}&v=flow`);
+  // By default, the message's own term: only its send carried it.
+  await until(page, '[data-testid="flow-step"]', (t) => t.includes(`#${last.sendSeq}`));
+  assert.equal(await page.locator('[data-testid="flow-step"]').count(), 1);
+  // The amount: the withdrawal's call message, sent before the deposit for the same order, is among them.
+  await page.locator('[data-testid="flow-value"]').fill("10");
+  await page.locator('[data-testid="flow-value"]').press("Enter");
+  await until(page, '[data-testid="flow"]', (t) => /\{:withdraw, 10\}/.test(t));
+  const steps = page.locator('[data-testid="flow-step"]');
+  const first = steps.first();
+  assert.equal(
+    await first.getAttribute("data-seq"),
+    String(last.sendSeq),
+    "newest first: the deposit's send",
+  );
+  assert.match((await first.textContent()) ?? "", /at \{3\}\{2\}/, "where the amount is in the message");
+  const withdrawal = steps.filter({ hasText: "{:withdraw, 10}" }).first();
+  const seq = await withdrawal.getAttribute("data-seq");
+  assert.ok(Number(seq) < last.sendSeq!);
+  // A step moves the cursor there and looks back from there for the same value (which the URL keeps).
+  await withdrawal.locator("a.seq").click();
+  await until(page, '[data-testid="cursor-pos"]', (t) => t.startsWith(`#${seq} `));
+  await until(page, '[data-testid="flow"]', (t) => t.includes(`#${seq} come from`));
+  await until(page, '[data-testid="flow-step"]', (t) => !t.includes(`#${last.sendSeq}`));
+  const back = await steps.evaluateAll((els) => els.map((e) => Number(e.getAttribute("data-seq"))));
+  assert.ok(back.length > 0 && back.every((n) => n < Number(seq)), "only events before the withdrawal");
+  assert.match(page.url(), /[#&]fv=10(&|$)/);
+  await page.close();
+});
+
 test("the sequence diagram shows the transfer messages in order", async () => {
   const teller = named(/Teller$/);
   const transfers = (await rec.messages(null, teller.id, { pattern: "{:transfer, _, _, _}", limit: 100 }))

@@ -22,6 +22,8 @@ export const API_METHODS = [
   "states",
   "calls",
   "flame",
+  "callGraph",
+  "origins",
   "crashes",
   "why",
   "mailboxAt",

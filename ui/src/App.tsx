@@ -16,6 +16,7 @@ import { CallsView } from "./views/CallsView.js";
 import { CrashesView } from "./views/CrashesView.js";
 import { EventsView } from "./views/EventsView.js";
 import { FlameView } from "./views/FlameView.js";
+import { FlowView } from "./views/FlowView.js";
 import { Inspector } from "./views/Inspector.js";
 import { ProcessTreeView } from "./views/ProcessTreeView.js";
 import { SequenceView } from "./views/SequenceView.js";
@@ -25,6 +26,7 @@ const TITLES: Record<ViewName, string> = {
   sequence: "Sequence",
   calls: "Call tree",
   flame: "Flame graph",
+  flow: "Data flow",
   processes: "Process tree",
   events: "Events",
 };
@@ -139,6 +141,7 @@ export function App() {
             {view === "sequence" ? <SequenceView /> : null}
             {view === "calls" ? <CallsView /> : null}
             {view === "flame" ? <FlameView /> : null}
+            {view === "flow" ? <FlowView /> : null}
             {view === "processes" ? <ProcessTreeView /> : null}
             {view === "events" ? <EventsView /> : null}
           </div>

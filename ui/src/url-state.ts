@@ -1,10 +1,11 @@
 /**
  * The view's state as it lives in the URL's hash, so that a moment can be shared: the cursor (an event
  * seq), the selected process, the open view, the visible time window, the processes of the sequence
- * diagram, the collapsed supervisor groups and the track filter. `#c=812&p=14&v=sequence&w=1200-98000&sp=3,14&g=5`.
+ * diagram, the collapsed supervisor groups, the track filter and the value the data flow view follows.
+ * `#c=812&p=14&v=sequence&w=1200-98000&sp=3,14&g=5`.
  */
 
-export const VIEWS = ["crashes", "sequence", "calls", "flame", "processes", "events"] as const;
+export const VIEWS = ["crashes", "sequence", "calls", "flame", "flow", "processes", "events"] as const;
 export type ViewName = (typeof VIEWS)[number];
 
 export interface UrlState {
@@ -16,6 +17,8 @@ export interface UrlState {
   collapsed: string[];
   /** The timeline's track filter (pid, name, module). */
   filter: string;
+  /** The value (an Elixir value or pattern) the data flow view looks for; "" for the cursor event's own term. */
+  flowValue: string;
 }
 
 function int(text: string | null): number | null {
@@ -40,6 +43,7 @@ export function parseHash(hash: string): UrlState {
     seqProcs: list("sp").map(Number).filter(Number.isFinite),
     collapsed: list("g"),
     filter: q.get("f") ?? "",
+    flowValue: q.get("fv") ?? "",
   };
 }
 
@@ -52,5 +56,6 @@ export function formatHash(s: UrlState): string {
   if (s.seqProcs.length > 0) q.set("sp", s.seqProcs.join(","));
   if (s.collapsed.length > 0) q.set("g", s.collapsed.join(","));
   if (s.filter !== "") q.set("f", s.filter);
+  if (s.flowValue !== "") q.set("fv", s.flowValue);
   return "#" + q.toString().replace(/%2C/g, ",");
 }
