@@ -163,6 +163,46 @@ export async function queryLatencies(path: string, facts: WorkloadFacts): Promis
           ),
       ),
     );
+
+    // The data view: where the balance at the probe came from, looking back from it.
+    const value = String(facts.probe.balance);
+    const origins = await rec.origins(at, { pattern: value, limit: 20 });
+    if (origins.items.length === 0) throw new Error(`origins(${at}, ${value}): nothing found`);
+    out.push(
+      await latency(
+        `flow: the 20 latest events carrying the balance ${value} before event ${at.toLocaleString("en-US")}`,
+        null,
+        () => rec.origins(at, { pattern: value, limit: 20 }),
+        () =>
+          rec.sql(
+            `SELECT DISTINCT term FROM events WHERE seq >= ${Math.max(0, at - 1_000_000)} AND seq < ${at}`,
+          ),
+        "no target of its own; floor: the distinct terms of the window it looks through first",
+      ),
+    );
+
+    // The code view: one GenServer's call graph, and the whole recording's.
+    out.push(
+      await latency(
+        "callGraph of a GenServer",
+        null,
+        () => rec.callGraph({ proc: server }),
+        () =>
+          rec.sql(
+            `SELECT mfa, count(*) FROM events WHERE proc = ${server} AND kind = ${K.call} GROUP BY mfa`,
+          ),
+        "no target of its own",
+      ),
+    );
+    out.push(
+      await latency(
+        "callGraph of the whole recording",
+        null,
+        () => rec.callGraph(),
+        () => rec.sql(`SELECT mfa, count(*) FROM events WHERE kind = ${K.call} GROUP BY mfa`),
+        "no target of its own",
+      ),
+    );
   } finally {
     await rec.close();
   }

@@ -106,6 +106,16 @@ test("flow: the amount a deposit carried comes from the withdrawal and the trans
   const received = orders.items.filter((o) => o.kind === "receive" && o.proc === teller.id);
   assert.equal(received.length, 18, "the Teller received the 18 orders of 10");
   assert.ok(received.every((o) => o.path === ""));
+  // A large integer is looked for in the terms' bytes first: the two refused orders of 1,000.
+  const big = await rec.origins(last.receiveSeq!, { pattern: "1000", limit: 200 });
+  const refused = big.items.filter((o) => o.kind === "receive" && o.proc === teller.id);
+  assert.deepEqual(
+    refused.map((o) => [o.text, o.path]),
+    [
+      ["{:transfer, 5, 1, 1000}", "{4}"],
+      ["{:transfer, 3, 4, 1000}", "{4}"],
+    ],
+  );
   // By default, the message itself: only its send carried that very term (its call reference is unique).
   const own = await rec.origins(last.receiveSeq!);
   assert.deepEqual(

@@ -4,19 +4,37 @@
  * arguments, a return value, a state change, an exit reason. Each comes with where in its term the value is
  * (`{2}[:balance]`: the balance key of the tuple's second element).
  *
- * Terms are stored once each, so the search decodes each distinct term once, looking back from the event in
- * windows of events and stopping at the answers asked for or at a time budget; the page's `next` continues
- * further back.
+ * Terms are stored once each, so the search reads each distinct term once, looking back from the event in
+ * growing windows of events and stopping at the answers asked for or at a time budget; the page's `next`
+ * continues further back. An integer or binary is first looked for in a term's bytes, so most terms are
+ * never decoded.
  */
 import { ErlMap, ImproperList, Tuple, type Term } from "../etf/terms.js";
+import { decode } from "../etf/decode.js";
+import { encode } from "../etf/encode.js";
 import { formatTerm } from "../etf/format.js";
 import { QueryError, type Origin, type Page, type Seq } from "./api.js";
 import { EVENT_COLUMNS, toEventRow, type QueryContext } from "./context.js";
 import { int, intList, rows } from "./db.js";
 import { match, parsePattern, PatternError, type Pattern } from "./pattern.js";
 
+/** The search looks back through windows of events, the first this small (recent origins come fast), each next one 4 times larger up to WINDOW, until it has its answers or has spent BUDGET_MS. */
+const FIRST_WINDOW = 20_000;
 const WINDOW = 1_000_000;
 const BUDGET_MS = 2_000;
+
+/**
+ * The encoded bytes of a pattern that is a binary or an integer outside 0..255, else undefined: those are
+ * encoded the same wherever they sit, so a term whose bytes lack them cannot hold them. (A small integer can
+ * also sit inside a list encoded as a string of bytes.)
+ */
+function literalBytes(p: Pattern): Buffer | undefined {
+  if (p.kind !== "literal") return undefined;
+  const v = p.value;
+  const plain =
+    v instanceof Uint8Array || typeof v === "bigint" || (typeof v === "number" && (v < 0 || v > 255));
+  return plain ? encode(v).subarray(1) : undefined;
+}
 
 /** The first place in `t` where a sub-term matches `p`, as a path, or undefined. */
 export function findIn(p: Pattern, t: Term, localNode: string, path = ""): string | undefined {
@@ -71,27 +89,37 @@ export async function origins(
     pattern = { kind: "literal", value: own };
   }
   const limit = Math.max(1, q.limit ?? 20);
+  const needle = literalBytes(pattern);
   const found: { seq: number; term: number; path: string }[] = [];
   /** Term id => where the value is in it (null: nowhere). */
   const seen = new Map<number, string | null>();
   const started = Date.now();
   let top = Math.min(q.before ?? seq, seq); // search events before this one
+  let window = FIRST_WINDOW;
   while (top > 0 && found.length < limit && Date.now() - started < BUDGET_MS) {
-    const bottom = Math.max(0, top - WINDOW);
-    const ids = await rows(
+    const bottom = Math.max(0, top - window);
+    window = Math.min(window * 4, WINDOW);
+    // Each distinct term of the window once, with its bytes; those seen in a later window are skipped.
+    const terms = await rows(
       ctx.con,
-      `SELECT DISTINCT term FROM events WHERE seq >= ${int(bottom)} AND seq < ${int(top)} AND term IS NOT NULL`,
+      `SELECT t.id, t.etf FROM terms t
+         JOIN (SELECT DISTINCT term FROM events WHERE seq >= ${int(bottom)} AND seq < ${int(top)} AND term IS NOT NULL) w
+           ON t.id = w.term`,
     );
-    const fresh = ids.map((r) => r["term"] as number).filter((id) => !seen.has(id));
-    for (let i = 0; i < fresh.length; i += 5000) {
-      const part = fresh.slice(i, i + 5000);
-      await ctx.terms.load(part);
-      for (const id of part) {
-        const t = ctx.terms.get(id);
-        seen.set(id, t === undefined ? null : (findIn(pattern, t, ctx.node) ?? null));
+    const carrying: number[] = [];
+    for (const r of terms) {
+      const id = r["id"] as number;
+      let path = seen.get(id);
+      if (path === undefined) {
+        const etf = r["etf"] as Uint8Array;
+        path =
+          needle && Buffer.from(etf.buffer, etf.byteOffset, etf.byteLength).indexOf(needle) < 0
+            ? null
+            : (findIn(pattern, decode(etf), ctx.node) ?? null);
+        seen.set(id, path);
       }
+      if (path !== null) carrying.push(id);
     }
-    const carrying = [...seen].filter(([, path]) => path !== null).map(([id]) => id);
     if (carrying.length > 0) {
       const hits = await rows(
         ctx.con,
@@ -105,6 +133,7 @@ export async function origins(
     }
     top = found.length >= limit ? found[found.length - 1]!.seq : bottom;
   }
+  await ctx.terms.load(found.map((f) => f.term));
   if (found.length === 0) return { items: [], next: top > 0 ? top : null };
   const events = await rows(
     ctx.con,
