@@ -9,10 +9,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { compileSampleApp, SAMPLE_APP_DIR } from "../demo/sample-app.js";
+import { recordSampleApp } from "../../test/support/sample-recording.js";
 import { parsePlan } from "../plan/plan.js";
-import { launchAndRecord } from "../record/launch.js";
-import { mixEbin } from "../record/mix-project.js";
 import { openRecording, type Recording } from "./index.js";
 
 const MAIN = fileURLToPath(new URL("../cli/main.js", import.meta.url));
@@ -20,13 +18,11 @@ const file = join(mkdtempSync(join(tmpdir(), "es-flow-")), "bank.esrec");
 let rec: Recording;
 
 before(async () => {
-  compileSampleApp();
-  const command = ["mix", "run", "run_workload.exs", "--loop-messages", "10"];
   const timed = (mfa: string) => ({ mfa, args: true, returns: true });
-  const result = await launchAndRecord({
-    command,
-    cwd: SAMPLE_APP_DIR,
-    plan: parsePlan({
+  await recordSampleApp(
+    file,
+    ["--loop-messages", "10"],
+    parsePlan({
       modules: { include: ["SampleApp.*"] },
       functions: [
         timed("SampleApp.Bank.Teller.handle_info/2"),
@@ -35,11 +31,7 @@ before(async () => {
         timed("SampleApp.Bank.Account.deposit/2"),
       ],
     }),
-    preload: [mixEbin(SAMPLE_APP_DIR, "sample_app", command)],
-    out: file,
-    stdio: "pipe",
-  });
-  assert.equal(result.exitCode, 0, result.output);
+  );
   rec = await openRecording(file);
 });
 

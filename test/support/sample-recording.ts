@@ -4,18 +4,18 @@
  * recording of the examples.
  */
 import { compileSampleApp, SAMPLE_APP_DIR } from "../../src/demo/sample-app.js";
-import { defaultPlan } from "../../src/plan/plan.js";
+import { defaultPlan, type Plan } from "../../src/plan/plan.js";
 import { launchAndRecord } from "../../src/record/launch.js";
 import { mixEbin } from "../../src/record/mix-project.js";
 
-/** `args` go to run_workload.exs: `["--loop-messages", "10"]`. */
-export async function recordSampleApp(out: string, args: string[] = []): Promise<void> {
+/** `args` go to run_workload.exs: `["--loop-messages", "10"]`; `plan` replaces the default plan. */
+export async function recordSampleApp(out: string, args: string[] = [], plan?: Plan): Promise<void> {
   compileSampleApp();
   const command = ["mix", "run", "run_workload.exs", ...args];
   const result = await launchAndRecord({
     command,
     cwd: SAMPLE_APP_DIR,
-    plan: defaultPlan(["sample_app"]),
+    plan: plan ?? defaultPlan(["sample_app"]),
     preload: [mixEbin(SAMPLE_APP_DIR, "sample_app", command)],
     out,
     stdio: "pipe",
