@@ -136,7 +136,9 @@ test("an application with the dependency is recorded by listen from its first ca
   assert.equal(n("call Elixir.SampleApp.Application.start/2"), 1);
   assert.equal(n("call Elixir.SampleApp.Bank.Account.handle_call/3"), 43);
   assert.equal(n("return_from Elixir.SampleApp.Bank.Account.handle_call/3"), 0);
-  assert.ok(n("es_state") >= 43 + 5, `${n("es_state")} states`);
+  // A snapshot of each of the 5 accounts and a state per call; on a loaded machine an account can handle a
+  // call or two before its capture reaches it (docs/agent-protocol.md, "Processes started while recording").
+  assert.ok(n("es_state") >= 43 + 5 - 2 * 5, `${n("es_state")} states`);
   assert.equal(n("call Elixir.SampleApp.Worker.init/1"), 2);
   assert.equal(n("return_from Elixir.SampleApp.Loop.loop/1"), 0);
 });
