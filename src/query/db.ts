@@ -26,29 +26,53 @@ export async function runPlain(con: DuckDBConnection, sql: string, params?: unkn
 }
 
 /**
- * A connection of this thread. Closing waits for the queries still running: closing a DuckDB connection
- * under a running query blocks this thread until the query ends, and the query needs this thread to end.
+ * Connections of this thread, as many as there are questions at once up to MAX_CONNECTIONS: a DuckDB
+ * connection answers one query at a time, so one slow question (a coarse timeline tile fetched ahead, a
+ * data-flow search) would hold up every other behind it. A question goes to an idle connection, or, with
+ * none idle and the pool full, to the one with the fewest running. Closing waits for the queries still
+ * running: closing a DuckDB connection under a running query blocks this thread until the query ends, and
+ * the query needs this thread to end.
  */
 export function duckdbSource(instance: DuckDBInstance, con: DuckDBConnection): SqlSource {
+  const pool: { con: Promise<DuckDBConnection>; running: number }[] = [
+    { con: Promise.resolve(con), running: 0 },
+  ];
   const running = new Set<Promise<SqlResult>>();
   let closed = false;
+  const pick = () => {
+    let best = pool[0]!;
+    for (const c of pool) if (c.running < best.running) best = c;
+    if (best.running > 0 && pool.length < MAX_CONNECTIONS) {
+      best = { con: instance.connect(), running: 0 };
+      pool.push(best);
+    }
+    return best;
+  };
   return {
     query: (sql, params) => {
       if (closed) return Promise.reject(new QueryError("the recording is closed"));
-      const q = runPlain(con, sql, params);
+      const c = pick();
+      c.running++;
+      const q = c.con.then((con) => runPlain(con, sql, params));
       running.add(q);
-      const done = () => running.delete(q);
+      const done = () => {
+        c.running--;
+        running.delete(q);
+      };
       q.then(done, done);
       return q;
     },
     close: async () => {
       closed = true;
       await Promise.allSettled([...running]);
-      con.closeSync();
+      for (const c of pool) (await c.con).closeSync();
       instance.closeSync();
     },
   };
 }
+
+/** Questions answered at the same time on one recording (the machine's cores run them). */
+const MAX_CONNECTIONS = 3;
 
 export type Row = Record<string, unknown>;
 
