@@ -31,7 +31,7 @@
 %% process.
 -module(elixirscope_agent_guard).
 
--export([start/1, apply_plan/3, disable/2, finish/1, finish/2, cleanup/1, summary/1]).
+-export([start/1, apply_plan/3, disable/2, disable_async/2, finish/1, finish/2, cleanup/1, summary/1]).
 
 -export_type([applied/0]).
 
@@ -58,6 +58,14 @@ apply_plan(Guard, Plan, Budget) -> call(Guard, {apply, Plan, Budget}).
 -spec disable(pid(), elixirscope_agent_trace:source()) ->
     {ok, boolean(), applied()} | {error, term()}.
 disable(Guard, Source) -> call(Guard, {disable, Source}).
+
+%% @doc {@link disable/2} without waiting: the answer comes later as a
+%% message `{Ref, Reply}', with the `Ref' returned here.
+-spec disable_async(pid(), elixirscope_agent_trace:source()) -> reference().
+disable_async(Guard, Source) ->
+    Ref = make_ref(),
+    Guard ! {?MODULE, self(), Ref, {disable, Source}},
+    Ref.
 
 %% @doc Removes all of the session's tracing; the guard then exits.
 -spec finish(pid()) -> ok | {error, term()}.

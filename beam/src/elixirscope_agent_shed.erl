@@ -6,7 +6,10 @@
 %% time, and waiting longer only makes it worse: the mailbox is memory taken
 %% from the node. So the tracer drops what is queued, counting every event it
 %% drops, and then turns off the noisiest source, the one that produced most
-%% of the dropped events, so that the same flood does not come back:
+%% of the dropped events, so that the same flood does not come back. Half
+%% way to either limit, while the mailbox still grows, the tracer turns off
+%% the noisiest source of the next events without dropping any, so that the
+%% limit is seldom reached:
 %%
 %% ```
 %%   source of an event                          turned off by
@@ -22,7 +25,7 @@
 %% in order, to be handled as usual.
 -module(elixirscope_agent_shed).
 
--export([drain/1, noisiest/1, source/1]).
+-export([drain/1, count/2, noisiest/1, source/1]).
 
 %% @doc Takes up to `N' messages from the mailbox: returns how many events
 %% were dropped, a count of them per source, and the other messages.
@@ -42,6 +45,8 @@ drain(N, Dropped, Tally, Other) ->
         drain(0, Dropped, Tally, Other)
     end.
 
+%% @doc `Tally' with one more event of `Source'.
+-spec count(term(), #{term() => pos_integer()}) -> #{term() => pos_integer()}.
 count(Source, Tally) ->
     case Tally of
         #{Source := C} -> Tally#{Source := C + 1};

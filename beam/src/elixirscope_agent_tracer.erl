@@ -13,8 +13,10 @@
 %%                                                                │ full or timer
 %%                       queue / memory over limit?  ◀── flush ◀──┘
 %%                       ├─ no:  go on
+%%                       ├─ half way and growing: turn off the noisiest
+%%                       │       source (elixirscope_agent_shed), go on
 %%                       └─ yes: drop the mailbox, count it, turn off the
-%%                               noisiest source (elixirscope_agent_shed)
+%%                               noisiest source
 %% '''
 %%
 %% The mailbox is kept off the process heap (`message_queue_data' is
@@ -33,14 +35,22 @@
 %%     proportional to the mailbox (about 12 ns per waiting message: over a
 %%     millisecond with 100,000 waiting), so it is measured once the events
 %%     handled since the last measurement reach 8 batches or a quarter of
-%%     the mailbox, whichever is more, or at once when the mailbox, at the
-%%     last batch's encoded size per event, would hold more than half the
-%%     limit (large events); and on the timer when the mailbox is short or
-%%     the measurement is due (the timer's message waits behind the
-%%     backlog). Measuring every 8 batches whatever the mailbox would
+%%     the mailbox, whichever is more; or every 512 events while the
+%%     mailbox, at the larger of the last batch's encoded bytes per event
+%%     and the bytes per waiting message found by the last measurement of a
+%%     long mailbox, may hold more than half the limit (a waiting message
+%%     holds its arguments whole); and on the timer when the mailbox is
+%%     short or the measurement is due (the timer's message waits behind
+%%     the backlog). Measuring every 8 batches whatever the mailbox would
 %%     cost a backlogged tracer a good part of its time and make the backlog
-%%     grow faster; this way it costs at most about 50 ns per event. When
-%%     over: `queue_limit' or `memory_limit' drops and load shedding.</li>
+%%     grow faster; this way it costs at most about 50 ns per event.
+%%     Half way to either limit, with the mailbox still growing, the
+%%     noisiest of the next 2,000 events' sources is turned off (load
+%%     shedding, see `elixirscope_agent_shed'): the guard takes some
+%%     milliseconds to do it, meanwhile the flood goes on and the tracer
+%%     keeps recording. Over a limit, everything waiting is dropped as
+%%     `queue_limit' or `memory_limit', at high priority, and the noisiest
+%%     source turned off unless one is being turned off already.</li>
 %% <li>a full socket queue: the batch is dropped as `collector_busy'.</li>
 %% <li>`max_events' events recorded, or `max_duration_ms' elapsed: the
 %%     session stops with that reason; events still arriving are dropped as
@@ -97,9 +107,14 @@
              accepted = 0, delivered = 0,
              pending = #{}, dropped = #{}, frames = [], disabled = [],
              boosted = false, broken, started, counters,
-             %% `accepted' when the memory was last measured, and the
-             %% encoded bytes per event of the last batch.
-             mem_at = 0, event_bytes = 0}).
+             %% `accepted' when the memory was last measured, the encoded
+             %% bytes per event of the last batch, and the bytes a waiting
+             %% message took at the last measurement with a long mailbox.
+             mem_at = 0, event_bytes = 0, message_bytes = 0,
+             %% A source being turned off: `{Ref, Source, Reason}' until the
+             %% guard answers; `accepted' when the last one was; the mailbox
+             %% length at the last check.
+             shedding = none, shed_at = 0, last_q = 0}).
 
 %% @doc Starts a session and returns once the plan is applied and the hello
 %% frame sent, or with the reason it could not start.
@@ -301,20 +316,37 @@ mailbox(S) ->
     case erlang:process_info(self(), message_queue_len) of
         {_, Q} when Q > S#st.max_queue -> loop(boost(0, overload(queue_limit, S)));
         {_, Q} ->
-            case memory_due(Q, S) of
-                true -> memory(Q, S);
-                false -> loop(boost(Q, S))
-            end
+            S1 = case memory_due(Q, S) of
+                     true -> memory(Q, S);
+                     false -> boost(Q, near(Q, S))
+                 end,
+            loop(S1#st{last_q = Q})
     end.
 
-memory_due(Q, #st{accepted = A, mem_at = At, batch_size = B, event_bytes = E, max_memory = Max}) ->
-    A - At >= max(?MEMORY_EVERY * B, Q div 4) orelse 2 * Q * E > Max.
+%% Due after 8 batches or a quarter of the mailbox, whichever is more; or,
+%% every 512 events, while the mailbox may hold more than half the limit at
+%% the larger of the last batch's encoded bytes per event and the last
+%% measured bytes per waiting message (a message holds its terms whole:
+%% arguments are cut only once received).
+memory_due(Q, #st{accepted = A, mem_at = At, batch_size = B, max_memory = Max,
+                  event_bytes = E, message_bytes = W}) ->
+    Since = A - At,
+    Since >= max(?MEMORY_EVERY * B, Q div 4)
+        orelse (Since >= 4 * ?CHECK_EVERY andalso 2 * Q * max(E, W) > Max).
 
+%% Measures the memory; over the limit, sheds load.
 memory(Q, #st{accepted = A} = S) ->
-    case erlang:process_info(self(), memory) of
-        {_, M} when M > S#st.max_memory -> loop(boost(0, overload(memory_limit, S#st{mem_at = A})));
-        _ -> loop(boost(Q, S#st{mem_at = A}))
+    [{memory, M}, {total_heap_size, H}] = erlang:process_info(self(), [memory, total_heap_size]),
+    S1 = S#st{mem_at = A, message_bytes = message_bytes(M - H * erlang:system_info(wordsize), Q, S)},
+    case M > S#st.max_memory of
+        true -> boost(0, overload(memory_limit, S1));
+        false when 2 * M > S#st.max_memory -> boost(Q, shed_early(memory_limit, S1));
+        false -> boost(Q, near(Q, S1))
     end.
+
+%% What a waiting message takes, learnt from a mailbox long enough to say.
+message_bytes(Queued, Q, _) when Q >= 1000 -> Queued div Q;
+message_bytes(_, _, #st{message_bytes = W}) -> W.
 
 %% Catching up: while a backlog builds, the tracer runs at high priority.
 %% See "Keeping up" in the module doc.
@@ -338,28 +370,26 @@ tick(#st{batch_ms = Ms} = S) ->
     case flush(S) of
         #st{broken = Why} = S1 when Why =/= undefined ->
             finish(Why, S1);
-        #st{batch_size = B, accepted = A} = S1 ->
+        #st{batch_size = B} = S1 ->
             {_, Q} = erlang:process_info(self(), message_queue_len),
             case Q < B orelse memory_due(Q, S1) of
                 false -> after_flush(S1);
-                true ->
-                    case erlang:process_info(self(), memory) of
-                        {_, M} when M > S1#st.max_memory ->
-                            after_flush(overload(memory_limit, S1#st{mem_at = A}));
-                        _ -> after_flush(S1#st{mem_at = A})
-                    end
+                true -> after_flush(memory(Q, S1))
             end
     end.
 
-%% The flood's source is found from the head of the mailbox and turned off
-%% first, so that the mailbox stops growing; then everything queued is
-%% dropped (and counted).
+%% The flood's source is found from the head of the mailbox and the guard
+%% asked to turn it off; while it does, everything queued is dropped (and
+%% counted), at high priority: the mailbox is the node's memory. The guard's
+%% answer comes back as a message (`shed_done/3'); until then a new
+%% overload only drops.
 overload(Reason, S) ->
-    S1 = flush(S),
+    process_flag(priority, high),
+    S1 = flush(S#st{boosted = true}),
     {Head, Tally, Others1} = elixirscope_agent_shed:drain(?SHED_SAMPLE),
-    S2 = case elixirscope_agent_shed:noisiest(Tally) of
-             none -> S1;
-             Source -> shed(Source, Reason, S1)
+    S2 = case {S1#st.shedding, elixirscope_agent_shed:noisiest(Tally)} of
+             {none, Source} when Source =/= none -> shed(Source, Reason, S1);
+             _ -> S1
          end,
     {_, Q} = erlang:process_info(self(), message_queue_len),
     {Rest, _, Others2} = elixirscope_agent_shed:drain(Q),
@@ -367,16 +397,62 @@ overload(Reason, S) ->
     erlang:garbage_collect(),
     drop(Reason, Head + Rest, S2).
 
-shed(Source, Reason, #st{guard = G, frames = Fs, disabled = D} = S) ->
-    case elixirscope_agent_guard:disable(G, Source) of
-        {ok, true, Applied} ->
-            S#st{applied = Applied, disabled = [Source | D],
-                 frames = Fs ++ [{pattern_disabled, Source, Reason}]};
-        {ok, false, Applied} ->
-            S#st{applied = Applied};
-        {error, _} ->
-            S
+%% Half way to a limit with the mailbox still growing, the noisiest source
+%% is turned off before anything need be dropped: turning it off takes the
+%% guard some milliseconds, during which the flood goes on. The mailbox may
+%% hold more than half the memory limit by the estimate of `memory_due/2'.
+near(Q, #st{last_q = Last} = S) when Q =< Last ->
+    S;
+near(Q, #st{max_queue = MaxQ} = S) when 2 * Q > MaxQ ->
+    shed_early(queue_limit, S);
+near(Q, #st{max_memory = Max, event_bytes = E, message_bytes = W} = S) ->
+    case 2 * Q * max(E, W) > Max of
+        true -> shed_early(memory_limit, S);
+        false -> S
     end.
+
+%% The noisiest source of the next events, which are recorded as usual
+%% meanwhile. Not while a source is being turned off, nor until four batches
+%% after the last one was.
+shed_early(Reason, #st{shedding = none, accepted = A, shed_at = At, batch_size = B} = S)
+  when A - At >= 4 * B ->
+    {Tally, S1} = sample(?SHED_SAMPLE, #{}, S),
+    case elixirscope_agent_shed:noisiest(Tally) of
+        none -> S1;
+        Source -> shed(Source, Reason, S1)
+    end;
+shed_early(_, S) ->
+    S.
+
+sample(N, Tally, #st{accepted = A, max_events = Max} = S) when N > 0, A < Max ->
+    receive
+        E when element(1, E) =:= trace_ts; element(1, E) =:= es_state ->
+            sample(N - 1, elixirscope_agent_shed:count(elixirscope_agent_shed:source(E), Tally), take(E, S))
+    after 0 ->
+        {Tally, S}
+    end;
+sample(_, Tally, S) ->
+    {Tally, S}.
+
+%% One event as `event/2' takes it, within the rate, returning the state.
+take(E, #st{win_n = W, rate = R} = S) when W < R; (W - R) rem ?SAMPLE =:= 0 ->
+    case admit(E, S#st{win_n = W + 1}) of
+        #st{n = N, batch_size = Size} = S1 when N >= Size -> flush(S1);
+        S1 -> S1
+    end;
+take(_, #st{win_n = W} = S) ->
+    drop(rate_limit, 1, S#st{win_n = W + 1}).
+
+shed(Source, Reason, #st{guard = G} = S) ->
+    S#st{shedding = {elixirscope_agent_guard:disable_async(G, Source), Source, Reason}}.
+
+shed_done({ok, true, Applied}, {_, Source, Reason}, #st{frames = Fs, disabled = D} = S) ->
+    S#st{applied = Applied, disabled = [Source | D], shedding = none, shed_at = S#st.accepted,
+         frames = Fs ++ [{pattern_disabled, Source, Reason}]};
+shed_done({ok, false, Applied}, _, S) ->
+    S#st{applied = Applied, shedding = none, shed_at = S#st.accepted};
+shed_done({error, _}, _, S) ->
+    S#st{shedding = none, shed_at = S#st.accepted}.
 
 %% Everything that is not an event.
 control(tick, S) ->
@@ -398,6 +474,8 @@ control({'DOWN', Ref, process, _, Why}, #st{guard_ref = Ref} = S) ->
     finish({guard_down, Why}, S#st{guard = undefined});
 control({elixirscope_agent, From, Ref, Request}, S) ->
     request(Request, From, Ref, S);
+control({Ref, Reply}, #st{shedding = {Ref, _, _} = Shedding} = S) ->
+    loop(shed_done(Reply, Shedding, S));
 control(_, S) ->
     loop(S).
 
@@ -437,7 +515,7 @@ update(Plan0, #st{guard = G, term_bytes = TB} = S) ->
                 {ok, Applied} ->
                     #{limits := L} = Plan,
                     Summary = elixirscope_agent_guard:summary(Applied),
-                    {ok, S1#st{applied = Applied, plan = Plan, disabled = [],
+                    {ok, S1#st{applied = Applied, plan = Plan, disabled = [], shedding = none,
                                batch_size = maps:get(batch_size, L), batch_ms = maps:get(batch_ms, L),
                                term_bytes = maps:get(max_term_bytes, L),
                                rate = maps:get(max_events_per_sec, L),

@@ -616,7 +616,7 @@ describe("the recording agent on a real node", () => {
     assert.equal(stats.get(atom("delivered")), delivered);
   });
 
-  test("a flood over max_queue keeps the node's memory bounded, reports drops and sheds the noisy pattern", async () => {
+  test("a flood toward max_queue keeps the node's memory bounded, sheds the noisy pattern and reports any drops", async () => {
     const me = node.spawn();
     const sampler = (await call(FIX, "memory_sampler", [5, me.pid])) as Pid;
     const perProcess = 1_000_000;
@@ -637,10 +637,13 @@ describe("the recording agent on a real node", () => {
       `# flood: ${2 * perProcess} calls, ${delivered} delivered, drops ${JSON.stringify(Object.fromEntries(r.drops))}, ` +
         `node memory +${(grew / 1024 / 1024).toFixed(1)} MiB at peak`,
     );
-    assert.ok(dropped > 0, "the queue limit was never hit");
+    // Half way to the queue limit the noisy pattern is turned off; events are dropped only if the mailbox
+    // still reaches the limit meanwhile.
     assert.ok(delivered + totalDrops(r) <= 2 * perProcess);
+    assert.ok(delivered + dropped < 2 * perProcess, "the pattern was never turned off");
     const disabled = r.frames.filter((f) => f.type === "pattern_disabled");
     assert.ok(disabled.length >= 1);
+    assert.equal((disabled[0] as { reason: string }).reason, "queue_limit");
     assert.equal(
       formatTerm((disabled[0] as { source: Term }).source, { syntax: "erlang" }),
       "{es_fixture,tiny,1}",
