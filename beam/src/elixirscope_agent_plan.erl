@@ -30,6 +30,9 @@
 %% events, no state, every process for the functions named), and missing
 %% limits take the defaults of {@link default_limits/0}.
 %%
+%% `callers' puts the calling function into every call event (see
+%% `elixirscope_agent_trace').
+%%
 %% `process_events' records spawns, links, exits and registered names (the
 %% `procs' trace flag) and process monitors (call-trace patterns on the
 %% monitor BIFs, see `elixirscope_agent_trace').
@@ -41,12 +44,12 @@
 
 -type plan() :: #{functions := [map()], exclude := [{module(), atom(), arity() | '_'}],
                   processes := all | new | [pid() | atom() | {application, atom()}],
-                  messages := boolean(),
+                  messages := boolean(), callers := boolean(),
                   process_events := boolean(), state := none | all | [pid() | atom()],
                   limits := limits()}.
 -type limits() :: #{atom() => non_neg_integer() | infinity}.
 
--define(FIELDS, [functions, exclude, processes, messages, process_events, state, limits]).
+-define(FIELDS, [functions, exclude, processes, messages, callers, process_events, state, limits]).
 -define(PATTERN_KEYS, [module, function, arity, args, return]).
 
 %% @doc The limits a plan gets for every limit it leaves out. This is the
@@ -106,6 +109,7 @@ check(Plan) when is_map(Plan) ->
               exclude => excludes(maps:get(exclude, Plan, [])),
               processes => who(processes, maps:get(processes, Plan, all), [all, new]),
               messages => bool(messages, maps:get(messages, Plan, false)),
+              callers => bool(callers, maps:get(callers, Plan, false)),
               process_events => bool(process_events, maps:get(process_events, Plan, false)),
               state => who(state, maps:get(state, Plan, none), [none, all]),
               limits => limits(maps:get(limits, Plan, #{}))},

@@ -87,6 +87,18 @@
 %% These patterns carry the marker like every other, so cleanup and the
 %% sweep remove them the same way.
 %%
+%% == Callers ==
+%%
+%% When the plan asks for callers, every function pattern's match spec has
+%% the `{message, {caller}}' action: the call event then carries the
+%% function the call returns to, `{trace_ts, Pid, call, MFA, Caller, Ts}'
+%% (`Caller' an `{M, F, A}' or `undefined'), which gives the call graph its
+%% edges even for callers that are not traced and calls without return
+%% tracing. After a tail call that is the caller's caller, as the VM sees
+%% it. Finding it costs the traced process about 0.2 microseconds a call
+%% (1.0 against 1.2 microseconds a traced call to a discarding tracer,
+%% measured on OTP 25), so it is off unless asked for.
+%%
 %% == The kill switch sweep ==
 %%
 %% {@link sweep/0} removes, without knowing any session, every pattern
@@ -98,7 +110,7 @@
 %% `elixirscope_agent:kill/0' does after stopping the sessions it can find.
 -module(elixirscope_agent_trace).
 
--export([apply_plan/3, update/3, remove/1, disable/2, sweep/0, session_api/0, ms/1,
+-export([apply_plan/3, update/3, remove/1, disable/2, sweep/0, session_api/0, ms/2,
          untrace_own/2, monitor_patterns/1, monitors/1,
          watch_starts/2, unwatch_starts/1, watch_loads/1, unwatch_loads/0]).
 
@@ -124,10 +136,14 @@ session_api() ->
     _ = code:ensure_loaded(trace),
     erlang:function_exported(trace, session_create, 3).
 
-%% @doc The match spec for a function: return tracing only when asked for.
--spec ms(boolean()) -> list().
-ms(true) -> [{'_', [], [{exception_trace}]}, ?MARKER];
-ms(false) -> [{'_', [], []}, ?MARKER].
+%% @doc The match spec for a function: return tracing only when asked
+%% for; with `Callers', the calling function in each call event (see
+%% "Callers" above).
+-spec ms(boolean(), boolean()) -> list().
+ms(Return, Callers) ->
+    Caller = [{message, {caller}} || Callers],
+    Ret = [{exception_trace} || Return],
+    [{'_', [], Caller ++ Ret}, ?MARKER].
 
 %% @doc Sets the plan's patterns and process flags, with `Tracer' receiving
 %% the events. `StateOn' says whether GenServer states are captured (see
@@ -152,7 +168,7 @@ update(#{tracer := Tracer, session := S, patterns := OldPs, send_ms := OldSend, 
          procs := OldProcs, app_ms := OldAppMS} = A, Plan, StateOn) ->
     {Expanded, Unmatched} = expand(Plan),
     %% A function named twice gets return tracing if either pattern asks for
-    %% it: ms(false) sorts before ms(true), and from_list keeps the last.
+    %% it: the match spec without it sorts first, and from_list keeps the last.
     Ps = maps:merge(maps:from_list(lists:keysort(2, Expanded)), monitor_patterns(Plan)),
     maps:foreach(fun(MFA, MS) -> maps:get(MFA, Ps, none) =/= MS andalso unset_pattern(S, MFA, MS) end,
                  OldPs),
@@ -189,8 +205,9 @@ new_session(session, Tracer) -> trace:session_create(?SESSION_NAME, Tracer, []).
 
 %% One {MFA, MatchSpec} per function the plan names, exclusions removed,
 %% and the patterns that matched no loaded function.
-expand(#{functions := Fs, exclude := Ex}) ->
-    Each = [{{M, F, A}, [{MFA, ms(Ret)} || MFA <- functions(M, F, A), not excluded(MFA, Ex)]}
+expand(#{functions := Fs, exclude := Ex} = Plan) ->
+    Callers = maps:get(callers, Plan, false),
+    Each = [{{M, F, A}, [{MFA, ms(Ret, Callers)} || MFA <- functions(M, F, A), not excluded(MFA, Ex)]}
             || #{module := M, function := F, arity := A, return := Ret} <- Fs],
     {lists:append([L || {_, L} <- Each]),
      [{P, <<"matches no loaded function">>} || {P, []} <- Each]}.
@@ -454,13 +471,13 @@ disable(A, _) ->
 %% Returns the handle {@link unwatch_starts/1} takes.
 -spec watch_starts(pid(), classic | session) -> term().
 watch_starts(Watcher, classic) ->
-    [erlang:trace_pattern(MFA, ms(false), [{meta, Watcher}]) || MFA <- ?START_FUNCTIONS],
+    [erlang:trace_pattern(MFA, ms(false, false), [{meta, Watcher}]) || MFA <- ?START_FUNCTIONS],
     {classic, Watcher};
 watch_starts(Watcher, session) ->
     %% A session's meta messages go to the session's tracer: a second,
     %% small session whose tracer is the watcher.
     S = trace:session_create(elixirscope_starts, Watcher, []),
-    [trace:function(S, MFA, ms(false), [meta]) || MFA <- ?START_FUNCTIONS],
+    [trace:function(S, MFA, ms(false, false), [meta]) || MFA <- ?START_FUNCTIONS],
     S.
 
 %% @doc Removes the meta patterns {@link watch_starts/2} set, while they

@@ -195,6 +195,23 @@ describe("the recording agent on a real node", () => {
     assert.ok(isAtom((r.end as { agentReason: Term }).agentReason, "collector_stop"));
   });
 
+  test("with callers, every call event names the function the call returns to", async () => {
+    const r = await record(
+      {
+        functions: [{ module: FIX, function: "fib", arity: 1, args: false, return: false }],
+        processes: "new",
+        callers: true,
+      },
+      () => call(FIX, "fib", [6]),
+    );
+    const fibCalls = calls(r, "es_fixture:fib/1");
+    assert.equal(fibCalls.length, (await call(FIX, "fib_calls", [6])) as number);
+    const callers = fibCalls.map((e) => formatTerm(e.at(4) as Term, { syntax: "erlang" }));
+    // The first call comes from the RPC that ran it; each later one from fib/1 itself (not a tail call).
+    assert.notEqual(callers[0], "{es_fixture,fib,1}");
+    assert.deepEqual(new Set(callers.slice(1)), new Set(["{es_fixture,fib,1}"]));
+  });
+
   test("messages sent and received are recorded on both sides", async () => {
     const r = await record({ processes: "new", messages: true }, () => call(FIX, "pingpong", [100]));
     const tagged = (events: Tuple[], tag: string, at: number) =>

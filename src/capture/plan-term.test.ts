@@ -16,13 +16,14 @@ test("a plan becomes the map elixirscope_agent:start/1 takes", () => {
     exclude: [{ module: "lists", function: "_", arity: "_" }],
     processes: [pid, "my_server"],
     messages: true,
+    callers: true,
     state: "all",
     limits: { maxEventsPerSec: 1000, maxEvents: "infinity" },
   });
   assert.equal(
     formatTerm(term, { syntax: "erlang" }),
     "#{functions => [#{module => 'Elixir.App.Worker',function => handle,arity => 2,args => true,return => false}]," +
-      "exclude => [{lists,'_','_'}],processes => [<0.81.0>,my_server],messages => true," +
+      "exclude => [{lists,'_','_'}],processes => [<0.81.0>,my_server],messages => true,callers => true," +
       "process_events => false,state => all,limits => #{max_events_per_sec => 1000,max_events => infinity}}",
   );
 });

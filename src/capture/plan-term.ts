@@ -80,6 +80,8 @@ export interface AgentPlan {
   /** Whose calls, messages and process events are traced (default `"all"`). */
   processes?: "all" | "new" | (ProcessRef | ApplicationRef)[];
   messages?: boolean;
+  /** Every call event carries its calling function. */
+  callers?: boolean;
   processEvents?: boolean;
   /** GenServers and gen_statems whose state is recorded (default `"none"`). */
   state?: "none" | "all" | ProcessRef[];
@@ -175,6 +177,7 @@ export function planToTerm(plan: AgentPlan): ErlMap {
     exclude,
     processes: processes("processes", plan.processes ?? "all", ["all", "new"], true),
     messages: bool("messages", plan.messages ?? false),
+    callers: bool("callers", plan.callers ?? false),
     process_events: bool("processEvents", plan.processEvents ?? false),
     state: processes("state", plan.state ?? "none", ["none", "all"]),
     limits,

@@ -20,6 +20,7 @@ export function agentPlanOf(plan: Plan): AgentPlan {
             ...plan.processes.applications.map((application) => ({ application })),
           ],
     messages: plan.capture.messages,
+    callers: plan.capture.callers,
     processEvents: plan.capture.processEvents,
     state: plan.capture.state ? "all" : "none",
     limits: {

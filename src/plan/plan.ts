@@ -130,6 +130,12 @@ export const planSchema = z.strictObject({
             "state is captured (their states and replies then come from the sys capture)",
         ),
       messages: z.boolean().default(true),
+      callers: z
+        .boolean()
+        .default(false)
+        .describe(
+          "the calling function of every traced call, for the call graph (about 0.2 µs a call in the traced process)",
+        ),
       state: z
         .boolean()
         .default(true)
