@@ -37,16 +37,24 @@ export function hashBytes(buf: Uint8Array, start: number, end: number): number {
 const EMPTY = 0;
 const REMOVED = -1;
 
+/** An entry's fields, one after another (one cache line for all of them): where its bytes are, and more. */
+const FIELDS = 4;
+const START = 0;
+const LENGTH = 1;
+const HASH = 2;
+const VALUE = 3;
+
 export class ByteTable {
-  /** Open addressing, linear probing: EMPTY, REMOVED, or an entry's number + 1. */
-  private slots = new Int32Array(1024);
+  /**
+   * Open addressing, linear probing, two numbers a slot: the entry's hash (so that most mismatches are told
+   * without reading the entry), then EMPTY, REMOVED, or the entry's number + 1.
+   */
+  private slots = new Int32Array(2 * 1024);
   /** Slots not EMPTY (entries and REMOVED marks): past half the table it is rebuilt. */
   private usedSlots = 0;
-  private starts = new Int32Array(512);
-  private lengths = new Int32Array(512);
-  private hashes = new Int32Array(512);
+  /** `FIELDS` numbers per entry; a removed entry's length is -1. */
+  private fields = new Int32Array(FIELDS * 512);
   private tags = new Int32Array(512);
-  private values = new Int32Array(512);
   /** Entry numbers handed out so far, and those free again. */
   private entries = 0;
   private readonly free: number[] = [];
@@ -61,15 +69,16 @@ export class ByteTable {
   find(buf: Uint8Array, start: number, end: number, hash: number, tag = 0): number {
     const len = end - start;
     const slots = this.slots;
-    const mask = slots.length - 1;
+    const mask = (slots.length >> 1) - 1;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
-      const s = slots[i]!;
+      const s = slots[2 * i + 1]!;
       if (s === EMPTY) return -1;
-      if (s === REMOVED) continue;
+      if (s === REMOVED || slots[2 * i] !== hash) continue;
       const e = s - 1;
-      if (this.hashes[e] !== hash || this.lengths[e] !== len || this.tags[e] !== tag) continue;
+      const f = FIELDS * e;
+      if (this.fields[f + LENGTH] !== len || this.tags[e] !== tag) continue;
       const arena = this.arena;
-      const at = this.starts[e]! - start;
+      const at = this.fields[f + START]! - start;
       let j = start;
       while (j < end && arena[at + j] === buf[j]) j++;
       if (j === end) return e;
@@ -80,38 +89,50 @@ export class ByteTable {
   insert(buf: Uint8Array, start: number, end: number, hash: number, value: number, tag = 0): number {
     const len = end - start;
     if (this.top + len > this.arena.length) this.makeRoom(len);
-    if (2 * (this.usedSlots + 1) > this.slots.length) this.rebuild();
+    if (4 * (this.usedSlots + 1) > this.slots.length) this.rebuild();
     const e = this.free.length > 0 ? this.free.pop()! : this.entries++;
-    if (e >= this.starts.length) this.growEntries();
+    if (e >= this.tags.length) this.growEntries();
     const arena = this.arena;
     const at = this.top - start;
     if (len > 64) arena.set(buf.subarray(start, end), this.top);
     else for (let j = start; j < end; j++) arena[at + j] = buf[j]!;
-    this.starts[e] = this.top;
-    this.top += len;
-    this.lengths[e] = len;
-    this.hashes[e] = hash;
+    const f = FIELDS * e;
+    this.fields[f + START] = this.top;
+    this.fields[f + LENGTH] = len;
+    this.fields[f + HASH] = hash;
+    this.fields[f + VALUE] = value;
     this.tags[e] = tag;
-    this.values[e] = value;
-    this.place(e);
+    this.top += len;
+    this.place(e, hash);
     this.usedSlots++;
     this.size++;
     return e;
   }
 
+  /** Entry numbers handed out so far: every entry is below this. */
+  get entryCount(): number {
+    return this.entries;
+  }
+
+  /** Whether entry `e` is present. */
+  has(e: number): boolean {
+    return e < this.entries && this.fields[FIELDS * e + LENGTH]! >= 0;
+  }
+
   value(e: number): number {
-    return this.values[e]!;
+    return this.fields[FIELDS * e + VALUE]!;
   }
 
   /** Removes entry `e`; its number may be handed out again. */
   remove(e: number): void {
     const slots = this.slots;
-    const mask = slots.length - 1;
-    for (let i = this.hashes[e]! & mask; slots[i] !== EMPTY; i = (i + 1) & mask) {
-      if (slots[i] !== e + 1) continue;
-      slots[i] = REMOVED;
-      this.dead += this.lengths[e]!;
-      this.lengths[e] = -1;
+    const mask = (slots.length >> 1) - 1;
+    const f = FIELDS * e;
+    for (let i = this.fields[f + HASH]! & mask; slots[2 * i + 1] !== EMPTY; i = (i + 1) & mask) {
+      if (slots[2 * i + 1] !== e + 1) continue;
+      slots[2 * i + 1] = REMOVED;
+      this.dead += this.fields[f + LENGTH]!;
+      this.fields[f + LENGTH] = -1;
       this.free.push(e);
       this.size--;
       return;
@@ -129,34 +150,34 @@ export class ByteTable {
     this.size = 0;
   }
 
-  private place(e: number): void {
+  private place(e: number, hash: number): void {
     const slots = this.slots;
-    const mask = slots.length - 1;
-    let i = this.hashes[e]! & mask;
-    while (slots[i] !== EMPTY) i = (i + 1) & mask;
-    slots[i] = e + 1;
+    const mask = (slots.length >> 1) - 1;
+    let i = hash & mask;
+    while (slots[2 * i + 1] !== EMPTY) i = (i + 1) & mask;
+    slots[2 * i] = hash;
+    slots[2 * i + 1] = e + 1;
   }
 
   /** New slots, twice as many as entries need (and never fewer than now), without REMOVED marks. */
   private rebuild(): void {
-    let n = this.slots.length;
+    let n = this.slots.length >> 1;
     while (n < 4 * (this.size + 1)) n *= 2;
-    this.slots = new Int32Array(n);
+    this.slots = new Int32Array(2 * n);
     this.usedSlots = this.size;
-    for (let e = 0; e < this.entries; e++) if (this.lengths[e]! >= 0) this.place(e);
+    for (let e = 0; e < this.entries; e++) {
+      const f = FIELDS * e;
+      if (this.fields[f + LENGTH]! >= 0) this.place(e, this.fields[f + HASH]!);
+    }
   }
 
   private growEntries(): void {
-    const grow = (a: Int32Array) => {
-      const b = new Int32Array(a.length * 2);
-      b.set(a);
-      return b;
-    };
-    this.starts = grow(this.starts);
-    this.lengths = grow(this.lengths);
-    this.hashes = grow(this.hashes);
-    this.tags = grow(this.tags);
-    this.values = grow(this.values);
+    const fields = new Int32Array(this.fields.length * 2);
+    fields.set(this.fields);
+    this.fields = fields;
+    const tags = new Int32Array(this.tags.length * 2);
+    tags.set(this.tags);
+    this.tags = tags;
   }
 
   /** Compacts the arena (dropping removed entries' bytes), growing it when live keys fill half of it. */
@@ -165,13 +186,16 @@ export class ByteTable {
     let size = this.arena.length;
     while (2 * (live + need) > size) size *= 2;
     const arena = new Uint8Array(size);
+    const old = this.arena;
     let top = 0;
     for (let e = 0; e < this.entries; e++) {
-      const len = this.lengths[e]!;
+      const f = FIELDS * e;
+      const len = this.fields[f + LENGTH]!;
       if (len < 0) continue;
-      const from = this.starts[e]!;
-      arena.set(this.arena.subarray(from, from + len), top);
-      this.starts[e] = top;
+      const from = this.fields[f + START]!;
+      if (len > 64) arena.set(old.subarray(from, from + len), top);
+      else for (let j = 0; j < len; j++) arena[top + j] = old[from + j]!;
+      this.fields[f + START] = top;
       top += len;
     }
     this.arena = arena;

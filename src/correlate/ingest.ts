@@ -27,6 +27,7 @@ import type { StoreWriter, Tables } from "../store/writer.js";
 import { hashBytes } from "./byte-table.js";
 import { Interner } from "./interner.js";
 import { MessageKeys } from "./message-keys.js";
+import { PendingSends } from "./pending-sends.js";
 import { ProcState } from "./process-state.js";
 import {
   atomAt,
@@ -66,22 +67,6 @@ const ALIAS = "\u0000alias:";
 
 const CALLBACKS = new Set(["init/1", "handle_call/3", "handle_cast/2", "handle_info/2", "handle_continue/2"]);
 
-interface PendingSend {
-  /** Its `send` event. */
-  seq: number;
-  sender: number;
-  receiver: number;
-  toName: number;
-  term: number;
-  ns: number;
-  /**
-   * Where it waits: the message's number (in `MessageKeys`, held while it waits), and the name it was sent
-   * to when the receiver was not known.
-   */
-  key?: number;
-  name?: string;
-}
-
 interface ReturnRule {
   module: string;
   fun: string | null;
@@ -103,18 +88,9 @@ export class Ingest {
   private readonly procs: ProcState[] = [];
   private readonly names = new Map<string, number>();
   /** The messages waiting (sends not yet received, messages not yet handled), numbered by their bytes. */
-  private readonly keys = new MessageKeys();
-  /** Sends waiting for their receive: by receiver, then by the message's number, oldest first (one: its seq). */
-  private readonly pending: (Map<number, PendingSend | PendingSend[]> | undefined)[] = [];
-  /** Emptied maps of `pending`, used again (a receiver's map empties and fills again all the time). */
-  private readonly spareMaps: Map<number, PendingSend | PendingSend[]>[] = [];
-  /** Sends to a name not known when sent (`name` set), by the message's number, oldest first. */
-  private readonly pendingByName = new Map<number, PendingSend[]>();
-  /**
-   * Every send waiting, by seq, oldest first. A send is in the queues above exactly while it is here: it
-   * leaves both when received or settled.
-   */
-  private readonly sends = new Map<number, PendingSend>();
+  private readonly keys: MessageKeys;
+  /** Sends waiting for their receive, by receiver (or name) and the message's number (`MessageKeys`). */
+  private readonly waiting = new PendingSends();
   private rules: ReturnRule[] = [];
   private readonly returns: (boolean | undefined)[] = [];
   private readonly callbacks: (boolean | undefined)[] = [];
@@ -155,6 +131,7 @@ export class Ingest {
       depth: ev.data(9),
     };
     this.interner = new Interner(this.t, hello.node);
+    this.keys = new MessageKeys(this.interner.table);
     this.monitors = new Monitors(this.interner, this.t, {
       emit: (ns, proc, kind, other, term, link) => {
         const seq = this.seq++;
@@ -256,8 +233,11 @@ export class Ingest {
   /** Settles what is still open (calls that never returned, messages never received) and closes the file. */
   async finish(meta: Record<string, string>): Promise<void> {
     this.reorder.release(this.visit, true);
-    for (const [seq, s] of this.sends) this.message(seq, -1, s, 0, this.neverReceived(s));
-    this.sends.clear();
+    for (let s = this.waiting.oldest(); s >= 0; s = this.waiting.oldest()) {
+      this.neverReceived(s);
+      this.waiting.unqueue(s);
+      this.waiting.free(s);
+    }
     for (const [proc, p] of this.procs.entries()) {
       if (!p) continue;
       for (let d = p.stack.length - 1; d >= 0; d--) this.closeCall(proc, p, d, -1, 0, 0, null);
@@ -359,9 +339,9 @@ export class Ingest {
         return this.send(seq, e, proc, p);
       case K.send_dead: {
         const term = this.interner.term(buf, e.a, e.aEnd);
-        const to = this.destination(e.b, e.bEnd);
-        this.message(-1, -1, { sender: proc, receiver: to.proc, toName: to.name, term, ns: e.ns }, 0, 1, seq);
-        return this.row(seq, e.ns, proc, K.send_dead, -1, to.proc, term, -1, p.handling(), -1);
+        this.destination(e.b, e.bEnd);
+        this.message(seq, -1, proc, this.toProc, this.toName, term, e.ns, 0, 1);
+        return this.row(seq, e.ns, proc, K.send_dead, -1, this.toProc, term, -1, p.handling(), -1);
       }
       case K.receive:
         return this.receive(seq, e, proc, p);
@@ -528,12 +508,21 @@ export class Ingest {
     return Buffer.concat([STATEM_TUPLE, name, data]);
   }
 
-  /** Where a send went: a pid's process, or a registered name (resolved when known). */
-  private destination(at: number, end: number): { proc: number; name: number; nameText: string | null } {
+  /** Where the last `destination` went: its process (or -1), its term, and the name it names (or null). */
+  private toProc = -1;
+  private toName = -1;
+  private toNameText: string | null = null;
+
+  /** Where a send went: a pid's process, or a registered name (resolved when known); see `toProc`. */
+  private destination(at: number, end: number): void {
     const buf = this.buf;
     const tag = buf[at];
-    if (tag === T.NEW_PID_EXT || tag === T.PID_EXT)
-      return { proc: this.interner.proc(buf, at, end), name: -1, nameText: null };
+    if (tag === T.NEW_PID_EXT || tag === T.PID_EXT) {
+      this.toProc = this.interner.proc(buf, at, end);
+      this.toName = -1;
+      this.toNameText = null;
+      return;
+    }
     let nameText = atomAt(buf, at) ?? null;
     if (nameText === null && tupleArity(buf, at) === 2) nameText = atomAt(buf, tupleBody(buf, at)) ?? null;
     // A reply to a process alias (`gen_server:call`'s reply goes to one): whoever receives it is the alias's owner.
@@ -542,163 +531,118 @@ export class Ingest {
       (tag === T.NEWER_REFERENCE_EXT || tag === T.NEW_REFERENCE_EXT || tag === T.REFERENCE_EXT)
     )
       nameText = ALIAS + buf.toString("latin1", at, end);
-    const name = this.interner.term(buf, at, end);
-    return { proc: nameText === null ? -1 : (this.names.get(nameText) ?? -1), name, nameText };
+    this.toName = this.interner.term(buf, at, end);
+    this.toProc = nameText === null ? -1 : (this.names.get(nameText) ?? -1);
+    this.toNameText = nameText;
   }
 
   private send(seq: number, e: RawEvent, proc: number, p: ProcState): void {
     const buf = this.buf;
     const hash = hashBytes(buf, e.a, e.aEnd);
-    const term = this.interner.termHashed(buf, e.a, e.aEnd, hash);
-    const gen = this.interner.generation;
-    const to = this.destination(e.b, e.bEnd);
-    const s: PendingSend = {
-      seq,
-      sender: proc,
-      receiver: to.proc,
-      toName: to.name,
-      term,
-      ns: e.ns,
-      key: undefined,
-      name: to.proc < 0 ? (to.nameText ?? undefined) : undefined,
-    };
-    if (to.proc >= 0) {
-      const key = (s.key = this.keys.acquire(buf, e.a, e.aEnd, hash));
-      let byKey = this.pending[to.proc];
-      if (!byKey) this.pending[to.proc] = byKey = this.spareMaps.pop() ?? new Map();
-      const q = byKey.get(key);
-      if (q === undefined) byKey.set(key, s);
-      else if (Array.isArray(q)) q.push(s);
-      else byKey.set(key, [q, s]);
-    } else if (to.nameText !== null) {
-      const key = (s.key = this.keys.acquire(buf, e.a, e.aEnd, hash));
-      const q = this.pendingByName.get(key);
-      if (q) q.push(s);
-      else this.pendingByName.set(key, [s]);
+    // The message's key is where its term number is found too (the term comes before the destination's).
+    let key = this.keys.acquire(buf, e.a, e.aEnd, hash);
+    const term = this.interner.termOfEntry(key, buf, e.a, e.aEnd);
+    this.destination(e.b, e.bEnd);
+    const receiver = this.toProc;
+    const nameText = this.toNameText;
+    // It waits for its receive by receiver, else by the name it went to, else nowhere.
+    if (receiver < 0 && nameText === null) {
+      this.keys.release(key);
+      key = -1;
     }
-    // Its receive will find the term number with the key.
-    if (s.key !== undefined && this.interner.dedups(e.a, e.aEnd)) this.keys.rememberTerm(s.key, term, gen);
-    this.sends.set(seq, s);
-    if (this.sends.size > MAX_PENDING_SENDS) this.settleOldestSends();
-    this.row(seq, e.ns, proc, K.send, -1, to.proc, term, -1, p.handling(), -1);
+    const name = receiver < 0 && nameText !== null ? nameText : undefined;
+    this.waiting.add(seq, proc, receiver, this.toName, term, e.ns, key, name);
+    if (this.waiting.size > MAX_PENDING_SENDS) this.settleOldestSends();
+    this.row(seq, e.ns, proc, K.send, -1, receiver, term, -1, p.handling(), -1);
   }
 
   /** Settles the oldest tenth of the waiting sends as never received, and forgets where they waited. */
   private settleOldestSends(): void {
+    const w = this.waiting;
     let n = MAX_PENDING_SENDS / 10;
-    for (const [seq, s] of this.sends) {
-      this.message(seq, -1, s, 0, this.neverReceived(s));
-      this.sends.delete(seq);
-      this.unqueue(s);
-      if (s.key !== undefined) this.keys.release(s.key);
+    for (let s = w.oldest(); s >= 0; s = w.oldest()) {
+      this.neverReceived(s);
+      w.unqueue(s);
+      const key = w.key[s]!;
+      w.free(s);
+      if (key >= 0) this.keys.release(key);
       if (--n <= 0) break;
     }
   }
 
-  private unqueue(s: PendingSend): void {
-    if (s.key === undefined) return;
-    if (s.receiver >= 0) {
-      const byKey = this.pending[s.receiver];
-      const q = byKey?.get(s.key);
-      if (q === undefined) return;
-      if (!Array.isArray(q)) {
-        if (q === s) byKey!.delete(s.key);
-      } else {
-        const i = q.indexOf(s);
-        if (i >= 0) q.splice(i, 1);
-        if (q.length === 0) byKey!.delete(s.key);
-      }
-      if (byKey!.size === 0) this.dropPending(s.receiver, byKey!);
-    } else {
-      const q = this.pendingByName.get(s.key);
-      if (!q) return;
-      const i = q.indexOf(s);
-      if (i >= 0) q.splice(i, 1);
-      if (q.length === 0) this.pendingByName.delete(s.key);
-    }
-  }
-
-  /** `proc` has no send waiting any more: its empty map is kept for another. */
-  private dropPending(proc: number, byKey: Map<number, PendingSend | PendingSend[]>): void {
-    this.pending[proc] = undefined;
-    if (this.spareMaps.length < 1024) this.spareMaps.push(byKey);
-  }
-
-  /** The earliest send of the message numbered `key` to `proc` still waiting (taken out of its queue). */
-  private takeSend(proc: number, key: number): PendingSend | undefined {
-    if (key < 0) return undefined;
-    const byKey = this.pending[proc];
-    const q = byKey?.get(key);
-    if (q !== undefined) {
-      const s = Array.isArray(q) ? q.shift()! : q;
-      if (!Array.isArray(q) || q.length === 0) {
-        byKey!.delete(key);
-        if (byKey!.size === 0) this.dropPending(proc, byKey!);
-      }
-      return s;
-    }
-    const byName = this.pendingByName.get(key);
+  /**
+   * The earliest send of the message numbered `key` to `proc` still waiting, taken out of its queue (its
+   * slot in `waiting`, to be freed), or -1.
+   */
+  private takeSend(proc: number, key: number): number {
+    if (key < 0) return -1;
+    const w = this.waiting;
+    const s = w.takeFor(proc, key);
+    if (s >= 0) return s;
+    const byName = w.named(key);
     if (byName) {
       for (let i = 0; i < byName.length; i++) {
-        const s = byName[i]!;
-        const name = s.name!;
+        const slot = byName[i]!;
+        const name = w.name[slot]!;
         const owner = this.names.get(name);
         if (owner !== undefined && owner !== proc) continue;
-        byName.splice(i, 1);
-        if (byName.length === 0) this.pendingByName.delete(key);
+        w.takeNamed(key, i);
         if (owner === undefined && !name.startsWith(ALIAS)) {
           this.names.set(name, proc);
-          this.t.names.row(s.seq, proc, name, true);
+          this.t.names.row(w.seq[slot]!, proc, name, true);
         }
-        return s;
+        return slot;
       }
     }
-    return undefined;
+    return -1;
   }
 
   /**
-   * The status of a message whose receive never came: unreceived (2) when its receiver was recorded, else
-   * unobserved (4): the receiver did nothing recorded (outside the plan's processes, on another node, one
-   * of the agent's own), so whether it got the message is not known.
+   * Writes the message of waiting send `s` as never received: unreceived (2) when its receiver was
+   * recorded, else unobserved (4): the receiver did nothing recorded (outside the plan's processes, on
+   * another node, one of the agent's own), so whether it got the message is not known.
    */
-  private neverReceived(s: PendingSend): number {
-    return s.receiver >= 0 && this.procs[s.receiver]?.acted ? 2 : 4;
+  private neverReceived(s: number): void {
+    const w = this.waiting;
+    const receiver = w.receiver[s]!;
+    const status = receiver >= 0 && this.procs[receiver]?.acted ? 2 : 4;
+    this.message(w.seq[s]!, -1, w.sender[s]!, receiver, w.toName[s]!, w.term[s]!, w.ns[s]!, 0, status);
   }
 
+  /** A `messages` row; a negative seq, process or term is NULL, and `receivedNs` is NULL without a receive. */
   private message(
     sendSeq: number,
     receiveSeq: number,
-    s: Pick<PendingSend, "sender" | "receiver" | "toName" | "term" | "ns">,
+    sender: number,
+    receiver: number,
+    toName: number,
+    term: number,
+    sentNs: number,
     receivedNs: number,
     status: number,
-    deadSeq = -1,
   ): void {
-    this.t.messages.row(
-      sendSeq < 0 ? (deadSeq < 0 ? null : deadSeq) : sendSeq,
-      receiveSeq < 0 ? null : receiveSeq,
-      s.sender < 0 ? null : s.sender,
-      s.receiver < 0 ? null : s.receiver,
-      s.toName < 0 ? null : s.toName,
-      s.term,
-      s.ns,
-      receiveSeq < 0 ? null : receivedNs,
-      status,
-    );
+    const m = this.t.messages;
+    m.putInt(0, sendSeq);
+    m.putInt(1, receiveSeq);
+    m.putInt(2, sender);
+    m.putInt(3, receiver);
+    m.putInt(4, toName);
+    m.putInt(5, term);
+    m.putBig(6, sentNs);
+    if (receiveSeq < 0) m.setNull(7);
+    else m.putBig(7, receivedNs);
+    m.putInt(8, status);
+    m.end();
   }
 
   /**
-   * The term number of the message in `buf[start, end)` whose key is `key` (-1: none held): the one
-   * remembered with the key while the interner's table still has it, else the interner's.
+   * The term number of the message in `buf[start, end)` whose key is `key` (-1: none): the key is the
+   * message's entry in the interner's table too.
    */
   private messageTerm(key: number, buf: Buffer, start: number, end: number, hash: number): number {
-    const interner = this.interner;
-    if (key >= 0) {
-      const known = this.keys.term(key, interner.generation);
-      if (known >= 0) return known;
-    }
-    const term = interner.termHashed(buf, start, end, hash);
-    if (key >= 0 && interner.dedups(start, end)) this.keys.rememberTerm(key, term, interner.generation);
-    return term;
+    return key >= 0
+      ? this.interner.termOfEntry(key, buf, start, end)
+      : this.interner.termHashed(buf, start, end, hash);
   }
 
   private receive(seq: number, e: RawEvent, proc: number, p: ProcState): void {
@@ -711,16 +655,17 @@ export class Ingest {
       : this.keys.acquire(buf, e.a, e.aEnd, hash);
     const term = this.messageTerm(key, buf, e.a, e.aEnd, hash);
     const s = this.takeSend(proc, key);
-    const sendSeq = s ? s.seq : -1;
+    let sendSeq = -1;
     let other = -1;
     let cause = -1;
-    if (s) {
-      this.sends.delete(sendSeq);
-      if (s.key !== undefined) this.keys.release(s.key);
-      s.receiver = proc;
-      this.message(sendSeq, seq, s, e.ns, 0);
-      other = s.sender;
+    if (s >= 0) {
+      const w = this.waiting;
+      sendSeq = w.seq[s]!;
+      other = w.sender[s]!;
       cause = sendSeq;
+      this.keys.release(w.key[s]!);
+      this.message(sendSeq, seq, other, proc, w.toName[s]!, w.term[s]!, w.ns[s]!, e.ns, 0);
+      w.free(s);
     } else {
       // An exit signal turned into a message (`{:EXIT, pid, reason}` for a process trapping exits).
       if (tupleArity(buf, e.a) === 3) {
@@ -732,7 +677,7 @@ export class Ingest {
             cause = this.procs[other].exitSeq;
         }
       }
-      this.message(-1, seq, { sender: other, receiver: proc, toName: -1, term, ns: e.ns }, e.ns, 3);
+      this.message(-1, seq, other, proc, -1, term, e.ns, e.ns, 3);
     }
     p.received(seq, key, notForCallbacks);
     this.monitors.received(seq, buf, e.a, proc);

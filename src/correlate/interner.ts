@@ -13,6 +13,7 @@ import { Pid, Port, type Term } from "../etf/terms.js";
 import { formatMfa } from "../query/names.js";
 import { atomAt } from "./scan.js";
 import { ByteTable, hashBytes } from "./byte-table.js";
+import { TermTable } from "./term-table.js";
 import { NEW_PID_EXT } from "../etf/tags.js";
 import type { Tables } from "../store/writer.js";
 
@@ -29,10 +30,9 @@ export interface ProcRecord {
 }
 
 export class Interner {
-  private readonly terms = new ByteTable();
+  /** Terms by their bytes, shared with ingest's message keys (see term-table.ts). */
+  readonly table = new TermTable();
   private nextTerm = 0;
-  /** Counts the term table's fresh starts: a number got in the same generation still stands for its bytes. */
-  generation = 0;
   private readonly mfas = new Map<string, number>();
   /** Functions by the bytes of their module and function atoms, the arity as the tag. */
   private readonly mfaBytes = new ByteTable();
@@ -60,23 +60,36 @@ export class Interner {
     return this.termHashed(buf, start, end, hashBytes(buf, start, end));
   }
 
+  /** Counts the term table's fresh starts: a number got in the same generation still stands for its bytes. */
+  get generation(): number {
+    return this.table.generation;
+  }
+
   /** `term`, for a caller that has the bytes' `hashBytes` already (it compares messages by them too). */
   termHashed(buf: Buffer, start: number, end: number, hash: number): number {
     if (end - start > DEDUP_MAX_BYTES) return this.store(buf, start, end);
-    const e = this.terms.find(buf, start, end, hash);
-    if (e >= 0) return this.terms.value(e);
-    if (this.terms.size >= this.maxTerms) {
-      this.terms.clear();
-      this.generation++;
-    }
-    const id = this.store(buf, start, end);
-    this.terms.insert(buf, start, end, hash, id);
-    return id;
+    const e = this.table.find(buf, start, end, hash);
+    return e >= 0 ? this.termOfEntry(e, buf, start, end) : this.intern(-1, buf, start, end, hash);
   }
 
-  /** Whether a term of `end - start` bytes is looked up (and so keeps its number) rather than stored each time. */
-  dedups(start: number, end: number): boolean {
-    return end - start <= DEDUP_MAX_BYTES;
+  /** `term`, for a caller that has the bytes' entry `e` in `table` already (a message's key). */
+  termOfEntry(e: number, buf: Buffer, start: number, end: number): number {
+    if (end - start > DEDUP_MAX_BYTES) return this.store(buf, start, end);
+    const t = this.table;
+    return t.isInterned(e) ? t.term(e, t.generation) : this.intern(e, buf, start, end, 0);
+  }
+
+  /**
+   * Stores the term under a new number and interns its entry `e` (-1: added, with `hash`); past `maxTerms`
+   * numbers in this generation, a new generation starts first.
+   */
+  private intern(e: number, buf: Buffer, start: number, end: number, hash: number): number {
+    const t = this.table;
+    if (t.interned >= this.maxTerms) t.newGeneration(e);
+    const id = this.store(buf, start, end);
+    const entry = e >= 0 ? e : t.add(buf, start, end, hash);
+    t.intern(entry, id);
+    return id;
   }
 
   /** Stores a term under a new number, without looking for an equal one (states, large terms). */

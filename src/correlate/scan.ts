@@ -8,6 +8,7 @@ import { EtfError } from "../etf/errors.js";
 import { termEnd } from "../etf/skip.js";
 import * as T from "../etf/tags.js";
 import { K } from "../store/schema.js";
+import { skipTerm } from "./quick-skip.js";
 
 /** One trace message as byte ranges of the batch; valid only during the visitor's call. */
 export interface RawEvent {
@@ -49,20 +50,29 @@ const TRACE_KINDS: Record<string, number> = {
 const TRACE_TS = 100;
 const ES_STATE = 101;
 
+/** Atoms of the table are shorter than this. */
+const MAX_ATOM = 64;
+
 /**
- * Atoms looked up by their bytes, without making a string: candidates by length and first letter, then
- * compared byte by byte. Every trace message carries two (its tag and its kind), so this is on the hot path.
+ * Atoms looked up by their bytes, without making a string: candidates by length and first letter (an
+ * array index), then compared byte by byte. Every trace message carries two (its tag and its kind), so this
+ * is on the hot path.
  */
 class AtomTable {
-  private readonly byShape = new Map<number, { bytes: Buffer; value: number }[]>();
+  /** Per length and first letter: the first candidate + 1 (0: none); `next` chains the others. */
+  private readonly byShape = new Int32Array(MAX_ATOM * 256);
+  private readonly next: number[] = [];
+  private readonly names: Buffer[] = [];
+  private readonly values: number[] = [];
 
   constructor(entries: Record<string, number>) {
     for (const [name, value] of Object.entries(entries)) {
       const bytes = Buffer.from(name, "latin1");
       const shape = bytes.length * 256 + bytes[0]!;
-      const list = this.byShape.get(shape) ?? [];
-      list.push({ bytes, value });
-      this.byShape.set(shape, list);
+      this.names.push(bytes);
+      this.values.push(value);
+      this.next.push(this.byShape[shape]! - 1);
+      this.byShape[shape] = this.names.length;
     }
   }
 
@@ -78,11 +88,11 @@ class AtomTable {
       len = buf.readUInt16BE(pos + 1);
       at = pos + 3;
     } else return -1;
-    const list = this.byShape.get(len * 256 + buf[at]!);
-    if (!list) return -1;
-    next: for (const { bytes, value } of list) {
+    if (len >= MAX_ATOM || len === 0) return -1;
+    next: for (let c = this.byShape[len * 256 + buf[at]!]! - 1; c >= 0; c = this.next[c]!) {
+      const bytes = this.names[c]!;
       for (let i = 1; i < len; i++) if (buf[at + i] !== bytes[i]) continue next;
-      return value;
+      return this.values[c]!;
     }
     return -1;
   }
@@ -251,10 +261,10 @@ export function scanEvents(buf: Buffer, listAt: number, base: Clock, visit: (e: 
       p = atomEnd(buf, p);
       // Elements after the kind: one or two terms, then the timestamp last.
       e.a = p;
-      e.aEnd = p = termEnd(buf, p);
+      e.aEnd = p = skipTerm(buf, p);
       if (arity === 6) {
         e.b = p;
-        e.bEnd = p = termEnd(buf, p);
+        e.bEnd = p = skipTerm(buf, p);
       }
       e.ns = nsSince(buf, p, base);
       pos = bigEnd(buf, p);
@@ -263,11 +273,11 @@ export function scanEvents(buf: Buffer, listAt: number, base: Clock, visit: (e: 
       e.ns = nsSince(buf, p, base);
       p = bigEnd(buf, p);
       e.a = p;
-      e.aEnd = p = termEnd(buf, p);
+      e.aEnd = p = skipTerm(buf, p);
       e.b = p;
-      e.bEnd = p = termEnd(buf, p);
+      e.bEnd = p = skipTerm(buf, p);
       e.c = p;
-      e.cEnd = pos = termEnd(buf, p);
+      e.cEnd = pos = skipTerm(buf, p);
     } else {
       e.kind = -1;
       pos = termEnd(buf, pos);

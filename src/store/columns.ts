@@ -152,6 +152,20 @@ export class ColumnBuffer {
     }
   }
 
+  /** Sets numeric column `c` (not `big`) of the row being written: `put` for a number, a negative one NULL. */
+  putInt(c: number, v: number): void {
+    if (v < 0) this.setNull(c);
+    else (this.columns[c]!.data as Numeric)[this.n] = v;
+  }
+
+  /** Sets `big` column `c` of the row being written: `put` for a number. */
+  putBig(c: number, x: number): void {
+    const data = this.columns[c]!.data as Uint32Array;
+    const hi = Math.floor(x / 4294967296);
+    data[2 * this.n] = x - hi * 4294967296;
+    data[2 * this.n + 1] = hi >>> 0;
+  }
+
   /** Column `c`'s data, for callers that write typed columns directly (`big` columns: use `put`). */
   data(c: number): Int32Array | Int16Array | Uint8Array {
     return this.columns[c]!.data as Int32Array;
