@@ -11,6 +11,7 @@
  * Entries are numbered from 0 (`find` and `insert` give the number); a removed entry's number is reused.
  * `tag` is a small number that must match too (the arity of a function whose atoms are the bytes).
  */
+import { copyBytes } from "../store/copy-bytes.js";
 
 /** A Murmur3-style 32-bit hash of `buf[start, end)`, four bytes a step. */
 export function hashBytes(buf: Uint8Array, start: number, end: number): number {
@@ -92,10 +93,7 @@ export class ByteTable {
     if (4 * (this.usedSlots + 1) > this.slots.length) this.rebuild();
     const e = this.free.length > 0 ? this.free.pop()! : this.entries++;
     if (e >= this.tags.length) this.growEntries();
-    const arena = this.arena;
-    const at = this.top - start;
-    if (len > 64) arena.set(buf.subarray(start, end), this.top);
-    else for (let j = start; j < end; j++) arena[at + j] = buf[j]!;
+    copyBytes(this.arena, this.top, buf, start, end);
     const f = FIELDS * e;
     this.fields[f + START] = this.top;
     this.fields[f + LENGTH] = len;
@@ -103,8 +101,7 @@ export class ByteTable {
     this.fields[f + VALUE] = value;
     this.tags[e] = tag;
     this.top += len;
-    this.place(e, hash);
-    this.usedSlots++;
+    if (this.place(e, hash)) this.usedSlots++;
     this.size++;
     return e;
   }
@@ -150,13 +147,19 @@ export class ByteTable {
     this.size = 0;
   }
 
-  private place(e: number, hash: number): void {
+  /**
+   * Puts entry `e` in the first free slot of its probe path, a REMOVED one used again (the key is not in the
+   * table, so no lookup stops before it); whether that slot was EMPTY.
+   */
+  private place(e: number, hash: number): boolean {
     const slots = this.slots;
     const mask = (slots.length >> 1) - 1;
     let i = hash & mask;
-    while (slots[2 * i + 1] !== EMPTY) i = (i + 1) & mask;
+    for (let s = slots[2 * i + 1]; s !== EMPTY && s !== REMOVED; s = slots[2 * i + 1]) i = (i + 1) & mask;
+    const fresh = slots[2 * i + 1] === EMPTY;
     slots[2 * i] = hash;
     slots[2 * i + 1] = e + 1;
+    return fresh;
   }
 
   /** New slots, twice as many as entries need (and never fewer than now), without REMOVED marks. */
@@ -180,11 +183,14 @@ export class ByteTable {
     this.tags = tags;
   }
 
-  /** Compacts the arena (dropping removed entries' bytes), growing it when live keys fill half of it. */
+  /**
+   * Compacts the arena (dropping removed entries' bytes), growing it when live keys fill a quarter of it: a
+   * compaction copies the live keys, so it should come seldom.
+   */
   private makeRoom(need: number): void {
     const live = this.top - this.dead;
     let size = this.arena.length;
-    while (2 * (live + need) > size) size *= 2;
+    while (4 * (live + need) > size) size *= 2;
     const arena = new Uint8Array(size);
     const old = this.arena;
     let top = 0;
@@ -193,8 +199,7 @@ export class ByteTable {
       const len = this.fields[f + LENGTH]!;
       if (len < 0) continue;
       const from = this.fields[f + START]!;
-      if (len > 64) arena.set(old.subarray(from, from + len), top);
-      else for (let j = 0; j < len; j++) arena[top + j] = old[from + j]!;
+      copyBytes(arena, top, old, from, from + len);
       this.fields[f + START] = top;
       top += len;
     }

@@ -24,6 +24,7 @@ import {
   type DuckDBType,
   type DuckDBValue,
 } from "@duckdb/node-api";
+import { copyBytes } from "./copy-bytes.js";
 import type { ColumnType } from "./schema.js";
 
 export const CHUNK_ROWS = 2048;
@@ -63,7 +64,7 @@ class BlobArena {
     }
     this.offsets[i] = this.used;
     if (prefix !== undefined) this.bytes[this.used++] = prefix;
-    this.bytes.set(src.subarray(start, end), this.used);
+    copyBytes(this.bytes, this.used, src, start, end);
     this.used += end - start;
     this.offsets[i + 1] = this.used;
   }
