@@ -272,7 +272,7 @@ async function answer(
       for (const e of edges.slice(0, limit ?? edges.length)) {
         const time = e.totalNs === null ? "" : `  ${ms(e.totalNs)} in all, ${ms(e.selfNs ?? 0)} self`;
         out(
-          `${e.caller ?? "(no timed caller)"} -> ${e.callee}  ${e.calls.toLocaleString("en-US")} calls${time}`,
+          `${e.caller ?? "(caller not known)"} -> ${e.callee}  ${e.calls.toLocaleString("en-US")} calls${time}`,
         );
       }
       return;

@@ -402,10 +402,12 @@ export class Ingest {
   private call(seq: number, e: RawEvent, proc: number, p: ProcState): void {
     const mfa = this.mfaAt(e.a);
     const args = this.args;
+    // With the plan's `callers`, the trace message is the caller's `{M, F, A}` (or `undefined`): in `other`.
+    const caller = e.b !== 0 && this.buf[e.b] === T.SMALL_TUPLE_EXT ? this.mfaAt(e.b) : -1;
     if (!p.inOrder && this.isCallback(mfa)) p.inOrder = true;
     const depth = p.stack.length;
     if (this.returnsTraced(mfa)) p.stack.push({ seq, mfa, startNs: e.ns, childNs: 0 });
-    this.row(seq, e.ns, proc, K.call, mfa, -1, args, -1, p.handling(), depth);
+    this.row(seq, e.ns, proc, K.call, mfa, caller, args, -1, p.handling(), depth);
   }
 
   private closeCall(

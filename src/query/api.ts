@@ -123,6 +123,8 @@ export interface EventRow {
   mfa: string | null;
   /** The other process: receiver of a send, sender of a receive (when paired), child of a spawn, ... */
   other: ProcId | null;
+  /** For a call recorded with the plan's `capture.callers`: the function the call returns to. */
+  caller: string | null;
   /** The event's main term, Elixir text, folded when large; null when the event has none. */
   text: string | null;
   /** The paired event: a call's return, a send's receive, a spawn's spawned, a state's trigger. */
@@ -229,8 +231,9 @@ export interface Origin extends EventRow {
 }
 
 /**
- * One edge of the dynamic call graph: `caller` called `callee`. `caller` is null when no call with return
- * tracing was open around the call (a caller is known only when its end is: the plan's `returns`).
+ * One edge of the dynamic call graph: `caller` called `callee`. The caller is the function the VM named in
+ * the call event (recorded with the plan's `capture.callers`: the function the call returns to, traced or
+ * not), else the call with return tracing open around it (the plan's `returns`), else null.
  */
 export interface CallEdge {
   caller: string | null;

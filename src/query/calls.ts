@@ -135,13 +135,14 @@ export async function callGraph(
   ].filter(Boolean);
   const list = await rows(
     ctx.con,
-    `WITH c AS (SELECT seq, proc, mfa, coalesce(depth, 0) AS depth FROM events WHERE ${where.join(" AND ")}),
+    `WITH c AS (SELECT seq, proc, mfa, other, coalesce(depth, 0) AS depth FROM events WHERE ${where.join(" AND ")}),
           t AS (SELECT call_seq, proc, depth, mfa FROM calls${q.proc === undefined ? "" : ` WHERE proc = ${int(q.proc)}`})
-     SELECT t.mfa AS caller, c.mfa AS callee, count(*) AS n, count(d.call_seq) AS timed,
+     SELECT CASE WHEN c.other >= 0 THEN c.other ELSE t.mfa END AS caller, c.mfa AS callee, count(*) AS n,
+            count(d.call_seq) AS timed,
             sum(d.end_ns - d.start_ns) AS total_ns, sum(d.self_ns) AS self_ns
        FROM c ASOF LEFT JOIN t ON c.proc = t.proc AND c.depth - 1 = t.depth AND c.seq > t.call_seq
               LEFT JOIN calls d ON d.call_seq = c.seq AND d.end_ns IS NOT NULL
-      GROUP BY t.mfa, c.mfa ORDER BY n DESC, callee LIMIT 10000`,
+      GROUP BY caller, c.mfa ORDER BY n DESC, callee LIMIT 10000`,
   );
   const name = (id: unknown) =>
     id === null || id === undefined ? null : (ctx.mfaNames[id as number] ?? "?");

@@ -21,11 +21,15 @@ export async function eventAt(ctx: QueryContext, seq: Seq): Promise<EventRow> {
   return toEventRow(ctx, found[0]!);
 }
 
-/** One line saying what an event was: `receive {:process, -1}`, `call SampleApp.Worker.handle_call/3`. */
+/**
+ * One line saying what an event was: `receive {:process, -1}`, `call SampleApp.Worker.handle_call/3`, and
+ * for a call whose caller was recorded `call SampleApp.Bank.Account.withdraw/2 from SampleApp.Bank.transfer/3`.
+ */
 export function describeEvent(e: EventRow): string {
   const what =
     e.kind === "call" || e.kind === "return" || e.kind === "exception" ? `${e.kind} ${e.mfa ?? ""}` : e.kind;
-  return e.text ? `${what} ${e.text}` : what;
+  const from = e.caller === null ? "" : ` from ${e.caller}`;
+  return e.text ? `${what}${from} ${e.text}` : `${what}${from}`;
 }
 
 function relation(from: EventRow, to: EventRow): CauseRelation {

@@ -12,9 +12,12 @@
  *   meta      key, value                          format_version, node, otp_release, elixir_version,
  *                                                 started_at, time_offset_ns, plan, applied, ended, drops
  *   events    seq, ns, proc, kind, mfa, other,    every event in recording order; `kind` is EVENT_KINDS'
- *             term, link, cause, depth            index; `link` the earlier paired event (a return's call,
- *                                                 a receive's send, a spawned's spawn); `cause` what caused
- *                                                 it (the send of a receive, or the message being handled)
+ *             term, link, cause, depth            index; `other` the other process (a send's receiver, ...)
+ *                                                 or, for a call recorded with `capture.callers`, the
+ *                                                 mfas id of the function it returns to; `link` the earlier
+ *                                                 paired event (a return's call, a receive's send, a
+ *                                                 spawned's spawn); `cause` what caused it (the send of a
+ *                                                 receive, or the message being handled)
  *   terms     id, etf                             every distinct term once, as term_to_binary bytes
  *   mfas      id, module, function, arity, name   `name` as Elixir prints it: SampleApp.Bank.transfer/3
  *   procs     id, pid, node                       every process (or port) seen; `pid` as <0.123.0>
