@@ -77,6 +77,7 @@ export function EventsView() {
                   <span className={`kind k-${e.kind}`}>{e.kind}</span>
                   <span className="mono ev-text">
                     {e.mfa ? e.mfa + " " : ""}
+                    {e.caller ? `from ${e.caller} ` : ""}
                     {e.other !== null
                       ? `${e.kind === "receive" ? "from" : "→"} ${procLabel(byId.get(e.other), e.other)} `
                       : ""}

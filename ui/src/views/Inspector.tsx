@@ -110,6 +110,7 @@ export function Inspector() {
               <ProcLink id={event.proc} /> <span className="muted">{fmtNs(event.ns)}</span>
             </div>
             {event.mfa ? <div className="mono">{event.mfa}</div> : null}
+            {event.caller ? <div className="mono muted">called from {event.caller}</div> : null}
             {event.other !== null ? (
               <div>
                 other: <ProcLink id={event.other} />
