@@ -110,12 +110,12 @@ stop(_State) ->
 %% --- defaults --------------------------------------------------------------
 
 %% @doc The agent plan of `elixirscope record''s default plan: no fixed
-%% functions (the selection chooses them), every process, messages,
-%% process events, every state, and the agent's default limits
+%% functions (the selection chooses them), every process, messages (no
+%% callers), process events, every state, and the agent's default limits
 %% (`elixirscope_agent_plan:default_limits/0').
 -spec default_plan() -> map().
 default_plan() ->
-    #{functions => [], exclude => [], processes => all, messages => true,
+    #{functions => [], exclude => [], processes => all, messages => true, callers => false,
       process_events => true, state => all, limits => elixirscope_agent_plan:default_limits()}.
 
 %% @doc The selection of `elixirscope record''s default plan: every module
