@@ -334,13 +334,14 @@ memory_due(Q, #st{accepted = A, mem_at = At, batch_size = B, max_memory = Max,
     Since >= max(?MEMORY_EVERY * B, Q div 4)
         orelse (Since >= 4 * ?CHECK_EVERY andalso 2 * Q * max(E, W) > Max).
 
-%% Measures the memory; over the limit, sheds load.
-memory(Q, #st{accepted = A} = S) ->
+%% Measures the memory; over the limit, sheds load, and half way there too
+%% while the mailbox grows.
+memory(Q, #st{accepted = A, last_q = Last} = S) ->
     [{memory, M}, {total_heap_size, H}] = erlang:process_info(self(), [memory, total_heap_size]),
     S1 = S#st{mem_at = A, message_bytes = message_bytes(M - H * erlang:system_info(wordsize), Q, S)},
     case M > S#st.max_memory of
         true -> boost(0, overload(memory_limit, S1));
-        false when 2 * M > S#st.max_memory -> boost(Q, shed_early(memory_limit, S1));
+        false when 2 * M > S#st.max_memory, Q > Last -> boost(Q, shed_early(memory_limit, S1));
         false -> boost(Q, near(Q, S1))
     end.
 
@@ -397,19 +398,14 @@ overload(Reason, S) ->
     erlang:garbage_collect(),
     drop(Reason, Head + Rest, S2).
 
-%% Half way to a limit with the mailbox still growing, the noisiest source
-%% is turned off before anything need be dropped: turning it off takes the
-%% guard some milliseconds, during which the flood goes on. The mailbox may
-%% hold more than half the memory limit by the estimate of `memory_due/2'.
-near(Q, #st{last_q = Last} = S) when Q =< Last ->
-    S;
-near(Q, #st{max_queue = MaxQ} = S) when 2 * Q > MaxQ ->
+%% Half way to the queue limit with the mailbox still growing, the noisiest
+%% source is turned off before anything need be dropped: turning it off
+%% takes the guard some milliseconds, during which the flood goes on. (Half
+%% way to the memory limit is seen by a measurement, in `memory/2'.)
+near(Q, #st{last_q = Last, max_queue = MaxQ} = S) when Q > Last, 2 * Q > MaxQ ->
     shed_early(queue_limit, S);
-near(Q, #st{max_memory = Max, event_bytes = E, message_bytes = W} = S) ->
-    case 2 * Q * max(E, W) > Max of
-        true -> shed_early(memory_limit, S);
-        false -> S
-    end.
+near(_, S) ->
+    S.
 
 %% The noisiest source of the next events, which are recorded as usual
 %% meanwhile. Not while a source is being turned off, nor until four batches
