@@ -71,8 +71,12 @@ export function duckdbSource(instance: DuckDBInstance, con: DuckDBConnection): S
   };
 }
 
-/** Questions answered at the same time on one recording (the machine's cores run them). */
-const MAX_CONNECTIONS = 3;
+/**
+ * Questions answered at the same time on one recording. On the UI benchmark (2 cores, 10M events), 1, 2 and 3
+ * gave the slowest zoom or pan step as 72-78, 48-64 and 44-50 ms, and the slowest of steps back to back as
+ * 108-146, 111-143 and 177-188 ms: more at once helps a question wait less and costs each one more time.
+ */
+const MAX_CONNECTIONS = 2;
 
 export type Row = Record<string, unknown>;
 
