@@ -43,8 +43,11 @@ export function duckdbSource(instance: DuckDBInstance, con: DuckDBConnection): S
     let best = pool[0]!;
     for (const c of pool) if (c.running < best.running) best = c;
     if (best.running > 0 && pool.length < MAX_CONNECTIONS) {
-      best = { con: instance.connect(), running: 0 };
-      pool.push(best);
+      const added = { con: instance.connect(), running: 0 };
+      // A connection that could not be made is left out: its question fails, the next ones go elsewhere.
+      added.con.catch(() => pool.splice(pool.indexOf(added), 1));
+      pool.push(added);
+      best = added;
     }
     return best;
   };
@@ -65,7 +68,8 @@ export function duckdbSource(instance: DuckDBInstance, con: DuckDBConnection): S
     close: async () => {
       closed = true;
       await Promise.allSettled([...running]);
-      for (const c of pool) (await c.con).closeSync();
+      for (const c of await Promise.allSettled(pool.map((c) => c.con)))
+        if (c.status === "fulfilled") c.value.closeSync();
       instance.closeSync();
     },
   };
