@@ -31,7 +31,7 @@
 %% process.
 -module(elixirscope_agent_guard).
 
--export([start/1, apply_plan/3, disable/2, disable_async/2, finish/1, finish/2, cleanup/1, summary/1]).
+-export([start/1, apply_plan/3, disable_async/2, finish/1, finish/2, cleanup/1, summary/1]).
 
 -export_type([applied/0]).
 
@@ -53,14 +53,10 @@ start(Tracer) ->
 -spec apply_plan(pid(), elixirscope_agent_plan:plan(), pos_integer()) -> {ok, applied()} | {error, term()}.
 apply_plan(Guard, Plan, Budget) -> call(Guard, {apply, Plan, Budget}).
 
-%% @doc Turns off one source of events (load shedding); says whether it
-%% was on.
--spec disable(pid(), elixirscope_agent_trace:source()) ->
-    {ok, boolean(), applied()} | {error, term()}.
-disable(Guard, Source) -> call(Guard, {disable, Source}).
-
-%% @doc {@link disable/2} without waiting: the answer comes later as a
-%% message `{Ref, Reply}', with the `Ref' returned here.
+%% @doc Turns off one source of events (load shedding) without waiting:
+%% the answer comes later as a message `{Ref, Reply}', with the `Ref'
+%% returned here; `Reply' is `{ok, WasOn, Applied}' or `{error, Why}'.
+%% The tracer goes on recording (or dropping) meanwhile.
 -spec disable_async(pid(), elixirscope_agent_trace:source()) -> reference().
 disable_async(Guard, Source) ->
     Ref = make_ref(),
