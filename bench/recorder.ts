@@ -20,7 +20,10 @@
  * capture, no return tracing of GenServer callbacks; its floor and dbg set the same flags and patterns,
  * without the state capture, which has no counterpart in a plain trace), and once more with every callback's
  * return traced and no state capture (the default before), where each return event carries the server's
- * 100-key map. Then the recorder alone:
+ * 100-key map. For the default plan there is also a floor with the agent's state capture (floor --state:
+ * its sys debug function installed as the agent installs it, its es_state messages discarded too), which
+ * splits record's cost into what capturing state costs the VM and what shipping and storing add. Then the
+ * recorder alone:
  *
  * - throughput: `calls(N)` with only calls traced (two small events per iteration), the rate at which
  *   events reach Node and are decoded, from the first events frame to the last, against the rate at which
@@ -161,11 +164,15 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-/** `mix run` of the workload script in the sample app, without the recorder. */
-function mixRun(args: string[]): Promise<ScriptOutput> {
+/** `mix run` of the workload script in the sample app, without the recorder (`agent`: its modules on the path). */
+function mixRun(args: string[], agent = false): Promise<ScriptOutput> {
+  const env = agent
+    ? { ...process.env, ERL_AFLAGS: `${process.env.ERL_AFLAGS ?? ""} -pa ${EBIN_DIR}`.trim() }
+    : process.env;
   return new Promise((resolve, reject) => {
     const child = spawn("mix", ["run", SCRIPT, ...args], {
       cwd: SAMPLE_APP_DIR,
+      env,
       stdio: ["ignore", "pipe", "pipe"],
     });
     let text = "";
@@ -328,6 +335,9 @@ async function compare(w: Workload): Promise<BenchResult[]> {
   const floor = await mixRun(["floor", ...common, ...floorArgs, "--report"]);
   step(`${w}: dbg`);
   const dbg = await mixRun(["dbg", ...common, ...floorArgs]);
+  const withState = w === "genserver";
+  if (withState) step(`${w}: floor with the agent's state capture`);
+  const floorState = withState ? await mixRun(["floor", ...common, ...floorArgs, "--state"], true) : null;
   step(`${w}: record`);
   const rec = await recordRuns(parsePlan(plan), w, n);
   sameTrace(floor, rec.first);
@@ -374,6 +384,7 @@ async function compare(w: Workload): Promise<BenchResult[]> {
       ratio: r / d,
       note: "record/dbg, lower is better, target < 1",
     },
+    ...(floorState ? stateRows(name, floorState, f, r) : []),
     {
       name: `${name}: events recorded + dropped, ${REPS} sessions`,
       value: rec.events + rec.dropped,
@@ -389,6 +400,35 @@ async function compare(w: Workload): Promise<BenchResult[]> {
       value: rec.events / workloadSeconds,
       unit: "events/s",
       note: `${rec.events.toLocaleString("en-US")} events over ${workloadSeconds.toFixed(2)} s of workload, all delivered and decoded`,
+    },
+  ];
+}
+
+/**
+ * The floor plus the agent's own GenServer state capture (the sys debug function, its es_state messages
+ * discarded with the trace messages): what capturing state costs the VM before anything is shipped, and
+ * what the rest of the recorder (tracer, socket, Node) adds on top of that. Context for the strict row
+ * against the plain floor, whose target it does not replace.
+ */
+function stateRows(name: string, floorState: ScriptOutput, f: number, r: number): BenchResult[] {
+  const fs = median(floorState.runs);
+  const messages = median((floorState.facts.get("EVENTS") ?? []).map(Number));
+  return [
+    {
+      name: `${name}: floor with the agent's state capture`,
+      value: ms(fs),
+      unit: "ms",
+      baseline: ms(f),
+      ratio: fs / f,
+      note: `(floor + sys state capture)/floor: the VM's cost of capturing state; ${messages.toLocaleString("en-US")} messages a run (trace + es_state); ${runsText(floorState.runs)}`,
+    },
+    {
+      name: `${name}: elixirscope record vs floor with state capture`,
+      value: ms(r),
+      unit: "ms",
+      baseline: ms(fs),
+      ratio: r / fs,
+      note: "record/(floor + state capture): what shipping, decoding and storing add; context only, the target is against the plain floor",
     },
   ];
 }

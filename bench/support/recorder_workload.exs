@@ -11,6 +11,9 @@
 #           each run
 #
 # Options: --messages / --procs / --callback-returns (the plan's capture switches, for floor and dbg),
+# --state (floor only: also the agent's GenServer state capture, elixirscope_agent_starts and the sys debug
+# function of elixirscope_agent_state, whose es_state messages go to the discarding process too, their sends
+# left out of the trace as the agent leaves them out; needs the agent's ebin on the code path),
 # --wait all|tally (plain under the recorder: first wait until every bench function, or only
 # SampleApp.Bench.Calls.tally/2, has the agent's pattern),
 # --report (print the patterns and process flags in force, to check that floor and record match),
@@ -29,6 +32,7 @@ defmodule ElixirScopeBench.Workload do
           messages: :boolean,
           procs: :boolean,
           callback_returns: :boolean,
+          state: :boolean,
           report: :boolean,
           memory: :boolean,
           wait: :string
@@ -169,9 +173,12 @@ defmodule ElixirScopeBench.Workload do
     for {mfa, ms} <- ps, do: :erlang.trace_pattern(mfa, ms, [:local])
     :erlang.trace(:all, true, [{:tracer, sink} | flags(opts)])
     :erlang.trace(sink, false, [:all])
+    watcher = if opts[:state], do: capture_states(sink)
     if opts[:report], do: report(modules)
     us = run(workload, n)
+    if watcher, do: :elixirscope_agent_starts.stop(watcher)
     :erlang.trace(:all, false, [:all])
+    :erlang.trace_pattern(:send, true, [])
     for {mfa, _} <- ps, do: :erlang.trace_pattern(mfa, false, [:local])
     ref = :erlang.trace_delivered(:all)
 
@@ -186,6 +193,14 @@ defmodule ElixirScopeBench.Workload do
     end
 
     line("RUN", us)
+  end
+
+  # What the agent sets for `state: all` with messages traced (elixirscope_agent_trace:send_ms/3 and
+  # elixirscope_agent_starts): GenServers that start are captured from their first callback, with the plan's
+  # default max_term_bytes, and their es_state sends to the sink are not traced.
+  defp capture_states(sink) do
+    :erlang.trace_pattern(:send, [{[sink, :_], [], [{:message, false}]}, {:_, [], []}, @marker], [])
+    :elixirscope_agent_starts.start(self(), sink, 4096, :counters.new(1, []))
   end
 
   defp sink(count) do
