@@ -106,7 +106,8 @@
 %% tracer is gone and returns `done', which makes sys forget it.
 -module(elixirscope_agent_state).
 
--export([targets/1, capture/3, remove/2, on_event/3, diff/2, started/2, capture_started/4]).
+-export([targets/1, capture/3, remove/2, on_event/3, diff/2, started/2, capture_started/4,
+         initial_call/1]).
 
 -define(TIMEOUT, 250).
 %% How long a new process's init/1 may take before its install request is
@@ -151,8 +152,11 @@ in_behaviour_loop(P) ->
         _ -> false
     end.
 
-%% process_info/2 with {dictionary, Key} exists from OTP 26; OTP 25 copies
-%% the whole dictionary, which is small for the processes we look for.
+%% @doc The `'$initial_call'' proc_lib put in the process's dictionary, or
+%% `undefined'. process_info/2 with {dictionary, Key} exists from OTP 26;
+%% OTP 25 copies the whole dictionary, which is small for the processes we
+%% look for.
+-spec initial_call(pid()) -> mfa() | undefined.
 initial_call(P) ->
     try erlang:process_info(P, {dictionary, '$initial_call'}) of
         {_, Call} -> Call;

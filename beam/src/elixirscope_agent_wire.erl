@@ -109,6 +109,7 @@ hello(Token, Plan, Applied, StartedNs) ->
        time_offset_ns => erlang:time_offset(nanosecond),
        monotonic_ns => StartedNs, plan => Plan, applied => Applied,
        registered => registered_processes(), applications => application_processes(),
+       behaviours => elixirscope_agent_census:behaviour_processes(),
        monitors => monitors(Plan)}}.
 
 %% The monitors the traced processes hold when recording starts, when the

@@ -45,7 +45,7 @@ import {
 import { classifyChange } from "./state-builder.js";
 import { ReorderBuffer } from "./reorder.js";
 import { takenByTheBehaviour } from "./replies.js";
-import { spawnInfo } from "./spawn-info.js";
+import { runningInfo, spawnInfo } from "./spawn-info.js";
 import { Monitors } from "./monitors.js";
 
 /** Sends still waiting for their receive; past this the oldest are settled as never received. */
@@ -145,6 +145,32 @@ export class Ingest {
     this.planChanged(hello.plan);
     this.namesAtStart(hello.raw?.get(Atom.of("registered")));
     this.appsAtStart(hello.raw?.get(Atom.of("applications")));
+    this.behavioursAtStart(hello.raw?.get(Atom.of("behaviours")));
+  }
+
+  /**
+   * The hello's `behaviours`: `[{Pid, Behaviour, Module, Parent}]` of the OTP processes running when
+   * recording began, written as spawns without an event (seq NULL), as if their spawn had been seen.
+   */
+  private behavioursAtStart(list: Term | undefined): void {
+    if (!Array.isArray(list)) return;
+    for (const entry of list) {
+      if (!(entry instanceof Tuple) || entry.size !== 4 || !(entry.at(0) instanceof Pid)) continue;
+      const [behaviour, module, parent] = [entry.at(1), entry.at(2), entry.at(3)];
+      if (!(behaviour instanceof Atom) || !(module instanceof Atom)) continue;
+      const info = runningInfo(behaviour.name, module.name);
+      if (!info) continue;
+      const child = this.interner.procOf(entry.at(0) as Pid);
+      const c = this.proc(child);
+      if (c.spawnSeen) continue;
+      c.spawnSeen = true;
+      c.inOrder = info.inOrder;
+      c.behaviour = info.behaviour;
+      c.module = info.module;
+      const parentProc = parent instanceof Pid ? this.interner.procOf(parent) : null;
+      const initial = this.interner.mfaByName(...info.initial!);
+      this.t.spawns.row(null, parentProc, child, initial, info.behaviour, info.module);
+    }
   }
 
   /** The hello's `applications`: `[{Pid, App}]` of the processes running when recording began. */
@@ -782,5 +808,11 @@ export class Ingest {
       p.baseSeq < 0 ? null : p.baseSeq,
     );
     this.row(seq, e.ns, proc, K.state, -1, -1, payload, triggerSeq, triggerSeq, -1);
+    // A gen_statem seen first by its snapshot (running before recording began): `{name, data}` gives the
+    // name that its callbacks' `{:keep_state, data}` returns leave out.
+    if (snapshot && p.behaviour === "gen_statem" && tupleArity(buf, e.c) === 2) {
+      const name = tupleBody(buf, e.c);
+      p.stateName = Buffer.from(buf.subarray(name, termEnd(buf, name)));
+    }
   }
 }

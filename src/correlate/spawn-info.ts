@@ -2,7 +2,8 @@
  * What kind of process a spawn started, read from its initial call: OTP processes start in
  * `:proc_lib.init_p/5` with `:gen.init_it` and the behaviour and callback module among the arguments, an
  * Elixir Task in `Task.Supervised`. Used to name tracks and find supervisors, and to know which processes
- * take their messages in order (GenServers, gen_statems, supervisors).
+ * take their messages in order (GenServers, gen_statems, supervisors). Processes already running when
+ * recording began have no spawn: the hello's `behaviours` says what they are (`runningInfo`).
  */
 import { Atom, Tuple, type Term } from "../etf/terms.js";
 
@@ -66,4 +67,18 @@ export function spawnInfo(spawnMfa: Term, parts: { module: string; fun: string }
   if (name(m) === "Elixir.Task.Supervised")
     return { behaviour: "task", module: null, initial: null, inOrder: false };
   return PLAIN;
+}
+
+/**
+ * A process that was running when recording began, from the hello's `behaviours` entry: its behaviour
+ * (`gen_server`, `gen_statem` or `supervisor`, as elixirscope_agent_census names them) and callback module.
+ */
+export function runningInfo(behaviour: string, module: string): SpawnInfo | undefined {
+  const kind =
+    behaviour === "gen_server"
+      ? "genserver"
+      : behaviour === "gen_statem" || behaviour === "supervisor"
+        ? behaviour
+        : undefined;
+  return kind && { behaviour: kind, module, initial: [module, "init", 1], inOrder: true };
 }

@@ -59,6 +59,30 @@ test("attach records a running node's workload and removes all its tracing when 
       const transfers = await rec.messages(null, teller.id, { pattern: "{:transfer, _, _, _}", limit: 100 });
       assert.equal(transfers.items.length, expected("transfers"));
       for (const m of transfers.items) assert.equal(m.status, "received");
+
+      // Processes started before the attach have their kinds from the hello, so the gen_statem's data, the
+      // supervision tree and the worker's restart are what a recording from the start would show.
+      const door = await rec.resolveProcess("SampleApp.Door");
+      assert.equal(door.behaviour, "gen_statem");
+      const doorStates = (await rec.states(door.id, { limit: 100 })).items;
+      const wrong = doorStates.find((st) => /\{:unlock, "not 1234"\}/.test(st.trigger?.text ?? ""));
+      assert.match(wrong?.text ?? "", /attempts: 1/, "a wrong code counts an attempt");
+      const sup = await rec.resolveProcess("SampleApp.Worker.Supervisor");
+      assert.equal(sup.behaviour, "supervisor");
+      assert.equal((await rec.resolveProcess("SampleApp.Bank.Supervisor")).behaviour, "supervisor");
+      const crash = (await rec.crashes()).find((c) => /ArgumentError/.test(c.reason));
+      assert.ok(crash, "the worker's crash");
+      const all = await rec.processes();
+      const crashed = all.find((p) => p.id === crash.proc)!;
+      assert.equal(
+        crashed.supervisor,
+        sup.id,
+        "the crashed worker, running before the attach, is supervised",
+      );
+      const restarted = all.find((p) => p.restartOf === crash.proc);
+      assert.ok(restarted, "the worker's restart is known as one");
+      assert.equal(restarted.supervisor, sup.id);
+      assert.equal(crash.restartedAs, restarted.id);
     } finally {
       await rec.close();
     }

@@ -17,13 +17,15 @@
  *                                                 mfas id of the function it returns to; `link` the earlier
  *                                                 paired event (a return's call, a receive's send, a
  *                                                 spawned's spawn); `cause` what caused it (the send of a
- *                                                 receive, or the message being handled)
+ *                                                 receive, or the message being handled); a `timeout`
+ *                                                 is a receive's `after` firing: no message, no term
  *   terms     id, etf                             every distinct term once, as term_to_binary bytes
  *   mfas      id, module, function, arity, name   `name` as Elixir prints it: SampleApp.Bank.transfer/3
  *   procs     id, pid, node                       every process (or port) seen; `pid` as <0.123.0>
  *   spawns    seq, parent, child, initial,        each process started while recording: its initial call (an
  *             behaviour, module                   mfas id), `genserver`, `gen_statem`, `supervisor`, `task`
- *                                                 or `process`, and its callback module
+ *                                                 or `process`, and its callback module; with seq NULL, the
+ *                                                 OTP behaviour processes already running when it began
  *   apps      proc, application                   the application each process belongs to (by its group
  *                                                 leader when recording began; a spawned process its parent's)
  *   names     seq, proc, name, registered         register and unregister events, and names learnt from
