@@ -35,6 +35,11 @@
 %% removed when the watcher ends, with the session; the kill switch's
 %% sweep removes it too.
 %%
+%% Return tracing that the selection refuses (a function that can call
+%% itself in tail position, `elixirscope_agent_select') goes into the
+%% plan's `skipped' as `{{return, MFA}, Why}': the session reports it in
+%% `applied.skipped', in the hello and in each `plan_applied' frame.
+%%
 %% == The end of the command ==
 %%
 %% `erlang:halt/1' ends the VM at once, with events still waiting in the
@@ -78,12 +83,14 @@ start(#{selection := Selection0, plan := Plan} = Config) ->
     Selection = preload(maps:get(preload, Config, []), Selection0),
     load_available(Selection),
     Modules = selected_modules(Selection, #{}),
-    {Specs, _Refused} = elixirscope_agent_select:functions(Selection, element(1, Modules)),
-    case elixirscope_agent:start(maps:without([selection, preload], Config#{plan := Plan#{functions => Specs}})) of
+    {Specs, Refused} = elixirscope_agent_select:functions(Selection, element(1, Modules)),
+    Skipped = skipped(Refused),
+    case elixirscope_agent:start(maps:without([selection, preload],
+                                              Config#{plan := Plan#{functions => Specs, skipped => Skipped}})) of
         {ok, Session} ->
             %% The agent's own processes are not part of what is recorded.
             _ = spawn(fun() -> untraced(), stop_at_exit(Session) end),
-            _ = spawn(fun() -> untraced(), watch(Session, Selection, Plan, Modules, Specs) end),
+            _ = spawn(fun() -> untraced(), watch(Session, Selection, Plan, Modules, {Specs, Skipped}) end),
             {ok, Session};
         {error, _} = Error ->
             Error
@@ -137,15 +144,15 @@ selected_modules(Selection, DoneApps) ->
 
 %% The watcher's state: what it has applied, and what it last saw.
 -record(watch, {session, selection, plan,
-                modules = [], apps = #{}, specs = [], probes = #{},
+                modules = [], apps = #{}, specs = [], skipped = [], probes = #{},
                 module_count = 0, app_count = 0}).
 
-watch(Session, Selection, Plan, {Mods, Apps}, Specs) ->
+watch(Session, Selection, Plan, {Mods, Apps}, {Specs, Skipped}) ->
     catch register(elixirscope_agent_watcher, self()),
     elixirscope_agent_trace:watch_loads(self()),
     try
         watch(#watch{session = Session, selection = Selection, plan = Plan, modules = Mods, apps = Apps,
-                     specs = Specs, probes = probes(Specs), module_count = length(erlang:loaded()),
+                     specs = Specs, skipped = Skipped, probes = probes(Specs), module_count = length(erlang:loaded()),
                      app_count = length(application:loaded_applications())},
               false, deadline())
     after
@@ -210,13 +217,20 @@ look_at_modules(#watch{selection = Selection} = W) ->
             case Mods =/= W#watch.modules orelse Lost of
                 false -> {false, W1};
                 true ->
-                    {Specs, _} = elixirscope_agent_select:functions(Selection, Mods),
-                    {true, W1#watch{modules = Mods, specs = Specs, probes = probes(Specs)}}
+                    {Specs, Refused} = elixirscope_agent_select:functions(Selection, Mods),
+                    {true, W1#watch{modules = Mods, specs = Specs, skipped = skipped(Refused),
+                                    probes = probes(Specs)}}
             end
     end.
 
-update(#watch{session = Session, plan = Plan, specs = Specs}) ->
-    elixirscope_agent:update_plan(Session, Plan#{functions => Specs}).
+update(#watch{session = Session, plan = Plan, specs = Specs, skipped = Skipped}) ->
+    elixirscope_agent:update_plan(Session, Plan#{functions => Specs, skipped => Skipped}).
+
+%% The return tracing the selection refused (a loop), as the plan's
+%% `skipped' items, which the agent reports in `applied.skipped' (the
+%% hello and each `plan_applied' frame), so that the recording says so.
+skipped(Refused) ->
+    [{{return, MFA}, Why} || {MFA, Why} <- Refused].
 
 %% For each traced module, its code version and one of its traced
 %% functions: a module compiled and loaded again has a new md5, and a

@@ -36,6 +36,12 @@
 %% `process_events' records spawns, links, exits and registered names (the
 %% `procs' trace flag) and process monitors (call-trace patterns on the
 %% monitor BIFs, see `elixirscope_agent_trace').
+%%
+%% `skipped' (`[{What, Why}]', `Why' a sentence) is what the planner left
+%% out of the plan on purpose, such as return tracing it refused on a loop
+%% (`{{return, MFA}, Why}', from `elixirscope_agent_boot'): it sets
+%% nothing, and is reported in `applied.skipped' with what the agent
+%% itself skipped, so that the recording says what it lacks and why.
 -module(elixirscope_agent_plan).
 
 -export([check/1, check_config/1, default_limits/0]).
@@ -46,10 +52,10 @@
                   processes := all | new | [pid() | atom() | {application, atom()}],
                   messages := boolean(), callers := boolean(),
                   process_events := boolean(), state := none | all | [pid() | atom()],
-                  limits := limits()}.
+                  skipped := [{term(), binary()}], limits := limits()}.
 -type limits() :: #{atom() => non_neg_integer() | infinity}.
 
--define(FIELDS, [functions, exclude, processes, messages, callers, process_events, state, limits]).
+-define(FIELDS, [functions, exclude, processes, messages, callers, process_events, state, skipped, limits]).
 -define(PATTERN_KEYS, [module, function, arity, args, return]).
 
 %% @doc The limits a plan gets for every limit it leaves out. This is the
@@ -112,6 +118,7 @@ check(Plan) when is_map(Plan) ->
               callers => bool(callers, maps:get(callers, Plan, false)),
               process_events => bool(process_events, maps:get(process_events, Plan, false)),
               state => who(state, maps:get(state, Plan, none), [none, all]),
+              skipped => skipped(maps:get(skipped, Plan, [])),
               limits => limits(maps:get(limits, Plan, #{}))},
         records_something(P),
         {ok, P}
@@ -182,6 +189,13 @@ who(Field, L, _) when is_list(L) ->
     L;
 who(Field, Other, Words) ->
     bad(Field, "expected ~ts or a list of pids and registered names, got ~0tP", [join(Words), Other, 8]).
+
+skipped(L) when is_list(L) ->
+    [bad(skipped, "expected {What, Why} with Why a binary, got ~0tP", [X, 8])
+     || X <- L, not (is_tuple(X) andalso tuple_size(X) =:= 2 andalso is_binary(element(2, X)))],
+    L;
+skipped(Other) ->
+    bad(skipped, "expected a list of {What, Why}, got ~0tP", [Other, 8]).
 
 is_app({application, App}) -> is_atom(App);
 is_app(_) -> false.

@@ -191,7 +191,7 @@ update(#{tracer := Tracer, session := S, patterns := OldPs, send_ms := OldSend, 
     end,
     untrace_agent(S, Tracer),
     A#{procs := Procs, flags := Flags, patterns := Ps, send_ms := SendMS, app_ms := AppMS,
-       skipped := Unmatched ++ Skipped}.
+       skipped := maps:get(skipped, Plan, []) ++ Unmatched ++ Skipped}.
 
 %% A pattern we set is still there unless its module was loaded again since
 %% (new code has no patterns), or another tool replaced it.

@@ -14,6 +14,7 @@ import type { Ingest } from "../correlate/ingest.js";
 import { spoolPath } from "../store/schema.js";
 import { FrameSpool, SPOOL_KEEP_BYTES, SpoolKind, type SpoolItem } from "./spool.js";
 import { decode, encode } from "../etf/index.js";
+import { Atom, ErlMap, isAtom, Pid, type Term, Tuple } from "../etf/terms.js";
 
 /** Ingest runs at most this long before the socket is read again. */
 const SLICE_MS = 15;
@@ -28,6 +29,12 @@ export interface CollectStats {
   batches: number;
   drops: Record<string, number>;
   disabled: string[];
+  /**
+   * What the recording lacks on purpose and why, as sentences: the `applied.skipped` items of the hello and
+   * of each `plan_applied` frame (return tracing refused on a loop, patterns matching no function, processes
+   * not found, states not captured), each once.
+   */
+  skipped: string[];
   bytes: number;
   startedAt: number;
   endedAt: number;
@@ -38,6 +45,39 @@ export type ProgressListener = (stats: CollectStats) => void;
 
 export function totalDrops(stats: CollectStats): number {
   return Object.values(stats.drops).reduce((a, b) => a + b, 0);
+}
+
+/** `Elixir.SampleApp.Loop` as `SampleApp.Loop`, `lists` as `:lists`. */
+function moduleText(t: Term | undefined): string {
+  if (!(t instanceof Atom)) return formatTerm(t ?? []);
+  return t.name.startsWith("Elixir.") ? t.name.slice("Elixir.".length) : `:${t.name}`;
+}
+
+function whatText(t: Term | undefined): string {
+  if (t instanceof Tuple && t.size === 2 && isAtom(t.at(0), "return"))
+    return `the returns of ${whatText(t.at(1))}`;
+  if (t instanceof Tuple && t.size === 3 && t.at(0) instanceof Atom) {
+    const [m, f, a] = t.elements;
+    const fun = f instanceof Atom ? (f.name === "_" ? "*" : f.name) : formatTerm(f!);
+    return `${moduleText(m)}.${fun}/${isAtom(a!, "_") ? "*" : formatTerm(a!)}`;
+  }
+  if (t instanceof Tuple && t.size === 2 && isAtom(t.at(0), "application"))
+    return `application ${moduleText(t.at(1))}`;
+  if (t instanceof Atom) return moduleText(t);
+  if (t instanceof Pid) return formatTerm(t);
+  return formatTerm(t ?? [], { limit: 20 });
+}
+
+/** The `skipped` items of an `applied` map (hello, `plan_applied`), as sentences: `What: Why`. */
+export function skippedOf(applied: Term): string[] {
+  const items = applied instanceof ErlMap ? applied.get(Atom.of("skipped")) : undefined;
+  if (!Array.isArray(items)) return [];
+  return items.map((item) => {
+    if (!(item instanceof Tuple && item.size === 2)) return formatTerm(item, { limit: 20 });
+    const why = item.at(1);
+    const reason = why instanceof Uint8Array ? Buffer.from(why).toString("utf8") : formatTerm(why!);
+    return `${whatText(item.at(0))}: ${reason}`;
+  });
 }
 
 /** How a session's end reads in the summary. */
@@ -83,6 +123,7 @@ export async function collect(
     batches: 0,
     drops: {},
     disabled: [],
+    skipped: [],
     bytes: sink.size(),
     startedAt: Date.now(),
     endedAt: 0,
@@ -116,6 +157,14 @@ export async function collect(
     spool.push(SpoolKind.Note, Buffer.from(JSON.stringify(n), "utf8"));
     schedule();
   };
+  const skipped = (applied: Term) => {
+    for (const text of skippedOf(applied)) {
+      if (stats.skipped.includes(text)) continue;
+      stats.skipped.push(text);
+      note({ type: "skipped", text });
+    }
+  };
+  skipped(session.info.applied);
   const flusher = setInterval(() => ingest.flush(), FLUSH_MS);
   try {
     for await (const frame of session.frames()) {
@@ -143,6 +192,7 @@ export async function collect(
         case "plan_applied":
           spool.push(SpoolKind.Plan, encode(frame.plan));
           note({ type: frame.type, detail: formatTerm(frame.applied) });
+          skipped(frame.applied);
           break;
         case "plan_rejected":
           note({ type: frame.type, detail: formatTerm(frame.reason) });
@@ -190,7 +240,13 @@ export async function finishRecording(
   extra: Record<string, unknown> = {},
 ): Promise<void> {
   try {
-    await sink.finish({ ...extra, drops: stats.drops, disabled: stats.disabled, ended: stats.ended });
+    await sink.finish({
+      ...extra,
+      drops: stats.drops,
+      disabled: stats.disabled,
+      skipped: stats.skipped,
+      ended: stats.ended,
+    });
   } finally {
     sink.close();
   }

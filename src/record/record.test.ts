@@ -132,3 +132,29 @@ test("record --plan traces what the plan selects, not the whole project", async 
   const outside = [...c.keys()].filter((k) => k.startsWith("call ") && !k.includes("SampleApp.Bank"));
   assert.deepEqual(outside, []);
 });
+
+test("return tracing refused on a loop is reported in the summary and in the recording's info", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "es-record-"));
+  const plan = join(dir, "plan.json");
+  writeFileSync(plan, JSON.stringify({ functions: [{ mfa: "SampleApp.Loop.loop/1", returns: true }] }));
+  const out = join(dir, "loop.esrec");
+  const r = spawnSync(
+    process.execPath,
+    [MAIN, "record", "--plan", plan, "--out", out, "--", "mix", "run", "run_workload.exs"],
+    { cwd: SAMPLE_APP_DIR, encoding: "utf8", timeout: 120_000 },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const refused =
+    /Not recorded: the returns of SampleApp\.Loop\.loop\/1: it can call itself in tail position \(a loop\)/;
+  assert.match(r.stderr, refused);
+  const c = await countEvents(out);
+  assert.ok((c.get("call Elixir.SampleApp.Loop.loop/1") ?? 0) > 0);
+  assert.equal(c.get("return_from Elixir.SampleApp.Loop.loop/1") ?? 0, 0);
+  const info = spawnSync(process.execPath, [MAIN, "query", out, "info"], {
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  assert.equal(info.status, 0, info.stderr);
+  assert.match(info.stdout, refused);
+  assert.equal(info.stdout.match(/Not recorded/g)?.length, 1, info.stdout);
+});
