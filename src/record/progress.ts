@@ -19,6 +19,10 @@ export function summaryText(file: string, s: CollectStats): string {
       ? "  No event was dropped."
       : `  Dropped ${totalDrops(s).toLocaleString("en-US")} events: ${drops.map(([r, n]) => `${n.toLocaleString("en-US")} (${r})`).join(", ")}.`,
     ...(s.disabled.length > 0 ? [`  Turned off to protect the node: ${s.disabled.join(", ")}.`] : []),
+    ...s.skipped.slice(0, 10).map((what) => `  Not recorded: ${what}.`),
+    ...(s.skipped.length > 10
+      ? [`  ... and ${s.skipped.length - 10} more not recorded (see query FILE info).`]
+      : []),
     `  Ended: ${s.ended}.`,
   ];
   return lines.join("\n");
