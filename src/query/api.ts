@@ -55,6 +55,8 @@ export interface RecordingInfo {
   recovered: string | null;
 }
 
+  /** What the recording lacks on purpose, as sentences (`the returns of M.f/1: why`): the agent's `applied.skipped`. */
+  skipped: string[];
 export interface ProcessInfo {
   id: ProcId;
   /** As Erlang prints it: `<0.123.0>`. */

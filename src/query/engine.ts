@@ -499,3 +499,15 @@ async function dropsFromNotes(con: SqlSource): Promise<Record<string, number>> {
   }
   return drops;
 }
+    skipped:
+      (safeJson(meta.get("skipped")) as unknown as string[] | undefined) ?? (await skippedFromNotes(con)),
+/** The `skipped` notes of a recording cut off before its meta said what it lacks. */
+async function skippedFromNotes(con: SqlSource): Promise<string[]> {
+  const texts: string[] = [];
+  for (const r of await rows(con, "SELECT note FROM notes")) {
+    const n = safeJson(r["note"] as string) as unknown as { type?: string; text?: string } | undefined;
+    if (n?.type === "skipped" && typeof n.text === "string") texts.push(n.text);
+  }
+  return texts;
+}
+
