@@ -362,6 +362,7 @@ function printInfo(rec: Recording, out: Out): void {
         ? "  Cut off: the recorder stopped before the session ended; everything it had received is here."
         : "  Cut off: the recorder stopped before the recording was finished; everything up to its last flush is here.",
   );
+  for (const what of i.skipped) out(`  Not recorded: ${what}.`);
   if (i.recovered) out(`  Recovered: ${i.recovered}.`);
   const spooled = i.complete ? 0 : recoverableBytes(i.path);
   if (spooled > 0) {
