@@ -53,10 +53,10 @@ export interface RecordingInfo {
   complete: boolean;
   /** How it was rebuilt by `elixirscope recover`, or null. */
   recovered: string | null;
-}
-
   /** What the recording lacks on purpose, as sentences (`the returns of M.f/1: why`): the agent's `applied.skipped`. */
   skipped: string[];
+}
+
 export interface ProcessInfo {
   id: ProcId;
   /** As Erlang prints it: `<0.123.0>`. */

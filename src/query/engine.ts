@@ -476,6 +476,8 @@ async function openSource(
     ended: ended === undefined ? null : ended.replace(/^"(.*)"$/, "$1"),
     complete: ended !== undefined,
     recovered: meta.get("recovered") ?? null,
+    skipped:
+      (safeJson(meta.get("skipped")) as unknown as string[] | undefined) ?? (await skippedFromNotes(con)),
   };
   const ctx: QueryContext = { con, terms: new TermStore(con, node, options.syntax), info, node, mfaNames };
   return new RecordingEngine(ctx);
@@ -490,17 +492,6 @@ function safeJson(text: string | undefined): Record<string, number> | undefined 
   }
 }
 
-async function dropsFromNotes(con: SqlSource): Promise<Record<string, number>> {
-  const drops: Record<string, number> = {};
-  for (const r of await rows(con, "SELECT note FROM notes")) {
-    const n = safeJson(r["note"] as string) as unknown as
-      { type?: string; reason?: string; count?: number } | undefined;
-    if (n?.type === "drops" && n.reason) drops[n.reason] = (drops[n.reason] ?? 0) + (n.count ?? 0);
-  }
-  return drops;
-}
-    skipped:
-      (safeJson(meta.get("skipped")) as unknown as string[] | undefined) ?? (await skippedFromNotes(con)),
 /** The `skipped` notes of a recording cut off before its meta said what it lacks. */
 async function skippedFromNotes(con: SqlSource): Promise<string[]> {
   const texts: string[] = [];
@@ -511,3 +502,12 @@ async function skippedFromNotes(con: SqlSource): Promise<string[]> {
   return texts;
 }
 
+async function dropsFromNotes(con: SqlSource): Promise<Record<string, number>> {
+  const drops: Record<string, number> = {};
+  for (const r of await rows(con, "SELECT note FROM notes")) {
+    const n = safeJson(r["note"] as string) as unknown as
+      { type?: string; reason?: string; count?: number } | undefined;
+    if (n?.type === "drops" && n.reason) drops[n.reason] = (drops[n.reason] ?? 0) + (n.count ?? 0);
+  }
+  return drops;
+}
