@@ -250,3 +250,52 @@ test("a recording cut off opens with what was flushed; bad files fail with a cle
     holder.kill();
   }
 });
+
+test("a receive of :timeout that nobody sent is a receive timeout; a :timeout sent is a message", async () => {
+  const [a, b] = [pid(30), pid(31)];
+  const s = new Script()
+    .trace(b, "receive", atom("timeout")) // #0: a `receive ... after` fired
+    .trace(b, "send", atom("after_wait"), a) // #1
+    .trace(a, "send", atom("timeout"), b) // #2
+    .trace(b, "receive", atom("timeout")) // #3: the message #2 sent
+    .trace(b, "send", atom("next"), a); // #4
+  const file = join(mkdtempSync(join(tmpdir(), "es-ingest-")), "t.esrec");
+  await ingestInto(file, s);
+  const rec = await openRecording(file);
+  try {
+    const proc = (await rec.resolveProcess("<0.31.0>")).id;
+    const history = (await rec.history(proc)).items;
+    assert.deepEqual(
+      history.map((e) => [e.seq, e.kind, e.text]),
+      [
+        [0, "timeout", null],
+        [1, "send", ":after_wait"],
+        [3, "receive", ":timeout"],
+        [4, "send", ":next"],
+      ],
+    );
+    const timeouts = (await rec.messages(null, null, { pattern: ":timeout" })).items;
+    assert.deepEqual(
+      timeouts.map((m) => [m.sendSeq, m.receiveSeq, m.status]),
+      [[2, 3, "received"]],
+    );
+    assert.deepEqual(await rec.mailboxAt(proc, 0), []);
+    assert.deepEqual(
+      (await rec.why(1)).map((c) => [c.seq, c.relation, c.text]),
+      [
+        [1, "start", "send :after_wait"],
+        [0, "after", "timeout (receive ... after fired)"],
+      ],
+    );
+    assert.deepEqual(
+      (await rec.why(4)).map((c) => [c.seq, c.relation]),
+      [
+        [4, "start"],
+        [3, "while handling"],
+        [2, "sent by"],
+      ],
+    );
+  } finally {
+    await rec.close();
+  }
+});

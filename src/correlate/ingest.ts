@@ -5,6 +5,7 @@
  *   batch bytes ─scan─▶ RawEvent ─▶ number terms, pids, functions (Interner)
  *                                 ─▶ pair calls with returns        → calls
  *                                 ─▶ pair sends with receives       → messages
+ *                                 ─▶ receive timeouts (`after` fired) → events of kind `timeout`
  *                                 ─▶ rebuild GenServer states       → states (checkpoints every 64 changes)
  *                                 ─▶ spawns, links, exits, names    → spawns, names
  *                                 ─▶ monitors, from monitor to end  → monitors (monitors.ts)
@@ -61,6 +62,8 @@ const SNAPSHOT = atomName("snapshot");
 const IN = atomName("in");
 const NONE = atomName("none");
 const UNCHANGED = atomName("unchanged");
+/** A `receive` of the atom `timeout` with no send waiting is a `receive ... after` that fired (erlang:trace/3). */
+const TIMEOUT = atomName("timeout");
 
 /** Marks an alias (a reference) among the names sends go to. */
 const ALIAS = "\u0000alias:";
@@ -681,8 +684,11 @@ export class Ingest {
     const key = notForCallbacks
       ? this.keys.find(buf, e.a, e.aEnd, hash)
       : this.keys.acquire(buf, e.a, e.aEnd, hash);
-    const term = this.messageTerm(key, buf, e.a, e.aEnd, hash);
     const s = this.takeSend(proc, key);
+    // The VM reports a `receive ... after` that fired as a receive of `timeout`: unless one was sent, that.
+    if (s < 0 && isAtomAt(buf, e.a, TIMEOUT))
+      return this.receiveTimeout(seq, e, proc, p, key, notForCallbacks);
+    const term = this.messageTerm(key, buf, e.a, e.aEnd, hash);
     let sendSeq = -1;
     let other = -1;
     let cause = -1;
@@ -710,6 +716,26 @@ export class Ingest {
     p.received(seq, key, notForCallbacks);
     this.monitors.received(seq, buf, e.a, proc);
     this.row(seq, e.ns, proc, K.receive, -1, other, term, sendSeq, cause, -1);
+  }
+
+  /**
+   * A receive's `after` fired: no message, so no `messages` row and nothing in the mailbox. Its cause is the
+   * message a GenServer-like process is handling (a plain process's last message did not make it wait).
+   * What the process does next follows from it, so it is what a plain process is handling from then on.
+   */
+  private receiveTimeout(
+    seq: number,
+    e: RawEvent,
+    proc: number,
+    p: ProcState,
+    key: number,
+    notForCallbacks: boolean,
+  ): void {
+    if (!notForCallbacks) this.keys.release(key);
+    const cause = p.inOrder ? p.handling() : -1;
+    p.lastReceive = seq;
+    p.timeoutSeq = seq;
+    this.row(seq, e.ns, proc, K.timeout, -1, -1, -1, -1, cause, -1);
   }
 
   private spawn(seq: number, e: RawEvent, proc: number, p: ProcState): void {
@@ -776,6 +802,9 @@ export class Ingest {
       const key = this.keys.find(buf, m, mEnd, hash);
       triggerTerm = this.messageTerm(key, buf, m, mEnd, hash);
       triggerSeq = p.handled(key);
+      // A GenServer's timeout (`{:noreply, state, ms}`) reaches its callback as the message `:timeout`.
+      if (triggerSeq < 0 && p.timeoutSeq >= 0 && isAtomAt(buf, m, TIMEOUT)) triggerSeq = p.timeoutSeq;
+      p.timeoutSeq = -1;
     } else if (!snapshot) triggerTerm = this.interner.store(buf, e.a, e.aEnd);
     const reply = isAtomAt(buf, e.b, NONE) ? -1 : this.interner.term(buf, e.b, e.bEnd);
     const payloadTerm = isAtomAt(buf, e.c, UNCHANGED) ? Atom.of("unchanged") : decodeBody(buf, e.c).term;

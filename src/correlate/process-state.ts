@@ -23,8 +23,10 @@ export class ProcState {
   readonly stack: OpenCall[] = [];
   /** Whether it did anything recorded: a message to a process that never did went unobserved, not unreceived. */
   acted = false;
-  /** The last message it received (`receive` event seq), or -1. */
+  /** The last message it received (`receive` event seq) or receive timeout (`timeout` event seq), or -1. */
   lastReceive = -1;
+  /** Its last receive timeout not yet taken as a state's trigger (`timeout` event seq), or -1. */
+  timeoutSeq = -1;
   /**
    * For GenServer-like processes, which handle messages in order: received and not yet handled, oldest first,
    * as a ring of their `receive` seqs and message keys (in ingest's `MessageKeys`, held while here).

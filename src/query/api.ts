@@ -32,7 +32,9 @@ export type EventKind =
   | "unregister"
   | "state"
   | "monitor"
-  | "demonitor";
+  | "demonitor"
+  /** A `receive ... after` that fired: no message came in time (not a message, not in the mailbox). */
+  | "timeout";
 
 export interface RecordingInfo {
   path: string;
@@ -258,6 +260,8 @@ export type CauseRelation =
   | "start"
   | "sent by"
   | "while handling"
+  /** What a process did next after a receive timed out (a `timeout` event). */
+  | "after"
   | "spawned by"
   | "exit signal from"
   | "returned from"

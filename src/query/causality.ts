@@ -21,11 +21,15 @@ export async function eventAt(ctx: QueryContext, seq: Seq): Promise<EventRow> {
   return toEventRow(ctx, found[0]!);
 }
 
+/** How a `timeout` event reads: no message came, the receive's `after` clause ran. */
+export const TIMEOUT_TEXT = "timeout (receive ... after fired)";
+
 /**
  * One line saying what an event was: `receive {:process, -1}`, `call SampleApp.Worker.handle_call/3`, and
  * for a call whose caller was recorded `call SampleApp.Bank.Account.withdraw/2 from SampleApp.Bank.transfer/3`.
  */
 export function describeEvent(e: EventRow): string {
+  if (e.kind === "timeout") return TIMEOUT_TEXT;
   const what =
     e.kind === "call" || e.kind === "return" || e.kind === "exception" ? `${e.kind} ${e.mfa ?? ""}` : e.kind;
   const from = e.caller === null ? "" : ` from ${e.caller}`;
@@ -36,6 +40,7 @@ function relation(from: EventRow, to: EventRow): CauseRelation {
   if (from.kind === "receive" && to.kind === "send") return "sent by";
   if (from.kind === "spawned") return "spawned by";
   if (to.kind === "exit") return "exit signal from";
+  if (to.kind === "timeout") return "after";
   if (to.proc === from.proc && to.kind === "call") return "called from";
   return "while handling";
 }

@@ -93,6 +93,9 @@ export const EVENT_KINDS = [
   "state",
   "monitor",
   "demonitor",
+  // A `receive ... after` that fired (the VM's `receive` of `timeout` with no such message sent). Added
+  // after format version 1's first files, which have none: they read as before.
+  "timeout",
 ] as const;
 export type EventKindName = (typeof EVENT_KINDS)[number];
 
