@@ -6,6 +6,7 @@
  */
 import { openRecording, QueryError, type EventKind, type Recording, type Seq } from "../query/index.js";
 import type { CallNode, EventRow, MessageRow, MonitorView, ProcessInfo, StateView } from "../query/api.js";
+import { TIMEOUT_TEXT } from "../query/causality.js";
 import { exportRecording } from "../query/export.js";
 import { recoverableBytes } from "../record/spool.js";
 
@@ -26,6 +27,14 @@ export interface QueryOptions {
 }
 
 type Out = (line: string) => void;
+
+/** How a link event names its other process: `link with <0.12.0>`, `getting_linked by <0.12.0>`. */
+const LINK_PREPOSITIONS: Partial<Record<EventKind, string>> = {
+  link: "with",
+  unlink: "from",
+  getting_linked: "by",
+  getting_unlinked: "by",
+};
 
 export const QUESTIONS = [
   "info",
@@ -120,9 +129,12 @@ async function answer(
     const where =
       e.kind === "send" || e.kind === "receive" || e.kind === "spawn"
         ? ` ${e.kind === "receive" ? "from" : "to"} ${label(e.other)}`
-        : "";
+        : e.other !== null && LINK_PREPOSITIONS[e.kind]
+          ? ` ${LINK_PREPOSITIONS[e.kind]} ${label(e.other)}`
+          : "";
     const link = e.link === null ? "" : ` (${e.kind === "receive" ? "sent" : "paired with"} #${e.link})`;
-    return `#${e.seq}  ${ms(e.ns)}  ${label(e.proc)}  ${e.kind}${e.mfa ? " " + e.mfa : ""}${e.text ? "  " + e.text : ""}${where}${link}`;
+    const kind = e.kind === "timeout" ? TIMEOUT_TEXT : e.kind;
+    return `#${e.seq}  ${ms(e.ns)}  ${label(e.proc)}  ${kind}${e.mfa ? " " + e.mfa : ""}${e.text ? "  " + e.text : ""}${where}${link}`;
   };
   const messageLine = (m: MessageRow) =>
     `${m.sendSeq === null ? "      " : "#" + m.sendSeq}${m.receiveSeq === null ? "" : " -> #" + m.receiveSeq}  ${label(m.from)} -> ${m.to === null ? (m.toName ?? "?") : label(m.to)}  ${m.text}${m.status === "received" ? "" : "  [" + m.status + "]"}`;

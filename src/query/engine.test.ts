@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { recordSampleWorkload } from "../demo/sample-app.js";
+import { K } from "../store/schema.js";
 import { openRecording, type Recording } from "./index.js";
 
 const MAIN = fileURLToPath(new URL("../cli/main.js", import.meta.url));
@@ -218,4 +219,52 @@ test("the chain's caller monitors each process it spawns, from the spawn to the 
   assert.equal(demonitor.link, seq);
   assert.equal((await rec.monitorsAt(watcher, end - 1)).holds.filter((h) => h.seq === seq).length, 1);
   assert.equal((await rec.monitorsAt(watcher, end)).holds.filter((h) => h.seq === seq).length, 0);
+});
+
+test("a receive that timed out is a timeout, not a message from nowhere, in messages, mailboxes and why", async () => {
+  const timeouts = (await rec.sql(`SELECT proc, seq FROM events WHERE kind = ${K.timeout} ORDER BY seq`))
+    .rows;
+  assert.ok(timeouts.length > 0, "the workload's receives with an `after` time out");
+  const fromNowhere = (await rec.messages(null, null, { pattern: ":timeout", limit: 1000 })).items.filter(
+    (m) => m.sendSeq === null,
+  );
+  assert.deepEqual(fromNowhere, [], "no :timeout message without a send");
+  for (const [proc, seq] of timeouts.map((r) => r.map(Number) as [number, number])) {
+    const mailbox = await rec.mailboxAt(proc, seq);
+    assert.ok(!mailbox.some((m) => m.text === ":timeout"), `no :timeout in ${proc}'s mailbox`);
+    assert.equal((await rec.event(seq)).text, null);
+  }
+  for (const crash of await rec.crashes())
+    for (const step of crash.chain) {
+      assert.notEqual(step.text, "receive :timeout");
+      if (step.kind === "timeout") {
+        assert.equal(step.relation, "after");
+        assert.equal(step.text, "timeout (receive ... after fired)");
+      }
+    }
+  const run = spawnSync(process.execPath, [MAIN, "query", file, "events", "--kinds", "timeout"], {
+    encoding: "utf8",
+  });
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, /^#\d+ .* timeout \(receive \.\.\. after fired\)$/m);
+  assert.doesNotMatch(run.stdout, /from \?/);
+});
+
+test("history names the process at the other end of each link event", async () => {
+  const supervisor = await rec.resolveProcess("SampleApp.Worker.Supervisor");
+  const crash = (await rec.crashes()).find((c) => /ArgumentError/.test(c.reason))!;
+  const worker = (await rec.processes())[crash.proc]!;
+  const run = spawnSync(
+    process.execPath,
+    [MAIN, "query", file, "history", supervisor.pid, "--kinds", "link,getting_linked"],
+    { encoding: "utf8" },
+  );
+  assert.equal(run.status, 0, run.stderr);
+  const lines = run.stdout.trim().split("\n");
+  assert.ok(lines.length >= 2, run.stdout);
+  for (const line of lines) assert.match(line, / (link with|getting_linked by) <0\.\d+\.0>/);
+  assert.ok(
+    lines.some((l) => l.endsWith(`link with ${worker.pid} SampleApp.Worker`)),
+    run.stdout,
+  );
 });
