@@ -6,7 +6,7 @@
 import { atom, binary, charlist, ErlMap, mapOf, type Term, tuple } from "../etf/terms.js";
 import { type AgentPlan, agentConfigTerm } from "../capture/plan-term.js";
 import { type MfaPattern, type NamePattern, parseMfaPattern } from "./mfa-pattern.js";
-import type { Plan } from "./plan.js";
+import { namesNoCode, type Plan } from "./plan.js";
 
 export function agentPlanOf(plan: Plan): AgentPlan {
   const l = plan.limits;
@@ -89,9 +89,7 @@ export function selectionTerm(plan: Plan): ErlMap {
 
 /** True when the plan selects no code at all: nothing would be traced but messages and processes. */
 export function selectsNothing(plan: Plan): boolean {
-  return (
-    plan.modules.include.length === 0 && plan.modules.applications.length === 0 && plan.functions.length === 0
-  );
+  return namesNoCode(plan);
 }
 
 /**

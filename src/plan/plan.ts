@@ -188,6 +188,23 @@ export function loadPlanFile(file: string): Plan {
   return parsePlan(json, file);
 }
 
+/** True when the plan names no module, application or function: it selects no code to trace. */
+export function namesNoCode(plan: Plan): boolean {
+  return (
+    plan.modules.include.length === 0 && plan.modules.applications.length === 0 && plan.functions.length === 0
+  );
+}
+
+/**
+ * A plan that names no code (one that only sets `capture`, `processes` or `limits`) takes the default plan's
+ * modules, every module of `applications` (the Mix project's, the node's own), as the default plan would;
+ * other plans, plans with `capture.calls` false and an empty `applications` leave it as it is.
+ */
+export function withDefaultModules(plan: Plan, applications: string[]): Plan {
+  if (!namesNoCode(plan) || !plan.capture.calls || applications.length === 0) return plan;
+  return { ...plan, modules: { ...plan.modules, applications: [...applications] } };
+}
+
 /** The default plan: the application's own modules, their callbacks' returns, messages, state, process events. */
 export function defaultPlan(applications: string[] = []): Plan {
   return parsePlan({ modules: { applications } });

@@ -15,7 +15,7 @@ import { DistError } from "../dist/errors.js";
 import { formatTerm } from "../etf/index.js";
 import { isAtom, Tuple } from "../etf/terms.js";
 import { agentPlanOf, bootConfigTerm, selectionTerm, selectsNothing } from "../plan/agent-terms.js";
-import { loadPlanFile, type Plan } from "../plan/plan.js";
+import { loadPlanFile, type Plan, withDefaultModules } from "../plan/plan.js";
 import { createRecordingSink, type RecordingSink } from "./recording-sink.js";
 import {
   collect,
@@ -87,10 +87,10 @@ export async function attachAndRecord(options: AttachOptions): Promise<CollectSt
   try {
     const conn = await local.connect(options.node);
     const peer = conn.peerName;
-    let plan = options.plan;
-    if (selectsNothing(plan)) {
-      plan = { ...plan, modules: { ...plan.modules, applications: await userApplications(local, peer) } };
-    }
+    // A plan that names no code (the default one, or one that only sets capture or limits) traces the
+    // node's own applications, and so does every change of the plan file that names none.
+    const ownApps = selectsNothing(options.plan) ? await userApplications(local, peer) : [];
+    const plan = withDefaultModules(options.plan, ownApps);
     await loadAgent(local, peer);
     const token = randomBytes(16).toString("hex");
     const listener = await listenForAgent({ token });
@@ -119,7 +119,11 @@ export async function attachAndRecord(options: AttachOptions): Promise<CollectSt
     const planFile = options.planFile;
     const replan = async () => {
       try {
-        const next = loadPlanFile(planFile!);
+        const loaded = loadPlanFile(planFile!);
+        const next = withDefaultModules(
+          loaded,
+          ownApps.length > 0 || !selectsNothing(loaded) ? ownApps : await userApplications(local, peer),
+        );
         const r = await rpc(local, peer, "elixirscope_agent_boot", "replan", [
           selectionTerm(next),
           planToTerm(agentPlanOf(next)),

@@ -158,3 +158,29 @@ test("return tracing refused on a loop is reported in the summary and in the rec
   assert.match(info.stdout, refused);
   assert.equal(info.stdout.match(/Not recorded/g)?.length, 1, info.stdout);
 });
+
+test("record --plan with a plan that names no code records the project's application, and says so", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "es-record-"));
+  const plan = join(dir, "callers.json");
+  writeFileSync(plan, JSON.stringify({ capture: { callers: true } }));
+  const out = join(dir, "callers.esrec");
+  const r = spawnSync(
+    process.execPath,
+    [MAIN, "record", "--plan", plan, "--out", out, "--", "mix", "run", "run_workload.exs"],
+    { cwd: SAMPLE_APP_DIR, encoding: "utf8", timeout: 120_000 },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(
+    r.stderr,
+    /callers\.json names no modules or functions: recording the calls of the Mix project's application sample_app/,
+  );
+  const c = await countEvents(out);
+  assert.equal(c.get("call Elixir.SampleApp.Bank.Account.handle_call/3"), 43);
+  const graph = spawnSync(process.execPath, [MAIN, "query", out, "callgraph"], {
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  assert.equal(graph.status, 0, graph.stderr);
+  assert.doesNotMatch(graph.stdout, /No call was recorded/);
+  assert.match(graph.stdout, /SampleApp\.Bank\.transfer\/3/);
+});
