@@ -1,5 +1,5 @@
 /** `elixirscope record` and `elixirscope attach`: argument handling, progress and summary on the terminal. */
-import { defaultPlan, loadPlanFile, type Plan } from "../plan/plan.js";
+import { defaultPlan, loadPlanFile, type Plan, withDefaultModules } from "../plan/plan.js";
 import { selectsNothing } from "../plan/agent-terms.js";
 import { attachAndRecord } from "../record/attach.js";
 import { launchAndRecord } from "../record/launch.js";
@@ -27,11 +27,18 @@ export async function recordCommand(
   if (command.length === 0)
     throw new Error("nothing to record: give a command after --, as in: elixirscope record -- mix test");
   const app = mixApplication(process.cwd());
-  const plan: Plan = opts.plan ? loadPlanFile(opts.plan) : defaultPlan(app ? [app] : []);
+  const loaded: Plan = opts.plan ? loadPlanFile(opts.plan) : defaultPlan(app ? [app] : []);
+  // A plan that names no code (only capture or limits) traces the project's application, as the default does.
+  const plan = withDefaultModules(loaded, app ? [app] : []);
   const preload = app ? [mixEbin(process.cwd(), app, command)] : [];
-  if (selectsNothing(plan)) {
+  if (plan !== loaded) {
     process.stderr.write(
-      "elixirscope: no Mix project here and no --plan: recording messages, processes and state, but no function calls\n",
+      `elixirscope: ${opts.plan} names no modules or functions: recording the calls of the Mix project's application ${app}\n`,
+    );
+  }
+  if (selectsNothing(plan) && plan.capture.calls) {
+    process.stderr.write(
+      `elixirscope: ${opts.plan ? `${opts.plan} names no modules or functions and there is` : "there is"} no Mix project here: recording messages, processes and state, but no function calls\n`,
     );
   }
   const out = opts.out ?? defaultOut();
