@@ -9,7 +9,7 @@ import { encode } from "../etf/encode.js";
 import { Atom, Pid, type Term } from "../etf/terms.js";
 import { takenByTheBehaviour } from "../correlate/replies.js";
 import { EVENT_KINDS, K, MESSAGE_STATUSES } from "../store/schema.js";
-import { openStore, RecordingError } from "../store/open.js";
+import { damageOf, openStore, readingRecording, RecordingError } from "../store/open.js";
 import {
   QueryError,
   type EventKind,
@@ -402,6 +402,7 @@ class RecordingEngine implements Recording {
     try {
       return await this.con.query(text);
     } catch (err) {
+      if (err instanceof RecordingError) throw err;
       throw new QueryError(`the SQL failed: ${String((err as Error).message).split("\n")[0]}`);
     }
   }
@@ -419,13 +420,18 @@ export interface OpenOptions {
 /** Opens a recording for queries. Throws RecordingError with a clear message for anything unreadable. */
 export async function openRecording(path: string, options: OpenOptions = {}): Promise<Recording> {
   const { instance, con, meta } = await openStore(path);
-  const source = duckdbSource(instance, con);
+  const duckdb = duckdbSource(instance, con);
+  // A damaged file shows when a question reads the damaged part: it then says so, as opening would.
+  const source: SqlSource = {
+    query: (sql, params) => readingRecording(path, () => duckdb.query(sql, params)),
+    close: () => duckdb.close(),
+  };
   try {
     return await openSource(source, path, meta, options);
   } catch (err) {
     await source.close();
     if (err instanceof QueryError) throw err;
-    throw new RecordingError(`${path} is damaged: ${String((err as Error).message).split("\n")[0]}`);
+    throw damageOf(path, err) ?? new RecordingError(`${path} cannot be read as a recording`, { cause: err });
   }
 }
 

@@ -3,10 +3,14 @@
  * this format: a missing file, a file of another kind, a recording of another format version, a damaged
  * database. A recording cut off while being written opens with everything up to its last flush (DuckDB
  * replays its write-ahead log).
+ *
+ * Damage shows in two ways: a file shorter than its database header says (a copy cut short) is refused on
+ * opening; a part overwritten shows when a question reads it (DuckDB checks every block's checksum), and
+ * `damageOf` turns that DuckDB error into the same kind of sentence: what is wrong and what to do.
  */
-import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
-import { FORMAT_VERSION } from "./schema.js";
+import { FORMAT_VERSION, spoolPath } from "./schema.js";
 
 export class RecordingError extends Error {}
 
@@ -16,14 +20,103 @@ export interface OpenedStore {
   meta: Map<string, string>;
 }
 
-function head(path: string): Buffer {
+function readAt(path: string, position: number, length: number): Buffer {
   const fd = openSync(path, "r");
   try {
-    const buf = Buffer.alloc(16);
-    const n = readSync(fd, buf, 0, 16, 0);
+    const buf = Buffer.alloc(length);
+    const n = readSync(fd, buf, 0, length, position);
     return buf.subarray(0, n);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** DuckDB's file: a 4 KiB main header, two 4 KiB database headers (the newer one counts), then the blocks. */
+const HEADER_BYTES = 4096;
+
+/**
+ * The size the file's newer database header says it has (its blocks after the three headers), or undefined
+ * when the header does not read as one (then DuckDB is left to judge). A database header is a checksum, then
+ * iteration, meta block, free list, block count and block size, each 8 bytes.
+ */
+function expectedSize(path: string): number | undefined {
+  let best: { iteration: bigint; size: number } | undefined;
+  for (const at of [HEADER_BYTES, 2 * HEADER_BYTES]) {
+    const h = readAt(path, at, 48);
+    if (h.length < 48) return undefined;
+    const iteration = h.readBigUInt64LE(8);
+    const blocks = h.readBigUInt64LE(32);
+    const blockSize = h.readBigUInt64LE(40);
+    const sane = blockSize >= 4096n && blockSize <= 1n << 30n && (blockSize & (blockSize - 1n)) === 0n;
+    if (!sane || blocks > 1n << 32n) continue;
+    if (best === undefined || iteration > best.iteration)
+      best = { iteration, size: 3 * HEADER_BYTES + Number(blocks * blockSize) };
+  }
+  return best?.size;
+}
+
+/** What to do about a damaged recording: recover it from its spool if its recorder left one, else make it again. */
+function remedy(path: string): string {
+  return existsSync(spoolPath(path))
+    ? `rebuild it with 'elixirscope recover ${path}' (its recorder left ${spoolPath(path)})`
+    : "copy it again from where it was made, or record it again";
+}
+
+function damaged(path: string, what: string, detail: string): RecordingError {
+  return new RecordingError(`${path} is damaged: ${what}; ${remedy(path)}`, { cause: detail });
+}
+
+/**
+ * The RecordingError saying what is wrong with the file at `path` when `err`, a DuckDB error met while
+ * reading it, means the file is damaged (cut short, overwritten, unreadable); undefined for any other error.
+ * The DuckDB message stays in the error's `cause`.
+ */
+export function damageOf(path: string, err: unknown): RecordingError | undefined {
+  if (err instanceof RecordingError) return err;
+  const message = String((err as Error)?.message ?? err);
+  if (/Could not read enough bytes|file is (too small|truncated)/i.test(message))
+    return damaged(path, "it is cut short (part of its end is missing)", message);
+  if (/checksum|Corrupt database/i.test(message))
+    return damaged(path, "part of it was overwritten (a block's checksum does not match)", message);
+  if (/^(IO|Serialization) Error/.test(message))
+    return damaged(path, "it cannot be read as a recording database", message);
+  return undefined;
+}
+
+/** Runs `read`, a question to the recording at `path`, turning DuckDB's word for a damaged file into ours. */
+export async function readingRecording<T>(path: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    throw damageOf(path, err) ?? err;
+  }
+}
+
+function isLockError(message: string): boolean {
+  return /Could not set lock|Conflicting lock/i.test(message);
+}
+
+function beingRecorded(path: string, message: string): RecordingError {
+  const pid = /PID \d+/.exec(message)?.[0];
+  return new RecordingError(
+    `${path} is still being recorded by another process${pid ? ` (${pid})` : ""}: open it once that recording ends, or watch it live with 'record --open'`,
+  );
+}
+
+/**
+ * Throws if a recorder is writing the file at `path` now (it holds DuckDB's lock on it); does nothing
+ * otherwise, also when the file is missing or damaged. What `recover` asks before replacing a file.
+ */
+export async function assertNotBeingRecorded(path: string): Promise<void> {
+  if (!existsSync(path)) return;
+  let instance: DuckDBInstance | undefined;
+  try {
+    instance = await DuckDBInstance.create(path, { access_mode: "READ_ONLY" });
+  } catch (err) {
+    const message = String((err as Error)?.message ?? err);
+    if (isLockError(message)) throw beingRecorded(path, message);
+  } finally {
+    instance?.closeSync();
   }
 }
 
@@ -39,7 +132,7 @@ export async function openStore(path: string): Promise<OpenedStore> {
       `there is no recording at ${path}: make one with 'elixirscope record --out ${path} -- <command>'`,
     );
   }
-  const bytes = head(path);
+  const bytes = readAt(path, 0, 16);
   if (bytes.subarray(0, 6).toString("latin1") === "ESREC\0") {
     throw new RecordingError(
       `${path} is a recording of format version 0 (written by ElixirScope 0.1); this version reads version ${FORMAT_VERSION}: record it again`,
@@ -59,28 +152,38 @@ export async function openStore(path: string): Promise<OpenedStore> {
     con = await instance.connect();
   } catch (err) {
     const why = firstLine(err);
-    if (/lock/i.test(why)) {
-      throw new RecordingError(
-        `${path} is still being recorded by another process (${why.replace(/^.*?(PID \d+).*$/, "$1")}): open it once that recording ends, or watch it live with 'record --open'`,
-      );
-    }
-    throw new RecordingError(`${path} is damaged and cannot be opened: ${why}`);
+    if (isLockError(why)) throw beingRecorded(path, why);
+    throw damageOf(path, err) ?? damaged(path, "DuckDB cannot open it", why);
+  }
+  const close = () => {
+    con.closeSync();
+    instance.closeSync();
+  };
+  const expected = expectedSize(path);
+  if (expected !== undefined && statSync(path).size < expected) {
+    close();
+    throw damaged(
+      path,
+      `it is cut short (${statSync(path).size.toLocaleString("en-US")} of its ${expected.toLocaleString("en-US")} bytes)`,
+      "file smaller than its database header says",
+    );
   }
   let meta: Map<string, string>;
   try {
     const rows = (await con.runAndReadAll("SELECT key, value FROM meta")).getRows();
     meta = new Map(rows.map(([k, v]) => [String(k), String(v)]));
-  } catch {
-    con.closeSync();
-    instance.closeSync();
-    throw new RecordingError(
-      `${path} is a DuckDB database but not an ElixirScope recording (it has no meta table)`,
+  } catch (err) {
+    close();
+    throw (
+      damageOf(path, err) ??
+      new RecordingError(
+        `${path} is a DuckDB database but not an ElixirScope recording (it has no meta table)`,
+      )
     );
   }
   const version = Number(meta.get("format_version"));
   if (version !== FORMAT_VERSION) {
-    con.closeSync();
-    instance.closeSync();
+    close();
     throw new RecordingError(
       `${path} is a recording of format version ${meta.get("format_version") ?? "?"}; this ElixirScope reads version ${FORMAT_VERSION}`,
     );
