@@ -88,6 +88,33 @@ export interface ProcessInfo {
   events: number;
 }
 
+/** One process's hold of a registered name: from its registration (null: held when recording began) to when it lost it. */
+export interface NameHolder {
+  process: ProcessInfo;
+  from: Seq | null;
+  /** Its unregistration, its exit, or the next holder's registration; null while held at the end. */
+  to: Seq | null;
+}
+
+/**
+ * What is known of a process's mailbox just after an event. A GenServer or gen_statem whose states are
+ * recorded says which message each callback handled (`basis` "states"): the mailbox is the messages received
+ * and not yet handled. For any other process (`basis` "since_last_action") ingest cannot know when a message
+ * is taken, so only the messages received since the last thing it was seen doing (`since`: a call, a send,
+ * ...) are listed: waiting or being handled, not known which.
+ */
+export interface MailboxView {
+  proc: ProcId;
+  at: Seq;
+  basis: "states" | "since_last_action";
+  /** For "since_last_action": the process's last recorded action at or before `at`; null when none was. */
+  since: Seq | null;
+  /** When the process had exited by `at`: its exit event (it then had no mailbox). */
+  exitSeq: Seq | null;
+  exitReason: string | null;
+  messages: MessageRow[];
+}
+
 /** A process monitor: `watcher` watches `target` (it gets a `:DOWN` when the target exits). */
 export interface MonitorView {
   /** The `monitor` event; null for a monitor already held when recording began. */
@@ -346,8 +373,16 @@ export interface SqlResult {
 export interface Recording {
   info(): RecordingInfo;
   processes(): Promise<ProcessInfo[]>;
-  /** A process by what a user types: `<0.123.0>`, `#PID<0.123.0>`, a registered name, or a ProcId. */
-  resolveProcess(ref: string | ProcId): Promise<ProcessInfo>;
+  /**
+   * A process by what a user types: `<0.123.0>`, `#PID<0.123.0>`, a registered name, or a ProcId. A name is
+   * its holder just after event `at` when given (an error when no process held it then), else its last.
+   */
+  resolveProcess(ref: string | ProcId, at?: Seq): Promise<ProcessInfo>;
+  /**
+   * Every process `ref` stands for, in order: a registered name's successive holders (a restarted worker
+   * after the one that crashed), with when each held it; a pid's process alone (from and to null).
+   */
+  resolveProcesses(ref: string | ProcId): Promise<NameHolder[]>;
   event(seq: Seq): Promise<EventRow>;
   term(ref: TermRef): Promise<{ term: Term; text: string } | null>;
   history(proc: ProcId, q?: HistoryQuery): Promise<Page<EventRow>>;
@@ -369,8 +404,10 @@ export interface Recording {
   origins(seq: Seq, q?: { pattern?: string; before?: Seq; limit?: number }): Promise<Page<Origin>>;
   crashes(): Promise<Crash[]>;
   why(seq: Seq, maxHops?: number): Promise<ChainStep[]>;
-  /** The messages `proc` had received but not yet handled just after `at`, for GenServers whose states are recorded. */
+  /** The messages of `mailbox(proc, at)`: received and not yet handled, or for plain processes since their last action. */
   mailboxAt(proc: ProcId, at: Seq): Promise<MessageRow[]>;
+  /** What is known of the mailbox of `proc` just after `at`, and on what basis (see `MailboxView`). */
+  mailbox(proc: ProcId, at: Seq): Promise<MailboxView>;
   /** The processes `proc` was linked to just after `at`. */
   linksAt(proc: ProcId, at: Seq): Promise<ProcId[]>;
   /** The monitors `proc` held and those on it just after `at`. */

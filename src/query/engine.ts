@@ -3,11 +3,9 @@
  * SQL queries over the recording's tables (DuckDB skips row groups by sequence number and time, so a page
  * of history or a lookup by seq reads a sliver of a ten-million-event file), plus term decoding and state
  * replay in JavaScript. The bigger questions live in their own modules: processes, states, calls,
- * causality, timeline.
+ * causality, timeline, mailboxes, and who held a registered name when (holders).
  */
-import { encode } from "../etf/encode.js";
 import { Atom, Pid, type Term } from "../etf/terms.js";
-import { takenByTheBehaviour } from "../correlate/replies.js";
 import { EVENT_KINDS, K, MESSAGE_STATUSES } from "../store/schema.js";
 import { damageOf, openStore, readingRecording, RecordingError } from "../store/open.js";
 import {
@@ -15,8 +13,10 @@ import {
   type EventKind,
   type EventRow,
   type HistoryQuery,
+  type MailboxView,
   type MessageQuery,
   type MessageRow,
+  type NameHolder,
   type Page,
   type ProcessInfo,
   type ProcId,
@@ -35,7 +35,9 @@ import { EVENT_COLUMNS, toEventRow, type QueryContext } from "./context.js";
 import { duckdbSource, int, intList, one, rows, type Row, type SqlSource } from "./db.js";
 import { matches, parsePattern, PatternError, type Pattern } from "./pattern.js";
 import { loadProcesses } from "./processes.js";
-import { nameMatches, parseProcessRef, pidMatches, ProcessRefError } from "./process-ref.js";
+import { describeHolders, holderAt, nameHolders } from "./holders.js";
+import { mailbox } from "./mailbox.js";
+import { nameMatches, parseProcessRef, pidMatches, ProcessRefError, type ProcessRef } from "./process-ref.js";
 import { stateAt, states } from "./states.js";
 import { TermStore } from "./term-store.js";
 import { timeline } from "./timeline.js";
@@ -91,21 +93,51 @@ class RecordingEngine implements Recording {
     return loadProcesses(this.ctx);
   }
 
-  async resolveProcess(ref: string | ProcId): Promise<ProcessInfo> {
+  async resolveProcess(ref: string | ProcId, at?: Seq): Promise<ProcessInfo> {
+    const parsed = await this.parseRef(ref);
+    if (parsed.kind === "name" && at !== undefined) {
+      const holders = await nameHolders(this.ctx, parsed.name);
+      if (holders.length > 0) {
+        const p = holderAt(holders, at);
+        if (!p)
+          throw new QueryError(
+            `no process held ${ref} at #${at}; it was held by ${describeHolders(holders)}`,
+          );
+        return p;
+      }
+    }
+    return this.lastMatch(ref, parsed);
+  }
+
+  async resolveProcesses(ref: string | ProcId): Promise<NameHolder[]> {
+    const parsed = await this.parseRef(ref);
+    if (parsed.kind === "name") {
+      const holders = await nameHolders(this.ctx, parsed.name);
+      if (holders.length > 0) return holders;
+    }
+    return [{ process: await this.lastMatch(ref, parsed), from: null, to: null }];
+  }
+
+  /** What `ref` says; a ProcId is taken as the pid of that process. */
+  private async parseRef(ref: string | ProcId): Promise<ProcessRef> {
     const procs = await loadProcesses(this.ctx);
     if (typeof ref === "number") {
       const p = procs[ref];
       if (!p) throw new QueryError(`there is no process ${ref} in this recording (it has ${procs.length})`);
-      return p;
+      ref = p.pid;
     }
-    let parsed;
     try {
-      parsed = parseProcessRef(ref);
+      return parseProcessRef(ref);
     } catch (err) {
       if (err instanceof ProcessRefError) throw new QueryError(err.message);
       throw err;
     }
-    // A name a restarted process took over means its latest holder.
+  }
+
+  /** The process a pid names, or the last to have held a name. */
+  private async lastMatch(ref: string | ProcId, parsed: ProcessRef): Promise<ProcessInfo> {
+    const procs = await loadProcesses(this.ctx);
+    if (typeof ref === "number") return procs[ref]!;
     const found = [...procs].reverse().find((p) => {
       if (parsed.kind === "name") return p.name !== null && nameMatches(parsed, atomOfName(p.name));
       const parts = p.pid.slice(1, -1).split(".");
@@ -315,20 +347,11 @@ class RecordingEngine implements Recording {
   }
 
   async mailboxAt(proc: ProcId, at: Seq): Promise<MessageRow[]> {
-    const last = await one(
-      this.con,
-      `SELECT max(trigger_seq) AS t FROM states WHERE proc = ${int(proc)} AND seq <= ${int(at)}`,
-    );
-    const handled = (last?.["t"] as number | null) ?? -1;
-    const list = await rows(
-      this.con,
-      `SELECT * FROM messages WHERE receiver = ${int(proc)} AND receive_seq > ${int(handled)}
-         AND receive_seq <= ${int(at)} ORDER BY receive_seq LIMIT 1000`,
-    );
-    await this.ctx.terms.load(list.flatMap((r) => [r["term"], r["to_name"]] as (number | null)[]));
-    return list
-      .filter((r) => !takenByTheBehaviour(encode(this.ctx.terms.get(r["term"] as number) ?? []), 1))
-      .map((r) => this.messageRow(r));
+    return (await this.mailbox(proc, at)).messages;
+  }
+
+  mailbox(proc: ProcId, at: Seq): Promise<MailboxView> {
+    return mailbox(this.ctx, proc, at, (r) => this.messageRow(r));
   }
 
   async linksAt(proc: ProcId, at: Seq): Promise<ProcId[]> {
