@@ -2,13 +2,23 @@
  * `elixirscope query FILE <question> [args]`: asks a recording one question and prints the answer for a
  * person (or, with `--json`, for a program). The questions are the query engine's (src/query/api.ts);
  * this module only parses what people type (processes as `<0.123.0>`, `#PID<0.123.0>` or a registered name;
- * moments as an event number `#1234` or a time since the start, `1.5s`, `250ms`) and lays out the answers.
+ * moments as an event number `#1234` or a time since the start, `1.5s`, `250ms`; numbers of answers) and
+ * lays out the answers. What it cannot take is refused with the option's name and what it accepts.
  */
 import { openRecording, QueryError, type EventKind, type Recording, type Seq } from "../query/index.js";
-import type { CallNode, EventRow, MessageRow, MonitorView, ProcessInfo, StateView } from "../query/api.js";
+import type {
+  CallNode,
+  EventRow,
+  MessageRow,
+  MonitorView,
+  Page,
+  ProcessInfo,
+  StateView,
+} from "../query/api.js";
 import { TIMEOUT_TEXT } from "../query/causality.js";
 import { exportRecording } from "../query/export.js";
 import { recoverableBytes } from "../record/spool.js";
+import { MESSAGE_STATUSES } from "../store/schema.js";
 
 export interface QueryOptions {
   json?: boolean;
@@ -72,13 +82,74 @@ function parseSeq(text: string | undefined, what: string): Seq {
   return Number(m[1]);
 }
 
-/** A moment: `#1234` (just after that event), or a time since the start (the last event by then). */
-async function parseMoment(rec: Recording, text: string | undefined): Promise<Seq> {
-  if (text === undefined) return rec.info().events - 1;
+/** A count option (`--limit`): a whole number of at least 1, or undefined when not given. */
+export function parseCount(text: string | undefined, option: string): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text.trim()) || Number(text) < 1)
+    throw new QueryError(`${option} must be a whole number of 1 or more, got '${text}'`);
+  return Number(text);
+}
+
+/** A time option (`--from`, `--to`) in nanoseconds since the start, or undefined when not given. */
+function parseTimeOption(text: string | undefined, option: string): number | undefined {
+  if (text === undefined) return undefined;
   const ns = parseDuration(text);
-  if (ns === undefined) return parseSeq(text, "--at");
+  if (ns === undefined)
+    throw new QueryError(
+      `${option} must be a time since the start of the recording such as 1.5s, 250ms, 40us or 1000ns, got '${text}'`,
+    );
+  return ns;
+}
+
+/**
+ * A moment: `#1234` (just after that event), or a time since the start (the last event by then). One past
+ * the end is the end, said through `warn`.
+ */
+async function parseMoment(rec: Recording, text: string | undefined, warn: Out): Promise<Seq> {
+  const { events, durationNs } = rec.info();
+  const last = Math.max(0, events - 1);
+  if (text === undefined) return last;
+  const ns = parseDuration(text);
+  if (ns === undefined) {
+    if (!/^#?\d+$/.test(text.trim()))
+      throw new QueryError(
+        `--at must be an event number such as #1234 or a time since the start of the recording such as 1.5s or 250ms, got '${text}'`,
+      );
+    const seq = parseSeq(text, "--at");
+    if (seq <= last) return seq;
+    warn(`elixirscope: --at ${text} is past the recording's last event: answering at its end, #${last}`);
+    return last;
+  }
+  if (ns > durationNs)
+    warn(
+      `elixirscope: --at ${text} is after the recording's end (${(durationNs / 1e9).toFixed(3)} s): answering at its end, #${last}`,
+    );
   const r = await rec.sql(`SELECT max(seq) FROM events WHERE ns <= ${ns}`);
   return Number(r.rows[0]![0] ?? 0);
+}
+
+/** How many SQL statements `text` holds: semicolons outside quotes and comments, a last empty one aside. */
+export function sqlStatementCount(text: string): number {
+  let count = 0;
+  let pending = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === "'" || c === '"') {
+      const end = text.indexOf(c, i + 1);
+      i = end < 0 ? text.length : end;
+      pending = true;
+    } else if (c === "-" && text[i + 1] === "-") {
+      const end = text.indexOf("\n", i);
+      i = end < 0 ? text.length : end;
+    } else if (c === "/" && text[i + 1] === "*") {
+      const end = text.indexOf("*/", i + 2);
+      i = end < 0 ? text.length : end + 1;
+    } else if (c === ";") {
+      if (pending) count++;
+      pending = false;
+    } else if (!/\s/.test(c)) pending = true;
+  }
+  return count + (pending ? 1 : 0);
 }
 
 function ms(ns: number | null): string {
@@ -91,10 +162,11 @@ export async function queryCommand(
   args: string[],
   opts: QueryOptions,
   out: Out = (l) => process.stdout.write(l + "\n"),
+  warn: Out = (l) => process.stderr.write(l + "\n"),
 ): Promise<void> {
   const rec = await openRecording(file, { syntax: opts.erlang ? "erlang" : "elixir" });
   try {
-    await answer(rec, question, args, opts, out);
+    await answer(rec, question, args, opts, out, warn);
   } finally {
     await rec.close();
   }
@@ -106,6 +178,7 @@ async function answer(
   args: string[],
   opts: QueryOptions,
   out: Out,
+  warn: Out,
 ): Promise<void> {
   const procs = await rec.processes();
   const label = (id: number | null) => {
@@ -115,15 +188,37 @@ async function answer(
   };
   const json = (v: unknown) =>
     out(JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x), 2));
-  const limit = opts.limit === undefined ? undefined : Number(opts.limit);
+  const limit = parseCount(opts.limit, "--limit");
   const after = opts.after === undefined ? undefined : parseSeq(opts.after, "--after");
-  const proc = async (i: number, what = "PID") => {
-    const ref = args[i];
-    if (ref === undefined)
+  const ref = (i: number, what: string) => {
+    const text = args[i];
+    if (text === undefined)
       throw new QueryError(
         `'${question}' needs a process (${what}): <0.123.0>, #PID<0.123.0> or a registered name`,
       );
-    return rec.resolveProcess(ref);
+    return text;
+  };
+  /** The process named at `args[i]`; a registered name means its holder at `at` when given. */
+  const proc = async (i: number, what = "PID", at?: Seq) => rec.resolveProcess(ref(i, what), at);
+  /**
+   * Each process the name at `args[i]` stood for in turn, with `answer` for each: under a heading saying
+   * which pid held it when, if there were several; as a JSON list of `{holder, answer}` then.
+   */
+  const eachHolder = async <T>(i: number, answer: (p: ProcessInfo) => Promise<T>, show: (a: T) => void) => {
+    const holders = await rec.resolveProcesses(ref(i, "PID"));
+    if (holders.length === 1) {
+      const a = await answer(holders[0]!.process);
+      return opts.json ? json(a) : show(a);
+    }
+    const answers = [];
+    for (const h of holders) answers.push({ holder: h, answer: await answer(h.process) });
+    if (opts.json)
+      return json(answers.map((x) => ({ ...x, holder: { ...x.holder, process: x.holder.process.id } })));
+    for (const { holder: h, answer: a } of answers) {
+      const held = `${h.from === null ? "from the start" : `from #${h.from}`}${h.to === null ? "" : ` until #${h.to}`}`;
+      out(`${label(h.process.id)}, holder of ${args[i]} ${held}:`);
+      show(a);
+    }
   };
   const eventLine = (e: EventRow) => {
     const where =
@@ -156,51 +251,56 @@ async function answer(
   const hq = {
     kinds: opts.kinds ? (opts.kinds.split(",") as EventKind[]) : undefined,
     modules: opts.modules ? opts.modules.split(",") : undefined,
-    fromNs: opts.from ? parseDuration(opts.from) : undefined,
-    toNs: opts.to ? parseDuration(opts.to) : undefined,
+    fromNs: parseTimeOption(opts.from, "--from"),
+    toNs: parseTimeOption(opts.to, "--to"),
     after,
     limit,
   };
 
   switch (question) {
     case "info":
-      return opts.json ? json(rec.info()) : printInfo(rec, out);
+      return opts.json ? json({ ...rec.info(), ...processCounts(procs) }) : printInfo(rec, procs, out);
     case "processes":
       return opts.json ? json(procs) : printProcesses(procs, label, out);
-    case "history": {
-      const p = await proc(1);
-      const page = await rec.history(p.id, hq);
-      return opts.json ? json(page) : history(page.items, page.next);
-    }
+    case "history":
+      return eachHolder(
+        1,
+        (p) => rec.history(p.id, hq),
+        (page) => history(page.items, page.next),
+      );
     case "events": {
       const page = await rec.events(hq);
       return opts.json ? json(page) : history(page.items, page.next);
     }
     case "messages": {
-      const a = args[1] === undefined ? null : (await proc(1, "A")).id;
       const b = args[2] === undefined ? null : (await proc(2, "B")).id;
-      const page = await rec.messages(a, b, {
-        pattern: opts.pattern,
+      const mq = { pattern: opts.pattern, after, limit, fromNs: hq.fromNs, toNs: hq.toNs };
+      const show = (page: Page<MessageRow>) => {
+        for (const m of page.items) out(messageLine(m));
+        if (page.next !== null) out(`... more: --after #${page.next}`);
+      };
+      if (args[1] === undefined) {
+        const page = await rec.messages(null, b, mq);
+        return opts.json ? json(page) : show(page);
+      }
+      return eachHolder(1, (p) => rec.messages(p.id, b, mq), show);
+    }
+    case "unreceived": {
+      const counts = await notReceivedCounts(rec);
+      const page = await rec.messages(null, null, {
+        status: ["dead", "unreceived", "unobserved"],
         after,
         limit,
-        fromNs: hq.fromNs,
-        toNs: hq.toNs,
       });
-      if (opts.json) return json(page);
+      if (opts.json) return json({ counts, ...page });
+      for (const line of notReceivedSummary(counts)) out(line);
       for (const m of page.items) out(messageLine(m));
       if (page.next !== null) out(`... more: --after #${page.next}`);
       return;
     }
-    case "unreceived": {
-      const page = await rec.messages(null, null, { status: ["dead", "unreceived"], after, limit });
-      if (opts.json) return json(page);
-      for (const m of page.items) out(messageLine(m));
-      if (page.items.length === 0) out("Every recorded message was received.");
-      return;
-    }
     case "state": {
-      const p = await proc(1);
-      const at = await parseMoment(rec, opts.at);
+      const at = await parseMoment(rec, opts.at, warn);
+      const p = await proc(1, "PID", at);
       const s = await rec.stateAt(p.id, at);
       if (opts.json) return json(s);
       if (!s) return out(`${label(p.id)} has no recorded state at or before #${at}`);
@@ -209,27 +309,39 @@ async function answer(
       );
       return out(s.text);
     }
-    case "states": {
-      const p = await proc(1);
-      const page = await rec.states(p.id, { after, limit });
-      if (opts.json) return json(page);
-      for (const s of page.items) stateLines(s);
-      if (page.items.length === 0) out(`${label(p.id)} has no recorded states`);
-      if (page.next !== null) out(`... more: --after #${page.next}`);
-      return;
-    }
+    case "states":
+      return eachHolder(
+        1,
+        async (p) => ({ p, page: await rec.states(p.id, { after, limit }) }),
+        ({ p, page }) => {
+          for (const s of page.items) stateLines(s);
+          if (page.items.length === 0) out(`${label(p.id)} has no recorded states`);
+          if (page.next !== null) out(`... more: --after #${page.next}`);
+        },
+      );
     case "mailbox": {
-      const p = await proc(1);
-      const at = await parseMoment(rec, opts.at);
-      const list = await rec.mailboxAt(p.id, at);
-      if (opts.json) return json(list);
-      if (list.length === 0) out(`${label(p.id)} had no received, unhandled messages at #${at}`);
-      for (const m of list) out(messageLine(m));
+      const at = await parseMoment(rec, opts.at, warn);
+      const p = await proc(1, "PID", at);
+      const box = await rec.mailbox(p.id, at);
+      if (opts.json) return json(box);
+      if (box.exitSeq !== null)
+        return out(`${label(p.id)} had exited at #${box.exitSeq} (${box.exitReason}): no mailbox at #${at}`);
+      if (box.basis === "since_last_action") {
+        out(
+          `${label(p.id)} has no recorded GenServer states, so which messages it had taken is not known; ` +
+            (box.since === null
+              ? `it did nothing recorded by #${at}, and received:`
+              : `received since its last recorded action (#${box.since}) to #${at}:`),
+        );
+        if (box.messages.length === 0) out("  none");
+      } else if (box.messages.length === 0)
+        out(`${label(p.id)} had no received, unhandled messages at #${at}`);
+      for (const m of box.messages) out(messageLine(m));
       return;
     }
     case "links": {
-      const p = await proc(1);
-      const at = await parseMoment(rec, opts.at);
+      const at = await parseMoment(rec, opts.at, warn);
+      const p = await proc(1, "PID", at);
       const [links, monitors] = await Promise.all([rec.linksAt(p.id, at), rec.monitorsAt(p.id, at)]);
       if (opts.json) return json({ links, ...monitors });
       out(`${label(p.id)} at #${at}:`);
@@ -331,7 +443,15 @@ async function answer(
       return opts.json ? json(s) : out(eventLine(s));
     }
     case "sql": {
-      const r = await rec.sql(args.slice(1).join(" "));
+      const text = args.slice(1).join(" ");
+      const statements = sqlStatementCount(text);
+      if (statements === 0)
+        throw new QueryError(`'sql' needs a query, as in: sql "SELECT count(*) FROM events"`);
+      if (statements > 1)
+        throw new QueryError(
+          `'sql' runs one statement and this has ${statements} (separated by ';'): ask them one at a time`,
+        );
+      const r = await rec.sql(text);
       if (opts.json) return json(r);
       out(r.columns.join("\t"));
       for (const row of r.rows) out(row.map((v) => (v === null ? "NULL" : String(v))).join("\t"));
@@ -353,13 +473,55 @@ async function answer(
   }
 }
 
-function printInfo(rec: Recording, out: Out): void {
+interface NotReceived {
+  /** Sent to a process that was dead by then. */
+  dead: number;
+  /** Sent to a recorded process that never received it. */
+  unreceived: number;
+  /** Sent to a process that did nothing recorded (outside the plan, another node): not known to be received. */
+  unobserved: number;
+}
+
+async function notReceivedCounts(rec: Recording): Promise<NotReceived> {
+  const r = await rec.sql("SELECT status, count(*) FROM messages GROUP BY status");
+  const n = new Map(r.rows.map(([status, count]) => [MESSAGE_STATUSES[Number(status)], Number(count)]));
+  return {
+    dead: n.get("dead") ?? 0,
+    unreceived: n.get("unreceived") ?? 0,
+    unobserved: n.get("unobserved") ?? 0,
+  };
+}
+
+function notReceivedSummary(c: NotReceived): string[] {
+  const n = (x: number) => x.toLocaleString("en-US");
+  const lost = c.dead + c.unreceived;
+  return [
+    lost === 0
+      ? "Not received: none (every message to a process the recording follows was received)."
+      : `Not received: ${n(lost)} (${n(c.dead)} sent to a dead process, ${n(c.unreceived)} never received).`,
+    ...(c.unobserved === 0
+      ? []
+      : [
+          `Unobserved: ${n(c.unobserved)}, sent to processes that did nothing recorded (outside the plan, on another node, or by alias): whether they arrived is not known.`,
+        ]),
+  ];
+}
+
+/** Processes with events of their own: what `processes` lists (the others are only known by pid). */
+function processCounts(procs: ProcessInfo[]): { processesWithEvents: number } {
+  return { processesWithEvents: procs.filter((p) => p.events > 0).length };
+}
+
+function printInfo(rec: Recording, procs: ProcessInfo[], out: Out): void {
   const i = rec.info();
+  const acting = processCounts(procs).processesWithEvents;
+  const others = i.processes - acting;
   out(
     `${i.path}: recording of ${i.node} (OTP ${i.otpRelease}${i.elixirVersion ? ", Elixir " + i.elixirVersion : ""})`,
   );
   out(
-    `  started ${i.startedAt}, ${(i.durationNs / 1e9).toFixed(3)} s, ${i.events.toLocaleString("en-US")} events, ${i.processes} processes`,
+    `  started ${i.startedAt}, ${(i.durationNs / 1e9).toFixed(3)} s, ${i.events.toLocaleString("en-US")} events, ${acting.toLocaleString("en-US")} processes` +
+      (others > 0 ? ` (and ${others.toLocaleString("en-US")} more known with no events of their own)` : ""),
   );
   const drops = Object.entries(i.drops);
   out(

@@ -268,3 +268,90 @@ test("history names the process at the other end of each link event", async () =
     run.stdout,
   );
 });
+
+test("mailbox: a plain process's messages since its last action, not the whole run; a dead process has none", async () => {
+  const crash = (await rec.crashes()).find((c) => /ArgumentError/.test(c.reason))!;
+  const submit = crash.chain.find((s) => s.relation === "sent by" && /\{:submit, /.test(s.text))!;
+  const driver = (await rec.processes())[submit.proc]!;
+  assert.equal(driver.behaviour, "process");
+  // The driver received Task replies, :DOWNs and more before it submitted: none of those is pending.
+  const received = await rec.messages(driver.id, null, { limit: 10_000 });
+  assert.ok(received.items.filter((m) => m.to === driver.id && m.receiveSeq! < submit.seq).length > 10);
+  const box = await rec.mailbox(driver.id, submit.seq);
+  assert.equal(box.basis, "since_last_action");
+  assert.equal(box.since, submit.seq, "its send is its last action");
+  assert.deepEqual(box.messages, []);
+  const later = await rec.mailbox(driver.id, submit.seq + 200);
+  for (const m of later.messages) assert.ok(m.receiveSeq! > later.since!);
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [MAIN, "query", file, ...args], { encoding: "utf8" });
+  const shown = run("mailbox", driver.pid, "--at", `#${submit.seq}`);
+  assert.equal(shown.status, 0, shown.stderr);
+  assert.equal(
+    shown.stdout,
+    `${driver.pid} has no recorded GenServer states, so which messages it had taken is not known; ` +
+      `received since its last recorded action (#${submit.seq}) to #${submit.seq}:\n  none\n`,
+  );
+  // A process that had exited had no mailbox.
+  const task = (await rec.processes()).find((p) => p.behaviour === "task" && p.exitSeq !== null)!;
+  const dead = await rec.mailbox(task.id, task.exitSeq!);
+  assert.equal(dead.exitSeq, task.exitSeq);
+  assert.deepEqual(dead.messages, []);
+  assert.equal(
+    run("mailbox", task.pid).stdout,
+    `${task.pid} had exited at #${task.exitSeq} (:normal): no mailbox at #${rec.info().events - 1}\n`,
+  );
+});
+
+test("a registered name means its holder at --at, and all its holders in turn without", async () => {
+  const crash = (await rec.crashes()).find((c) => /ArgumentError/.test(c.reason))!;
+  const procs = await rec.processes();
+  const crashed = procs[crash.proc]!;
+  const restarted = procs[crash.restartedAs!]!;
+  const states = (await rec.states(crashed.id)).items;
+  const before = states[states.length - 1]!.seq;
+  assert.equal((await rec.resolveProcess("SampleApp.Worker", before)).id, crashed.id);
+  assert.equal((await rec.resolveProcess("SampleApp.Worker", crash.seq)).id, crashed.id);
+  assert.equal((await rec.resolveProcess("SampleApp.Worker")).id, restarted.id);
+  const holders = await rec.resolveProcesses("SampleApp.Worker");
+  assert.deepEqual(
+    holders.map((h) => [h.process.id, h.to]),
+    [
+      [crashed.id, crash.seq],
+      [restarted.id, null],
+    ],
+  );
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [MAIN, "query", file, ...args], { encoding: "utf8" });
+  const state = run("state", "SampleApp.Worker", "--at", `#${before}`);
+  assert.equal(state.status, 0, state.stderr);
+  assert.match(state.stdout, new RegExp(`^state of ${crashed.pid} SampleApp\\.Worker at #${before} `));
+  assert.match(state.stdout, /\n%\{processed: 3\}\n$/);
+  const links = run("links", "SampleApp.Worker", "--at", `#${before}`);
+  assert.match(
+    links.stdout,
+    new RegExp(
+      `^${crashed.pid} SampleApp\\.Worker at #${before}:\\n  links: <0\\.\\d+\\.0> SampleApp\\.Worker\\.Supervisor\\n`,
+    ),
+  );
+  const between = run("state", "SampleApp.Worker", "--at", `#${crash.seq + 1}`);
+  assert.equal(between.status, 2);
+  assert.match(
+    between.stderr,
+    new RegExp(
+      `no process held SampleApp.Worker at #${crash.seq + 1}; it was held by ${crashed.pid} from #\\d+ until #${crash.seq}, ${restarted.pid} from #\\d+`,
+    ),
+  );
+  // Without --at, the states and messages of both, each under the pid it belongs to.
+  const all = run("states", "SampleApp.Worker");
+  assert.equal(all.status, 0, all.stderr);
+  const headings = all.stdout.split("\n").filter((l) => /, holder of SampleApp\.Worker /.test(l));
+  assert.deepEqual(
+    headings.map((l) => l.split(",")[0]),
+    [`${crashed.pid} SampleApp.Worker`, `${restarted.pid} SampleApp.Worker`],
+  );
+  assert.match(all.stdout, /processed: 2 -> 3/);
+  const messages = run("messages", "SampleApp.Worker");
+  assert.match(messages.stdout, /\{:process, -1\}/, "the crashed worker's last call is among its messages");
+  assert.equal(messages.stdout.split("\n").filter((l) => /, holder of SampleApp\.Worker /.test(l)).length, 2);
+});
