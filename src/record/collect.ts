@@ -12,6 +12,7 @@ import { FLUSH_MS } from "../store/schema.js";
 import type { RecordingSink } from "./recording-sink.js";
 import type { Ingest } from "../correlate/ingest.js";
 import { spoolPath } from "../store/schema.js";
+import { storedFigures, type StoredFigures } from "../store/open.js";
 import { FrameSpool, SPOOL_KEEP_BYTES, SpoolKind, type SpoolItem } from "./spool.js";
 import { decode, encode } from "../etf/index.js";
 import { Atom, ErlMap, isAtom, Pid, type Term, Tuple } from "../etf/terms.js";
@@ -36,6 +37,8 @@ export interface CollectStats {
    */
   skipped: string[];
   bytes: number;
+  /** What the finished file holds (the summary's figures, those of `query FILE info`); unset if unreadable. */
+  stored?: StoredFigures;
   startedAt: number;
   endedAt: number;
   ended: string;
@@ -251,4 +254,5 @@ export async function finishRecording(
     sink.close();
   }
   stats.bytes = sink.size();
+  stats.stored = await storedFigures(sink.path).catch(() => undefined);
 }

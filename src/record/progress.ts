@@ -10,11 +10,30 @@ export function progressLine(s: CollectStats): string {
   return `recording: ${s.events.toLocaleString("en-US")} events (${Math.round(s.events / secs).toLocaleString("en-US")}/s), drops ${totalDrops(s)}, ${mb(s.bytes)}`;
 }
 
+/**
+ * The first lines: what the file holds, as `query FILE info` says it (events stored, time from the start to
+ * the last event), and how that differs from what the agent sent: ingest folds a monitor BIF's call and
+ * return into one `monitor` event and leaves out the one-request monitors of `GenServer.call`.
+ */
+function recordedLines(file: string, s: CollectStats): string[] {
+  const n = (x: number) => x.toLocaleString("en-US");
+  if (!s.stored)
+    return [
+      `Received ${n(s.events)} events in ${((s.endedAt - s.startedAt) / 1000).toFixed(1)} s; ${file} (${mb(s.bytes)}) could not be read back to count what it holds.`,
+    ];
+  const { events, durationNs } = s.stored;
+  const first = `Recorded ${n(events)} events in ${(durationNs / 1e9).toFixed(3)} s into ${file} (${mb(s.bytes)}).`;
+  if (s.events <= events) return [first];
+  return [
+    first,
+    `  The agent sent ${n(s.events)} trace events: ${n(s.events - events)} are folded into others or left out (a monitor call and its return make one monitor event; GenServer.call's one-request monitors are not kept).`,
+  ];
+}
+
 export function summaryText(file: string, s: CollectStats): string {
-  const secs = (s.endedAt - s.startedAt) / 1000;
   const drops = Object.entries(s.drops);
   const lines = [
-    `Recorded ${s.events.toLocaleString("en-US")} events in ${secs.toFixed(1)} s into ${file} (${mb(s.bytes)}).`,
+    ...recordedLines(file, s),
     drops.length === 0
       ? "  No event was dropped."
       : `  Dropped ${totalDrops(s).toLocaleString("en-US")} events: ${drops.map(([r, n]) => `${n.toLocaleString("en-US")} (${r})`).join(", ")}.`,

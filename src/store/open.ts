@@ -191,6 +191,24 @@ export async function openStore(path: string): Promise<OpenedStore> {
   return { instance, con, meta };
 }
 
+/** What a finished recording holds, as `info` counts it: its events and the time from its start to the last. */
+export interface StoredFigures {
+  events: number;
+  durationNs: number;
+}
+
+/** Reads the figures of the recording at `path` (closed by its writer). */
+export async function storedFigures(path: string): Promise<StoredFigures> {
+  const { instance, con } = await openStore(path);
+  try {
+    const r = (await con.runAndReadAll("SELECT count(*), coalesce(max(ns), 0) FROM events")).getRows()[0]!;
+    return { events: Number(r[0]), durationNs: Number(r[1]) };
+  } finally {
+    con.closeSync();
+    instance.closeSync();
+  }
+}
+
 function firstLine(err: unknown): string {
   return String((err as Error).message ?? err).split("\n")[0]!;
 }
