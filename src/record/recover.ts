@@ -2,7 +2,8 @@
  * Rebuilds a recording whose collector was killed before it could finish, from the spool it left beside the
  * file (`spool.ts`): the spool holds the session's hello and every frame the collector had received, so
  * ingest runs again over all of them into a new file, which then replaces the cut-off one. The cut-off file
- * is replaced only once the new one is complete; until then nothing is lost.
+ * is replaced only once the new one is complete; until then nothing is lost. A file its recorder is still
+ * writing is refused (its spool is in use): what cannot be done is a RecordingError, one line for the CLI.
  */
 import { existsSync, renameSync, rmSync } from "node:fs";
 import { readHello } from "../capture/agent-frames.js";
@@ -10,6 +11,7 @@ import { decode } from "../etf/index.js";
 import { openRecording } from "../query/engine.js";
 import { ingestItem } from "./collect.js";
 import { createRecordingSink } from "./recording-sink.js";
+import { assertNotBeingRecorded, RecordingError } from "../store/open.js";
 import { spoolPath } from "../store/schema.js";
 import { FrameSpool, SPOOL_KEEP_BYTES, SpoolKind } from "./spool.js";
 
@@ -27,8 +29,12 @@ export interface Recovered {
 /** Rebuilds the recording at `path` from `path.spool`; throws a sentence saying what is wrong otherwise. */
 export async function recoverRecording(path: string): Promise<Recovered> {
   const source = spoolPath(path);
+  await assertNotBeingRecorded(
+    path,
+    "nothing to recover while its recorder runs (recover rebuilds a recording whose recorder was killed)",
+  );
   if (!existsSync(source)) {
-    throw new Error(
+    throw new RecordingError(
       `nothing to recover for ${path}: there is no ${source} beside it (a recording that finished normally leaves none)`,
     );
   }
@@ -37,17 +43,17 @@ export async function recoverRecording(path: string): Promise<Recovered> {
   try {
     const first = spool.nextWhole();
     if (first !== undefined && first !== "truncated" && first.kind === SpoolKind.Emptied) {
-      throw new Error(
+      throw new RecordingError(
         `${source} cannot rebuild ${path}: it grew past ${SPOOL_KEEP_BYTES / 2 ** 30} GiB and was emptied once everything in it was stored, so it holds only the end of the recording; ${path} has everything up to its last flush`,
       );
     }
     if (first === undefined || first === "truncated" || first.kind !== SpoolKind.Hello) {
-      throw new Error(
+      throw new RecordingError(
         `${source} does not start with the agent's hello: it is not a spool, or one written by an older ElixirScope, and cannot be replayed`,
       );
     }
     const hello = readHello(decode(first.body), () => true);
-    if (typeof hello === "string") throw new Error(`${source} cannot be replayed: ${hello}`);
+    if (typeof hello === "string") throw new RecordingError(`${source} cannot be replayed: ${hello}`);
     const second = spool.nextWhole();
     const about =
       second !== undefined && second !== "truncated" && second.kind === SpoolKind.About

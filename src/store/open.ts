@@ -96,10 +96,12 @@ function isLockError(message: string): boolean {
   return /Could not set lock|Conflicting lock/i.test(message);
 }
 
-function beingRecorded(path: string, message: string): RecordingError {
+const OPEN_LATER = "open it once that recording ends, or watch it live with 'record --open'";
+
+function beingRecorded(path: string, message: string, advice = OPEN_LATER): RecordingError {
   const pid = /PID \d+/.exec(message)?.[0];
   return new RecordingError(
-    `${path} is still being recorded by another process${pid ? ` (${pid})` : ""}: open it once that recording ends, or watch it live with 'record --open'`,
+    `${path} is still being recorded by another process${pid ? ` (${pid})` : ""}: ${advice}`,
   );
 }
 
@@ -107,14 +109,14 @@ function beingRecorded(path: string, message: string): RecordingError {
  * Throws if a recorder is writing the file at `path` now (it holds DuckDB's lock on it); does nothing
  * otherwise, also when the file is missing or damaged. What `recover` asks before replacing a file.
  */
-export async function assertNotBeingRecorded(path: string): Promise<void> {
+export async function assertNotBeingRecorded(path: string, advice?: string): Promise<void> {
   if (!existsSync(path)) return;
   let instance: DuckDBInstance | undefined;
   try {
     instance = await DuckDBInstance.create(path, { access_mode: "READ_ONLY" });
   } catch (err) {
     const message = String((err as Error)?.message ?? err);
-    if (isLockError(message)) throw beingRecorded(path, message);
+    if (isLockError(message)) throw beingRecorded(path, message, advice);
   } finally {
     instance?.closeSync();
   }
