@@ -67,6 +67,22 @@ test("a malformed plan names every bad field", () => {
   );
 });
 
+test("a value of the wrong kind where several are accepted says which are", () => {
+  assert.throws(
+    () => parsePlan({ processes: "some" }),
+    /processes: expected "all", "new" or an object with "names" and\/or "applications"/,
+  );
+  assert.throws(
+    () => parsePlan({ capture: { callbackReturns: "sometimes" } }),
+    /capture\.callbackReturns: expected true, false or "auto"/,
+  );
+  // The right kind with something wrong inside names what is wrong there.
+  assert.throws(
+    () => parsePlan({ processes: { names: [1] } }),
+    /processes\.names\[0\]: Invalid input: expected string, received number/,
+  );
+});
+
 test("a plan file that is missing or not JSON says so", () => {
   const dir = mkdtempSync(join(tmpdir(), "es-plan-"));
   assert.throws(() => loadPlanFile(join(dir, "nope.json")), /cannot read trace plan .*nope\.json: ENOENT/);

@@ -95,25 +95,31 @@ export const planSchema = z.strictObject({
     )
     .default([]),
   processes: z
-    .union([
-      z.enum(["all", "new"]),
-      z
-        .strictObject({
-          names: z
-            .array(z.string().min(1))
-            .default([])
-            .describe("registered names: those processes and the processes they start"),
-          applications: z
-            .array(z.string().regex(/^[a-z][a-z0-9_]*$/, "an OTP application name, like my_app"))
-            .default([])
-            .describe(
-              "OTP applications: their processes (group leader), running or started later, and the processes they start",
-            ),
-        })
-        .refine((p) => p.names.length + p.applications.length > 0, {
-          message: "give names, applications or both",
-        }),
-    ])
+    .union(
+      [
+        z.enum(["all", "new"]),
+        z
+          .strictObject({
+            names: z
+              .array(z.string().min(1))
+              .default([])
+              .describe("registered names: those processes and the processes they start"),
+            applications: z
+              .array(z.string().regex(/^[a-z][a-z0-9_]*$/, "an OTP application name, like my_app"))
+              .default([])
+              .describe(
+                "OTP applications: their processes (group leader), running or started later, and the processes they start",
+              ),
+          })
+          .refine((p) => p.names.length + p.applications.length > 0, {
+            message: "give names, applications or both",
+          }),
+      ],
+      {
+        error:
+          'expected "all", "new" or an object with "names" and/or "applications", like {"names": ["MyApp.Teller"]}',
+      },
+    )
     .default("all"),
   capture: z
     .strictObject({
@@ -123,7 +129,7 @@ export const planSchema = z.strictObject({
         .default(false)
         .describe("arguments of every traced call (functions[] can ask per function)"),
       callbackReturns: z
-        .union([z.boolean(), z.literal("auto")])
+        .union([z.boolean(), z.literal("auto")], { error: 'expected true, false or "auto"' })
         .default("auto")
         .describe(
           'returns of OTP behaviour callbacks (init/1, handle_call/3, ...); "auto": all but GenServers\' when ' +
@@ -151,8 +157,22 @@ export type PlanLimits = Plan["limits"];
 
 export class PlanError extends Error {}
 
+/**
+ * A union's issues as the user needs them: when the value had the shape of one of its options (an object
+ * where an object is accepted) but something inside was wrong, that option's issues, under the union's
+ * path; otherwise the union's own message, which says what is accepted.
+ */
+function unfoldUnions(issues: readonly z.core.$ZodIssue[], base: PropertyKey[] = []): z.core.$ZodIssue[] {
+  return issues.flatMap((issue) => {
+    const path = [...base, ...issue.path];
+    if (issue.code !== "invalid_union") return [{ ...issue, path }];
+    const inside = issue.errors.find((branch) => branch.some((i) => i.path.length > 0));
+    return inside ? unfoldUnions(inside, path) : [{ ...issue, path }];
+  });
+}
+
 function describeIssues(error: z.ZodError, source: string): string {
-  const lines = error.issues.map((issue) => {
+  const lines = unfoldUnions(error.issues).map((issue) => {
     const path =
       issue.path.length > 0
         ? issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("")
