@@ -4,9 +4,13 @@
  * to write checkpoints; `stateAt` replays the changes since the last checkpoint with one.
  *
  * A map state is kept indexed by key, so applying a change costs what changed, not the state's size; the
- * term is built again only when asked for.
+ * term is built again only when asked for. A map state the agent cut (`{'$es_cut', map, Size, Prefix}`: too
+ * large to record whole) is kept as what is known, its prefix, and changes apply to that; it stays cut,
+ * its size lessened by the keys removed (a changed key that was not in the prefix may be a new one: the
+ * size does not count it).
  */
 import { encode } from "../etf/encode.js";
+import { cutTerm } from "../etf/format.js";
 import { Atom, ErlMap, isAtom, Tuple, type Term } from "../etf/terms.js";
 import { STATE_CHANGES } from "../store/schema.js";
 
@@ -15,6 +19,8 @@ export type StateChange = (typeof STATE_CHANGES)[number];
 const CHANGED = Atom.of("changed");
 const CHANGED_ELEMENTS = Atom.of("changed_elements");
 const STATE_NAME = Atom.of("state_name");
+const CUT = Atom.of("$es_cut");
+const MAP = Atom.of("map");
 
 /** What kind of change the agent's `StateAfter` term is (`snapshot`: the event's trigger is `:snapshot`). */
 export function classifyChange(snapshot: boolean, payload: Term): StateChange {
@@ -45,6 +51,8 @@ function keyOf(t: Term): string {
 export class StateBuilder {
   private whole: Term | undefined;
   private keyed: Map<string, [Term, Term]> | undefined;
+  /** For a cut map state kept `keyed`: how many keys the whole map has (the prefix has fewer). */
+  private cutSize: number | undefined;
 
   get known(): boolean {
     return this.whole !== undefined || this.keyed !== undefined;
@@ -54,11 +62,13 @@ export class StateBuilder {
   reset(): void {
     this.whole = undefined;
     this.keyed = undefined;
+    this.cutSize = undefined;
   }
 
   set(state: Term): void {
     this.whole = state;
     this.keyed = undefined;
+    this.cutSize = undefined;
   }
 
   /** Applies one change; false when it cannot apply (no state known yet, or a change of another shape). */
@@ -76,6 +86,7 @@ export class StateBuilder {
         const [, changed, removed] = (payload as Tuple).elements as [Term, ErlMap, Term[]];
         for (const [k, v] of changed.entries) keyed.set(keyOf(k), [k, v]);
         for (const k of removed) keyed.delete(keyOf(k));
+        if (this.cutSize !== undefined) this.cutSize = Math.max(keyed.size, this.cutSize - removed.length);
         return true;
       }
       case "tuple_diff": {
@@ -101,16 +112,24 @@ export class StateBuilder {
   /** The current state as a term. */
   current(): Term | undefined {
     if (this.keyed) {
-      this.whole = new ErlMap([...this.keyed.values()]);
+      const map = new ErlMap([...this.keyed.values()]);
+      this.whole =
+        this.cutSize === undefined || this.cutSize <= map.size
+          ? map
+          : new Tuple([CUT, MAP, this.cutSize, map]);
       this.keyed = undefined;
+      this.cutSize = undefined;
     }
     return this.whole;
   }
 
   private index(): Map<string, [Term, Term]> | undefined {
     if (this.keyed) return this.keyed;
-    if (!(this.whole instanceof ErlMap)) return undefined;
-    this.keyed = new Map(this.whole.entries.map(([k, v]) => [keyOf(k), [k, v]]));
+    const cut = this.whole instanceof Tuple && this.whole.size === 4 ? cutTerm(this.whole) : undefined;
+    const map = cut?.kind === "map" ? cut.prefix : this.whole;
+    if (!(map instanceof ErlMap)) return undefined;
+    this.keyed = new Map(map.entries.map(([k, v]) => [keyOf(k), [k, v]]));
+    this.cutSize = cut?.size;
     this.whole = undefined;
     return this.keyed;
   }

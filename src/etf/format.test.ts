@@ -146,3 +146,50 @@ describe("formatTerm folding", () => {
     assert.equal(ex(bytes, { limit: 3 }), "<<1, 1, 1, ...>>");
   });
 });
+
+describe("terms the agent cut", () => {
+  const cut = (kind: string, size: Term, prefix: Term) => tuple(atom("$es_cut"), atom(kind), size, prefix);
+  const bin = cut("binary", 10240, binary("abcdefghijklmnopqrstuvwxyz"));
+  const cases: [Term, string, string][] = [
+    [bin, '<<"abcdefghijklmnop"…10240 bytes, cut>>', '<<"abcdefghijklmnop"…10240 bytes, cut>>'],
+    [
+      cut("binary", 300, new Uint8Array([1, 2, 200])),
+      "<<1, 2, 200, …300 bytes, cut>>",
+      "<<1,2,200,…300 bytes, cut>>",
+    ],
+    [cut("bitstring", 8001, new Uint8Array(0)), "<<…8001 bits, cut>>", "<<…8001 bits, cut>>"],
+    [
+      cut(
+        "map",
+        20,
+        new ErlMap([
+          [atom("a"), 1],
+          [atom("big"), bin],
+        ]),
+      ),
+      '%{a: 1, big: <<"abcdefghijklmnop"…10240 bytes, cut>>, …20 keys, cut}',
+      '#{a => 1,big => <<"abcdefghijklmnop"…10240 bytes, cut>>,…20 keys, cut}',
+    ],
+    [
+      cut("list", tuple(atom("at_least"), 900), [1, 2]),
+      "[1, 2, …at least 900 items, cut]",
+      "[1,2,…at least 900 items, cut]",
+    ],
+    [cut("tuple", 5, tuple(atom("ok"))), "{:ok, …5 elements, cut}", "{ok,…5 elements, cut}"],
+    [cut("integer", 5000, atom("none")), "#Integer<5000 bytes, cut>", "#Integer<5000 bytes, cut>"],
+    [
+      cut("fun", 1, tuple(atom("Elixir.App"), atom("run"))),
+      "#Function<App.run/1, cut>",
+      "#Fun<'Elixir.App'.run/1, cut>",
+    ],
+  ];
+  it("print as what they were, their prefix, their size and the word cut", () => {
+    for (const [term, elixir, erlang] of cases) {
+      assert.equal(formatTerm(term), elixir);
+      assert.equal(formatTerm(term, { syntax: "erlang" }), erlang);
+    }
+  });
+  it("a tuple that only looks like a marker prints as a tuple", () => {
+    assert.equal(formatTerm(tuple(atom("$es_cut"), atom("other"), 1, 2)), '{:"$es_cut", :other, 1, 2}');
+  });
+});

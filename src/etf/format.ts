@@ -14,6 +14,10 @@
  * - Exceptions (structs with `__exception__: true`) print as IEx shows them: `%ArgumentError{message: "x"}`.
  * - Local funs print with what the encoding knows: module, index, uniq and arity (the defining function's
  *   name is not in the encoding).
+ * - Terms the agent cut because they were too large (`{'$es_cut', Kind, Size, Prefix}`, see
+ *   docs/agent-protocol.md) print as what they were, with their prefix and size and the word `cut`:
+ *   `<<"abc"…10240 bytes, cut>>`, `%{a: 1, …20 keys, cut}`, `[1, 2, …at least 900 items, cut]`,
+ *   `#Integer<5000 bytes, cut>`, Erlang's `#{a => 1,…20 keys, cut}`; `cutTerm` reads such a marker.
  * - Folding, for display: `limit` caps the items shown of each list, tuple, map or binary, the rest folded
  *   into `...` (`[1, 2, ...]`, `%{a: 1, ...}`, Erlang's `[1,2|...]`); `maxItems` caps the items shown in
  *   the whole term; `maxDepth` folds containers nested deeper into `{...}`, `[...]`, `%{...}` or
@@ -263,6 +267,54 @@ function isKeywordList(items: Term[]): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Cut terms
+
+const CUT = "$es_cut";
+const CUT_KINDS = new Set(["list", "tuple", "map", "binary", "bitstring", "integer", "fun"]);
+
+/** A term the agent cut: what it was, its size (`atLeast` when only a lower bound is known) and its prefix. */
+export interface CutTerm {
+  kind: "list" | "tuple" | "map" | "binary" | "bitstring" | "integer" | "fun";
+  size: number;
+  atLeast: boolean;
+  prefix: Term;
+}
+
+/** The cut term `{'$es_cut', Kind, Size, Prefix}` that `t` is, or undefined when it is no such marker. */
+export function cutTerm(t: Term): CutTerm | undefined {
+  if (!(t instanceof Tuple) || t.size !== 4) return undefined;
+  const [tag, kind, size, prefix] = t.elements as [Term, Term, Term, Term];
+  if (!(tag instanceof Atom) || tag.name !== CUT || !(kind instanceof Atom) || !CUT_KINDS.has(kind.name))
+    return undefined;
+  let n = size;
+  let atLeast = false;
+  if (
+    n instanceof Tuple &&
+    n.size === 2 &&
+    n.at(0) instanceof Atom &&
+    (n.at(0) as Atom).name === "at_least"
+  ) {
+    n = n.at(1);
+    atLeast = true;
+  }
+  if (typeof n !== "number") return undefined;
+  return { kind: kind.name as CutTerm["kind"], size: n, atLeast, prefix };
+}
+
+/** What a cut term's size counts, with the word `cut`: `20 keys, cut`, `at least 900 items, cut`. */
+export function cutNote(c: CutTerm): string {
+  const unit = { list: "items", tuple: "elements", map: "keys", binary: "bytes", bitstring: "bits" }[
+    c.kind as "list"
+  ];
+  if (c.kind === "integer") return `${c.size} bytes, cut`;
+  if (c.kind === "fun") return "cut";
+  return `${c.atLeast ? "at least " : ""}${c.size} ${c.size === 1 ? unit.slice(0, -1) : unit}, cut`;
+}
+
+/** How many bytes of a cut binary's prefix are shown. */
+const CUT_PREFIX_BYTES = 16;
+
+// ---------------------------------------------------------------------------------------------------------
 
 class Formatter {
   readonly erlang: boolean;
@@ -312,6 +364,8 @@ class Formatter {
     if (typeof t === "number" || typeof t === "bigint") return String(t);
     if (t instanceof Atom) return this.erlang ? erlangAtom(t) : elixirAtom(t);
     if (t instanceof Tuple) {
+      const c = t.size === 4 ? cutTerm(t) : undefined;
+      if (c) return this.cut(c);
       if (t.size > 0 && this.tooDeep) return "{...}";
       return `{${this.items(t.elements, (e) => this.term(e)).join(this.sep)}}`;
     }
@@ -420,6 +474,45 @@ class Formatter {
       atomKeys ? elixirKey(k as Atom) + this.term(v) : `${this.term(k)} => ${this.term(v)}`,
     );
     return `%${name}{${parts.join(", ")}}`;
+  }
+
+  /** A cut term: its prefix, as the container it was, then `…` and its size (see the module notes). */
+  cut(c: CutTerm): string {
+    const note = `…${cutNote(c)}`;
+    const p = c.prefix;
+    const withNote = (parts: string[]) => [...parts.filter((x) => x !== "..."), note].join(this.sep);
+    switch (c.kind) {
+      case "binary":
+      case "bitstring": {
+        const bytes = p instanceof Uint8Array ? p.subarray(0, CUT_PREFIX_BYTES) : new Uint8Array(0);
+        if (bytes.length === 0) return `<<${note}>>`;
+        const text = printableText(bytes);
+        if (text !== undefined) return `<<"${escapeText(text, '"', !this.erlang)}"${note}>>`;
+        return `<<${withNote(Array.from(bytes, String))}>>`;
+      }
+      case "integer":
+        return `#Integer<${cutNote(c)}>`;
+      case "fun": {
+        const [m, f] = p instanceof Tuple ? p.elements : [];
+        const name = m instanceof Atom && f instanceof Atom ? `${this.term(m)}.${f.name}/${c.size}` : "?";
+        return `${this.erlang ? "#Fun" : "#Function"}<${name}, cut>`;
+      }
+      case "list":
+        if (!Array.isArray(p) || this.tooDeep) return `[${note}]`;
+        return `[${withNote(this.items(p, (e) => this.term(e)))}]`;
+      case "tuple":
+        if (!(p instanceof Tuple) || this.tooDeep) return `{${note}}`;
+        return `{${withNote(this.items(p.elements, (e) => this.term(e)))}}`;
+      case "map": {
+        const open = this.erlang ? "#{" : "%{";
+        if (!(p instanceof ErlMap) || this.tooDeep) return `${open}${note}}`;
+        const atomKeys = !this.erlang && p.entries.every(([k]) => k instanceof Atom);
+        const parts = this.items(p.entries, ([k, v]) =>
+          atomKeys ? elixirKey(k as Atom) + this.term(v) : `${this.term(k)} => ${this.term(v)}`,
+        );
+        return `${open}${withNote(parts)}}`;
+      }
+    }
   }
 
   exportFun(f: ExportFun): string {

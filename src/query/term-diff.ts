@@ -9,12 +9,15 @@
  * - lists of different lengths: when one is the other with items inserted or removed in one place (they share
  *   everything else as a prefix and a suffix), those items are "added" (at their index in `after`) or
  *   "removed" (at their index in `before`); otherwise the whole list changed;
+ * - a map the agent cut (too large to record, `{'$es_cut', :map, n, prefix}`) against a map, cut or not,
+ *   by the keys of its prefix: a key missing from a cut side's prefix is not known to be missing, so it is
+ *   not reported removed (and a key new against a cut side is "changed" from an unknown value);
  * - anything else that differs is "changed" as a whole.
  *
  * Map keys are compared through a canonical string per key, so a map of n keys costs O(n), not O(n^2) as
  * `ErlMap.get` for every key would.
  */
-import { formatTerm, type FormatOptions } from "../etf/format.js";
+import { cutTerm, formatTerm, type FormatOptions } from "../etf/format.js";
 import {
   Atom,
   BitBinary,
@@ -112,6 +115,18 @@ function sameItems(a: Term[], b: Term[]): boolean {
   return true;
 }
 
+/** A map's entries as far as they are known: all of a map, the prefix of a cut one (`cut` true). */
+interface KnownEntries {
+  map: ErlMap;
+  cut: boolean;
+}
+
+function knownEntries(t: Term): KnownEntries | undefined {
+  if (t instanceof ErlMap) return { map: t, cut: false };
+  const c = t instanceof Tuple && t.size === 4 ? cutTerm(t) : undefined;
+  return c?.kind === "map" && c.prefix instanceof ErlMap ? { map: c.prefix, cut: true } : undefined;
+}
+
 /** A non-empty list of ASCII-printable code points: text, shown and compared as one value. */
 function isText(items: Term[]): boolean {
   if (items.length === 0) return false;
@@ -155,6 +170,9 @@ class Differ {
   walk(a: Term, b: Term): void {
     if (a === b) return;
     if (a instanceof ErlMap && b instanceof ErlMap) return this.maps(a, b);
+    const cutA = knownEntries(a);
+    const cutB = knownEntries(b);
+    if (cutA && cutB && (cutA.cut || cutB.cut)) return this.partialMaps(cutA, cutB);
     if (a instanceof Tuple && b instanceof Tuple && a.size === b.size) {
       for (let i = 0; i < a.size; i++)
         this.within({ kind: "elem", index: i }, a.elements[i]!, b.elements[i]!);
@@ -183,6 +201,21 @@ class Differ {
     }
     for (const [k, w] of b.entries) {
       if (!before.has(canonical(k))) this.reportAt({ kind: "key", key: k }, "added", undefined, w);
+    }
+  }
+
+  /** Maps of which one at least is known only in part (cut): compared by the keys both show. */
+  partialMaps(a: KnownEntries, b: KnownEntries): void {
+    const before = index(a.map);
+    const after = index(b.map);
+    for (const [k, v] of a.map.entries) {
+      const w = after.get(canonical(k));
+      if (w !== undefined) this.within({ kind: "key", key: k }, v, w);
+      else if (!b.cut) this.reportAt({ kind: "key", key: k }, "removed", v, undefined);
+    }
+    for (const [k, w] of b.map.entries) {
+      if (before.has(canonical(k))) continue;
+      this.reportAt({ kind: "key", key: k }, a.cut ? "changed" : "added", undefined, w);
     }
   }
 

@@ -1,6 +1,8 @@
 /**
  * A term in Elixir syntax, from the server's `TermJson` tree: small terms print on one line, large ones
- * break into indented lines, and deep or long containers start folded (`%{…12}`) and open on click.
+ * break into indented lines, and deep or long containers start folded (`%{…12}`) and open on click. A
+ * container the agent cut (too large to record) shows its first items, then what is missing (`…20 keys,
+ * cut`).
  */
 import { useState } from "react";
 import type { TermJson } from "../../../src/server/wire.js";
@@ -22,7 +24,7 @@ function width(t: TermJson, limit = INLINE_CHARS + 1): number {
     n += width(k, limit - n) + 2;
     if (n > limit) return n;
   }
-  return n;
+  return t.cut ? n + t.cut.length + 3 : n;
 }
 
 function size(t: TermJson): number {
@@ -58,11 +60,20 @@ export function TermView({
   if (term.t === "leaf") return <span className={leafClass(term.v)}>{term.v}</span>;
   const [l, r] = brackets(term);
   const n = size(term);
-  if (n === 0 && !(term.t === "list" && term.tail)) return <span>{l + r}</span>;
+  const cut = term.cut ? <span className="t-cut">…{term.cut}</span> : null;
+  if (n === 0 && !(term.t === "list" && term.tail))
+    return (
+      <span>
+        {l}
+        {cut}
+        {r}
+      </span>
+    );
   if (!open)
     return (
       <span className="t-fold" title="expand" onClick={() => setOpen(true)}>
         {l}…{n}
+        {term.cut ? `, ${term.cut}` : ""}
         {r}
       </span>
     );
@@ -107,6 +118,7 @@ export function TermView({
         …{n - shown} more
       </span>,
     );
+  if (cut) parts.push(<span key="cut">{cut}</span>);
   const fold =
     depth > 0 ? (
       <span className="t-fold-btn" title="fold" onClick={() => setOpen(false)}>

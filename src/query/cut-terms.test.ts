@@ -1,0 +1,86 @@
+// Terms the agent cut because they were too large to record, on a real recording: a GenServer of the
+// sample app (SampleApp.Bench.KV, 20 keys) given a 10 kB binary, then one more key. Its states print as the
+// map they were, with the binary's first bytes and sizes, in Elixir and Erlang syntax, and its diffs stay
+// by key, cut or not.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { compileSampleApp, SAMPLE_APP_DIR } from "../demo/sample-app.js";
+import { defaultPlan } from "../plan/plan.js";
+import { launchAndRecord } from "../record/launch.js";
+import { mixEbin } from "../record/mix-project.js";
+import { termToJson } from "../server/term-json.js";
+import { openRecording, type Recording, type StateView } from "./index.js";
+
+const MAIN = fileURLToPath(new URL("../cli/main.js", import.meta.url));
+const file = join(mkdtempSync(join(tmpdir(), "es-cut-")), "cut.esrec");
+const SCRIPT = `
+{:ok, kv} = SampleApp.Bench.KV.start_link(20)
+:ok = SampleApp.Bench.KV.put(kv, 5, :binary.copy("x", 10240))
+:ok = SampleApp.Bench.KV.put(kv, 1, :one)
+IO.puts("kv #{inspect(kv)}")
+`;
+let rec: Recording;
+let kvPid: string;
+let states: StateView[];
+
+before(async () => {
+  compileSampleApp();
+  const command = ["mix", "run", "-e", SCRIPT];
+  const r = await launchAndRecord({
+    command,
+    cwd: SAMPLE_APP_DIR,
+    plan: defaultPlan(["sample_app"]),
+    preload: [mixEbin(SAMPLE_APP_DIR, "sample_app", command)],
+    out: file,
+    stdio: "pipe",
+  });
+  assert.equal(r.exitCode, 0, r.output);
+  kvPid = /kv #PID(<[\d.]+>)/.exec(r.output)![1]!;
+  rec = await openRecording(file);
+  states = (await rec.states((await rec.resolveProcess(kvPid)).id)).items;
+});
+
+after(async () => {
+  await rec?.close();
+});
+
+const BINARY = '<<"xxxxxxxxxxxxxxxx"…10240 bytes, cut>>';
+
+test("a state with a cut binary prints as its map, the binary's first bytes and size, and the keys cut", () => {
+  const cut = states.filter((s) => s.text.includes(BINARY));
+  assert.ok(cut.length >= 2, states.map((s) => s.text).join("\n"));
+  for (const s of states) assert.doesNotMatch(s.text, /es_cut/);
+  assert.match(
+    cut[0]!.text,
+    new RegExp(
+      `^%\\{0 => 0, 1 => 0, .*5 => ${BINARY.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}, …20 keys, cut\\}$`,
+    ),
+  );
+  // The next change applies to what is known of the state: key 1 is :one, the state still cut.
+  const last = states[states.length - 1]!;
+  assert.match(last.text, /^%\{0 => 0, 1 => :one, .*…20 keys, cut\}$/);
+  assert.deepEqual(
+    last.diff.map((d) => [d.path, d.kind, d.before, d.after]),
+    [["[1]", "changed", "0", ":one"]],
+  );
+  // The UI's tree: the map's known entries, and what was cut.
+  const tree = termToJson(last.state);
+  assert.equal(tree.t, "map");
+  assert.equal(tree.t === "map" && tree.cut, "20 keys, cut");
+});
+
+test("states and state on the command line show cut terms readably, in Elixir and Erlang syntax", () => {
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [MAIN, "query", file, ...args], { encoding: "utf8" });
+  const shown = run("states", kvPid);
+  assert.equal(shown.status, 0, shown.stderr);
+  assert.doesNotMatch(shown.stdout, /es_cut|\(whole state\)/);
+  assert.match(shown.stdout, new RegExp(`~ \\[5\\]: 0 -> ${BINARY.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
+  const erlang = run("state", kvPid, "--erlang");
+  assert.match(erlang.stdout, /\n#\{0 => 0,1 => one,.*5 => <<"x{16}"…10240 bytes, cut>>,…20 keys, cut\}\n$/);
+});
