@@ -351,7 +351,15 @@ test("a registered name means its holder at --at, and all its holders in turn wi
     [`${crashed.pid} SampleApp.Worker`, `${restarted.pid} SampleApp.Worker`],
   );
   assert.match(all.stdout, /processed: 2 -> 3/);
-  const messages = run("messages", "SampleApp.Worker");
+  const messages = run("messages", "SampleApp.Worker", "--pattern", '{:"$gen_call", _, {:process, _}}');
   assert.match(messages.stdout, /\{:process, -1\}/, "the crashed worker's last call is among its messages");
   assert.equal(messages.stdout.split("\n").filter((l) => /, holder of SampleApp\.Worker /.test(l)).length, 2);
+  const exchanged = run("messages", "SampleApp.Client", "SampleApp.Worker");
+  assert.match(
+    exchanged.stdout,
+    new RegExp(
+      `^${crashed.pid} SampleApp\\.Worker, holder of SampleApp\\.Worker from #\\d+ until #${crash.seq}:\n`,
+    ),
+  );
+  assert.match(exchanged.stdout, /\{:process, -1\}/);
 });
