@@ -3,7 +3,8 @@
  * - `perfetto`: Chrome trace-event JSON, which Perfetto's UI and chrome://tracing open. Each process is a
  *   thread (named by its registered name or pid), timed calls are slices, other events instants, and each
  *   received message a flow arrow from its send to its receive.
- * - `jsonl`: one JSON object per event, as `history` gives them.
+ * - `jsonl`: one JSON object per event, as `history` gives them, with the pids (and registered names) of its
+ *   processes beside their ids: `"proc": 218, "procPid": "<0.173.0>", "procName": "SampleApp.Door"`.
  */
 import { createWriteStream, type WriteStream } from "node:fs";
 import type { EventRow, Recording } from "./api.js";
@@ -41,8 +42,16 @@ export async function exportRecording(
   const w = writer(path);
   let n = 0;
   if (format === "jsonl") {
+    const procs = await rec.processes();
+    const named = (key: "proc" | "other", id: number | null) => {
+      const p = id === null ? undefined : procs[id];
+      return p ? { [`${key}Pid`]: p.pid, ...(p.name ? { [`${key}Name`]: p.name } : {}) } : {};
+    };
     for await (const e of allEvents(rec)) {
-      await w.write(JSON.stringify(e) + "\n");
+      const line: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(e))
+        Object.assign(line, { [k]: v }, k === "proc" || k === "other" ? named(k, v as number | null) : {});
+      await w.write(JSON.stringify(line) + "\n");
       n++;
     }
     await w.end();
