@@ -174,6 +174,28 @@ describe("a recording of the sample workload", () => {
     assert.equal(one.stdout, "x\n;\n");
   });
 
+  test("--json answers and the jsonl export name processes by pid and registered name beside their ids", () => {
+    const page = JSON.parse(q("history", "SampleApp.Door", "--limit", "1", "--json").stdout) as {
+      items: Record<string, unknown>[];
+    };
+    const door = page.items[0]!;
+    assert.equal(typeof door["proc"], "number");
+    assert.match(String(door["procPid"]), /^<0\.\d+\.0>$/);
+    assert.equal(door["procName"], "SampleApp.Door");
+    const out = join(dir, "run.jsonl");
+    assert.equal(q("export", "--format", "jsonl", "--out", out).status, 0);
+    const sends = readFileSync(out, "utf8")
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((e) => e["kind"] === "send" && e["other"] !== null);
+    assert.ok(sends.length > 0);
+    for (const e of sends.slice(0, 100)) {
+      assert.match(String(e["procPid"]), /^<\d+\.\d+\.\d+>$/);
+      assert.match(String(e["otherPid"]), /^<\d+\.\d+\.\d+>$/);
+    }
+  });
+
   test("unreceived reports the unobserved messages apart from the unreceived ones", () => {
     const count = (status: number) =>
       Number(q("sql", `SELECT count(*) FROM messages WHERE status = ${status}`).stdout.split("\n")[1]);

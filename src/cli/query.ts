@@ -11,7 +11,6 @@ import type {
   EventRow,
   MessageRow,
   MonitorView,
-  NameHolder,
   Page,
   ProcessInfo,
   StateView,
@@ -188,7 +187,7 @@ async function answer(
     return p ? (p.name ? `${p.pid} ${p.name}` : p.pid) : `#${id}`;
   };
   const json = (v: unknown) =>
-    out(JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x), 2));
+    out(JSON.stringify(withPids(v, procs), (_k, x) => (typeof x === "bigint" ? x.toString() : x), 2));
   const limit = parseCount(opts.limit, "--limit");
   const after = opts.after === undefined ? undefined : parseSeq(opts.after, "--after");
   const ref = (i: number, what: string) => {
@@ -202,38 +201,23 @@ async function answer(
   /** The process named at `args[i]`; a registered name means its holder at `at` when given. */
   const proc = async (i: number, what = "PID", at?: Seq) => rec.resolveProcess(ref(i, what), at);
   /**
-   * Each process the names at `args[i]` for each `i` stood for in turn (every combination, for two), with
-   * `answer` for each: under a heading saying which pid held a name when, if one had several holders; as a
-   * JSON list of `{holders, answer}` then. A missing optional argument is null.
+   * Each process the name at `args[i]` stood for in turn, with `answer` for each: under a heading saying
+   * which pid held it when, if there were several; as a JSON list of `{holder, answer}` then.
    */
-  const eachHolder = async <T>(
-    indexes: number[],
-    answer: (ps: (ProcessInfo | null)[]) => Promise<T>,
-    show: (a: T, ps: (ProcessInfo | null)[]) => void,
-  ) => {
-    let combos: (NameHolder | null)[][] = [[]];
-    const several = new Set<number>();
-    for (const [n, i] of indexes.entries()) {
-      const holders = n > 0 && args[i] === undefined ? [null] : await rec.resolveProcesses(ref(i, "PID"));
-      if (holders.length > 1) several.add(n);
-      combos = combos.flatMap((c) => holders.map((h) => [...c, h]));
+  const eachHolder = async <T>(i: number, answer: (p: ProcessInfo) => Promise<T>, show: (a: T) => void) => {
+    const holders = await rec.resolveProcesses(ref(i, "PID"));
+    if (holders.length === 1) {
+      const a = await answer(holders[0]!.process);
+      return opts.json ? json(a) : show(a);
     }
     const answers = [];
-    for (const c of combos)
-      answers.push({ holders: c, answer: await answer(c.map((h) => h?.process ?? null)) });
-    const processes = (hs: (NameHolder | null)[]) => hs.map((h) => h?.process ?? null);
-    if (answers.length === 1)
-      return opts.json ? json(answers[0]!.answer) : show(answers[0]!.answer, processes(answers[0]!.holders));
+    for (const h of holders) answers.push({ holder: h, answer: await answer(h.process) });
     if (opts.json)
-      return json(
-        answers.map((x) => ({ ...x, holders: x.holders.map((h) => h && { ...h, process: h.process.id }) })),
-      );
-    const held = (h: NameHolder, name: string) =>
-      `${label(h.process.id)}, holder of ${name} ${h.from === null ? "from the start" : `from #${h.from}`}` +
-      (h.to === null ? "" : ` until #${h.to}`);
-    for (const { holders, answer: a } of answers) {
-      out(`${[...several].map((n) => held(holders[n]!, args[indexes[n]!]!)).join(" and ")}:`);
-      show(a, processes(holders));
+      return json(answers.map((x) => ({ ...x, holder: { ...x.holder, process: x.holder.process.id } })));
+    for (const { holder: h, answer: a } of answers) {
+      const held = `${h.from === null ? "from the start" : `from #${h.from}`}${h.to === null ? "" : ` until #${h.to}`}`;
+      out(`${label(h.process.id)}, holder of ${args[i]} ${held}:`);
+      show(a);
     }
   };
   const eventLine = (e: EventRow) => {
@@ -280,8 +264,8 @@ async function answer(
       return opts.json ? json(procs) : printProcesses(procs, label, out);
     case "history":
       return eachHolder(
-        [1],
-        ([p]) => rec.history(p!.id, hq),
+        1,
+        (p) => rec.history(p.id, hq),
         (page) => history(page.items, page.next),
       );
     case "events": {
@@ -289,16 +273,17 @@ async function answer(
       return opts.json ? json(page) : history(page.items, page.next);
     }
     case "messages": {
+      const b = args[2] === undefined ? null : (await proc(2, "B")).id;
       const mq = { pattern: opts.pattern, after, limit, fromNs: hq.fromNs, toNs: hq.toNs };
       const show = (page: Page<MessageRow>) => {
         for (const m of page.items) out(messageLine(m));
         if (page.next !== null) out(`... more: --after #${page.next}`);
       };
       if (args[1] === undefined) {
-        const page = await rec.messages(null, null, mq);
+        const page = await rec.messages(null, b, mq);
         return opts.json ? json(page) : show(page);
       }
-      return eachHolder([1, 2], ([a, b]) => rec.messages(a!.id, b?.id ?? null, mq), show);
+      return eachHolder(1, (p) => rec.messages(p.id, b, mq), show);
     }
     case "unreceived": {
       const counts = await notReceivedCounts(rec);
@@ -326,11 +311,11 @@ async function answer(
     }
     case "states":
       return eachHolder(
-        [1],
-        ([p]) => rec.states(p!.id, { after, limit }),
-        (page, [p]) => {
+        1,
+        async (p) => ({ p, page: await rec.states(p.id, { after, limit }) }),
+        ({ p, page }) => {
           for (const s of page.items) stateLines(s);
-          if (page.items.length === 0) out(`${label(p!.id)} has no recorded states`);
+          if (page.items.length === 0) out(`${label(p.id)} has no recorded states`);
           if (page.next !== null) out(`... more: --after #${page.next}`);
         },
       );
@@ -525,6 +510,43 @@ function notReceivedSummary(c: NotReceived): string[] {
 /** Processes with events of their own: what `processes` lists (the others are only known by pid). */
 function processCounts(procs: ProcessInfo[]): { processesWithEvents: number } {
   return { processesWithEvents: procs.filter((p) => p.events > 0).length };
+}
+
+/** Keys whose number is a process's id in the answers' JSON; `from` and `to` only in a message. */
+const PROC_KEYS = new Set([
+  "proc",
+  "other",
+  "watcher",
+  "target",
+  "supervisor",
+  "parent",
+  "restartOf",
+  "restartedAs",
+  "process",
+]);
+const MESSAGE_PROC_KEYS = new Set(["from", "to"]);
+
+/**
+ * `value` with each process id in it followed by the process as people name it: `"proc": 218` gains
+ * `"procPid": "<0.173.0>"` and, if it had a registered name, `"procName": "SampleApp.Door"`.
+ */
+export function withPids(value: unknown, procs: ProcessInfo[]): unknown {
+  if (Array.isArray(value)) return value.map((v) => withPids(v, procs));
+  if (value === null || typeof value !== "object" || value instanceof Uint8Array) return value;
+  const isMessage = "sendSeq" in value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = withPids(v, procs);
+    const p =
+      typeof v === "number" && (PROC_KEYS.has(k) || (isMessage && MESSAGE_PROC_KEYS.has(k)))
+        ? procs[v]
+        : undefined;
+    if (!p) continue;
+    out[`${k}Pid`] = p.pid;
+    // A message's `toName` is the name it was sent to, and stays.
+    if (p.name && !(`${k}Name` in value)) out[`${k}Name`] = p.name;
+  }
+  return out;
 }
 
 function printInfo(rec: Recording, procs: ProcessInfo[], out: Out): void {
