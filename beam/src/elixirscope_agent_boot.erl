@@ -53,6 +53,7 @@
 
 -define(POLL_MS, 10).
 -define(AT_EXIT_WAIT_MS, 60000).
+-define(SESSION_TAG, {elixirscope_agent, session}).
 
 %% @doc Reads `ELIXIRSCOPE_BOOT' and starts the recording it describes.
 %% Does nothing when the variable is not set. Never fails the boot: a
@@ -85,16 +86,34 @@ start(#{selection := Selection0, plan := Plan} = Config) ->
     Modules = selected_modules(Selection, #{}),
     {Specs, Refused} = elixirscope_agent_select:functions(Selection, element(1, Modules)),
     Skipped = skipped(Refused),
-    case elixirscope_agent:start(maps:without([selection, preload],
-                                              Config#{plan := Plan#{functions => Specs, skipped => Skipped}})) of
-        {ok, Session} ->
-            %% The agent's own processes are not part of what is recorded.
-            _ = spawn(fun() -> untraced(), stop_at_exit(Session) end),
-            _ = spawn(fun() -> untraced(), watch(Session, Selection, Plan, Modules, {Specs, Skipped}) end),
-            {ok, Session};
-        {error, _} = Error ->
-            Error
-    end.
+    %% The agent's own processes are not part of what is recorded: spawned
+    %% and named before the tracing is set, they are never traced (the
+    %% agent untraces the processes under its names), and the session is
+    %% handed to them in a message tagged as the agent's, which the send
+    %% pattern leaves out.
+    Companions = [companion(elixirscope_agent_at_exit, fun stop_at_exit/1),
+                  companion(elixirscope_agent_watcher,
+                            fun(Session) -> watch(Session, Selection, Plan, Modules, {Specs, Skipped}) end)],
+    Result = elixirscope_agent:start(maps:without([selection, preload],
+                                                  Config#{plan := Plan#{functions => Specs, skipped => Skipped}})),
+    Session = case Result of
+                  {ok, S} -> S;
+                  {error, _} -> none
+              end,
+    _ = [C ! {?SESSION_TAG, Session} || C <- Companions],
+    Result.
+
+%% A process of the agent's own, registered as `Name', that runs `Run' with
+%% the session once it has started.
+companion(Name, Run) ->
+    Pid = spawn(fun() ->
+                        receive
+                            {?SESSION_TAG, none} -> ok;
+                            {?SESSION_TAG, Session} -> untraced(), Run(Session)
+                        end
+                end),
+    _ = catch register(Name, Pid),
+    Pid.
 
 %% Loads the modules compiled into `Dirs' (the project's own `ebin'
 %% folders, which `elixirscope record' finds under `_build') and adds them
@@ -148,7 +167,6 @@ selected_modules(Selection, DoneApps) ->
                 module_count = 0, app_count = 0}).
 
 watch(Session, Selection, Plan, {Mods, Apps}, {Specs, Skipped}) ->
-    catch register(elixirscope_agent_watcher, self()),
     elixirscope_agent_trace:watch_loads(self()),
     try
         watch(#watch{session = Session, selection = Selection, plan = Plan, modules = Mods, apps = Apps,
@@ -246,7 +264,7 @@ md5(M) ->
     try M:module_info(md5) catch error:undef -> none end.
 
 %% The agent's own processes (this module's watcher and the one that stops the session at exit) are not
-%% part of what is recorded.
+%% part of what is recorded: untraced again, in case their name was taken.
 untraced() ->
     _ = catch erlang:trace(self(), false, [all]),
     ok.

@@ -4,9 +4,9 @@
 %% == Snapshot, then changes ==
 %%
 %% For each process whose state the plan asks for, the agent first takes a
-%% snapshot with `sys:get_state/2' (250 ms timeout: a process that does not
+%% snapshot with the request of `sys:get_state/2' (250 ms timeout: a process that does not
 %% answer is skipped and reported, never waited for), then installs a debug
-%% function with `sys:install/3'. OTP's behaviours call that function inside
+%% function with that of `sys:install/3'. OTP's behaviours call that function inside
 %% the observed process on each of their system events, so the function sees
 %% the state where it lives, without asking the process for a copy:
 %%
@@ -97,11 +97,23 @@
 %% 280 for one key of 10,000 keys, on the machine this was measured on).
 %% When the check fails, one pass over all the keys finds the change.
 %%
+%% == Not in the recording ==
+%%
+%% The snapshot, install and removal requests are the system messages of
+%% `sys:get_state/2', `sys:install/3', `sys:replace_state/2' and
+%% `sys:remove/3', sent directly with the reply tag `{elixirscope_agent,
+%% Ref}': when the observed process's messages are recorded, the trace
+%% patterns on receives and sends (`elixirscope_agent_trace') leave these
+%% requests and their answers out. The helper processes that send them
+%% are spawned by the agent's untraced processes, and so are not traced
+%% either (`processes => all' traces the processes to come through
+%% `set_on_spawn').
+%%
 %% == Removal ==
 %%
 %% The debug function is installed under the id `{elixirscope_agent,
-%% Tracer}', and removal (`sys:remove/3', by id) touches no other debug
-%% function. A process that cannot answer the removal in time still drops
+%% Tracer}', and removal (the request of `sys:remove/3', by id) touches no
+%% other debug function. A process that cannot answer the removal in time still drops
 %% the function by itself: on its next event the function sees that the
 %% tracer is gone and returns `done', which makes sys forget it.
 -module(elixirscope_agent_state).
@@ -188,15 +200,40 @@ capture(Pids, Tracer, Budget) ->
     {[P || {P, ok} <- Results], [{P, Why} || {P, Why} <- Results, Why =/= ok]}.
 
 capture_one(P, Tracer, Budget) ->
-    try sys:get_state(P, ?TIMEOUT) of
-        State ->
+    case request(P, get_state, ?TIMEOUT) of
+        {ok, {error, _}} ->
+            <<"is not a process that answers sys messages">>;
+        {ok, State} ->
             Tracer ! {es_state, P, erlang:monotonic_time(nanosecond), snapshot, none,
                       elixirscope_agent_cut:fit(State, Budget)},
             Spec = {id(Tracer), fun ?MODULE:on_event/3, {Tracer, Budget, nothing_yet, none, none, []}},
-            ok = sys:install(P, Spec, ?TIMEOUT)
-    catch
-        exit:{timeout, _} -> <<"did not answer sys:get_state within 250 ms">>;
-        _:_ -> <<"is not a process that answers sys messages">>
+            case request(P, {debug, {install, Spec}}, ?TIMEOUT) of
+                {ok, ok} -> ok;
+                {error, timeout} -> <<"did not answer sys:install within 250 ms">>;
+                _ -> <<"is not a process that answers sys messages">>
+            end;
+        {error, timeout} ->
+            <<"did not answer sys:get_state within 250 ms">>;
+        {error, _} ->
+            <<"is not a process that answers sys messages">>
+    end.
+
+%% A sys request, sent as `sys:get_state/2', `sys:install/3' and
+%% `sys:remove/3' send it, but with a reply tag of our own,
+%% `{elixirscope_agent, Ref}': the trace patterns on sends and receives
+%% (`elixirscope_agent_trace') leave such requests and their answers out
+%% of the recording of the observed process. `{ok, Reply}', or
+%% `{error, timeout | {down, Why}}'.
+request(P, Request, Timeout) ->
+    MRef = monitor(process, P),
+    Tag = {elixirscope_agent, MRef},
+    P ! {system, {self(), Tag}, Request},
+    receive
+        {Tag, Reply} -> demonitor(MRef, [flush]), {ok, Reply};
+        {'DOWN', MRef, process, _, Why} -> {error, {down, Why}}
+    after Timeout ->
+        demonitor(MRef, [flush]),
+        {error, timeout}
     end.
 
 %% @doc Reads a start message of the meta patterns on `init_it/6': the
@@ -238,10 +275,12 @@ user_module(Mod, _) -> Mod.
 %% from inside its loop, so its state is not copied anywhere else.
 -spec capture_started(pid(), pid(), pos_integer(), pid()) -> pid().
 capture_started(P, Tracer, Budget, Guard) ->
-    Install = make_ref(),
-    Replace = make_ref(),
+    %% Tagged as ours (see request/3): left out of the recording.
+    Install = {elixirscope_agent, make_ref()},
+    Replace = {elixirscope_agent, make_ref()},
     Helper = spawn(fun() ->
-                           %% A process of the agent's own: it is not part of what is recorded.
+                           %% A process of the agent's own, spawned by one: not traced (with
+                           %% `processes => new' it is, until this).
                            _ = catch erlang:trace(self(), false, [all]),
                            MRef = monitor(process, P),
                            Installed = receive
@@ -255,7 +294,7 @@ capture_started(P, Tracer, Budget, Guard) ->
                            after ?START_TIMEOUT -> ok
                            end,
                            Installed andalso not is_process_alive(Guard) andalso
-                               (catch sys:remove(P, id(Tracer), ?TIMEOUT)),
+                               request(P, {debug, {remove, id(Tracer)}}, ?TIMEOUT),
                            ok
                    end),
     Spec = {id(Tracer), fun ?MODULE:on_event/3, {Tracer, Budget, nothing_yet, none, none, []}},
@@ -271,7 +310,7 @@ snapshot(Tracer, Budget, State) ->
 %% @doc Removes the debug function from each process, in parallel.
 -spec remove([pid()], pid()) -> ok.
 remove(Pids, Tracer) ->
-    _ = parallel(fun(P) -> catch sys:remove(P, id(Tracer), ?TIMEOUT * 2) end, Pids),
+    _ = parallel(fun(P) -> request(P, {debug, {remove, id(Tracer)}}, ?TIMEOUT * 2) end, Pids),
     ok.
 
 id(Tracer) -> {elixirscope_agent, Tracer}.

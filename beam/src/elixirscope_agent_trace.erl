@@ -30,6 +30,13 @@
 %%
 %% == Process flags ==
 %%
+%% `processes => all' is set as every existing process with
+%% `set_on_spawn', not as the default flags of new processes: a process
+%% to come inherits the flags from the process that spawns it, so the
+%% helpers the agent's own untraced processes spawn are never traced, not
+%% even their spawn. The agent's processes are untraced as soon as the
+%% flags are set (those registered under its names included).
+%%
 %% On OTP 25 and 26 a process has at most one tracer. Flags are removed
 %% only from processes whose tracer is this session's tracer, found by
 %% looking at every process (about a microsecond each), twice, so that a
@@ -99,11 +106,25 @@
 %% (1.0 against 1.2 microseconds a traced call to a discarding tracer,
 %% measured on OTP 25), so it is off unless asked for.
 %%
+%% == Messages of the agent's own ==
+%%
+%% When messages are recorded with state capture, a `send' pattern leaves
+%% out the agent's own messages, pairs whose first element is
+%% `{elixirscope_agent, _}' (the answers to the sys requests of the state
+%% capture, the session handed to the boot watcher), and the state events
+%% a captured process sends to the tracer; and a `receive' pattern leaves
+%% out the sys requests themselves, `{system, {Pid, {elixirscope_agent, _}}, _}'
+%% (`elixirscope_agent_state'). Both are marked like every other pattern.
+%% The VM runs the receive pattern on every traced receive; its first
+%% clause fails on the message's first element for all but system
+%% messages.
+%%
 %% == The kill switch sweep ==
 %%
 %% {@link sweep/0} removes, without knowing any session, every pattern
 %% carrying the marker clause above (in every loaded module, about two
-%% microseconds per function), the marked `send' pattern, the marked meta
+%% microseconds per function), the marked `send' and `receive' patterns
+%% (see "Messages of the agent's own" below), the marked meta
 %% patterns (on `init_it/6', `application_master:init/4' and
 %% `erlang:finish_loading/1'), and the flags of
 %% processes whose tracer is dead or is one of ours. It is what
@@ -120,6 +141,7 @@
                      procs := processes | new_processes | [pid() | {application, atom()}],
                      flags := [atom()],
                      patterns := #{mfa() => list()}, send_ms := list() | undefined,
+                     recv_ms := list() | undefined,
                      app_ms := list() | undefined,
                      skipped := [{pid() | atom(), binary()}]}.
 -type source() :: mfa() | {messages, pid()} | {procs, pid()} | {state, pid()}.
@@ -153,7 +175,8 @@ ms(Return, Callers) ->
 apply_plan(Tracer, Plan, StateOn) ->
     Backend = case session_api() of true -> session; false -> classic end,
     Empty = #{tracer => Tracer, backend => Backend, session => new_session(Backend, Tracer),
-              procs => [], flags => [], patterns => #{}, send_ms => undefined, app_ms => undefined,
+              procs => [], flags => [], patterns => #{}, send_ms => undefined, recv_ms => undefined,
+              app_ms => undefined,
               skipped => []},
     update(Empty, Plan, StateOn).
 
@@ -176,6 +199,10 @@ update(#{tracer := Tracer, session := S, patterns := OldPs, send_ms := OldSend, 
     SendMS = send_ms(Plan, Tracer, StateOn),
     SendMS =/= OldSend andalso OldSend =/= undefined andalso unset_send(S, OldSend),
     SendMS =/= OldSend andalso SendMS =/= undefined andalso set_send(S, SendMS),
+    OldRecv = maps:get(recv_ms, A, undefined),
+    RecvMS = recv_ms(Plan, StateOn),
+    RecvMS =/= OldRecv andalso OldRecv =/= undefined andalso unset_recv(S, OldRecv),
+    RecvMS =/= OldRecv andalso RecvMS =/= undefined andalso set_recv(S, RecvMS),
     Flags = flags(Plan, Ps),
     {Procs, Skipped} = procs(maps:get(processes, Plan), Flags),
     %% Applications that start later: their application master is traced
@@ -190,7 +217,7 @@ update(#{tracer := Tracer, session := S, patterns := OldPs, send_ms := OldSend, 
             Flags =/= [] andalso set_flags(S, Tracer, Procs, Flags)
     end,
     untrace_agent(S, Tracer),
-    A#{procs := Procs, flags := Flags, patterns := Ps, send_ms := SendMS, app_ms := AppMS,
+    A#{procs := Procs, flags := Flags, patterns := Ps, send_ms := SendMS, recv_ms => RecvMS, app_ms := AppMS,
        skipped := maps:get(skipped, Plan, []) ++ Unmatched ++ Skipped}.
 
 %% A pattern we set is still there unless its module was loaded again since
@@ -263,10 +290,18 @@ resolve(Name) ->
         P -> P
     end.
 
+%% `processes' (every process, now and to come) is every existing process
+%% with `set_on_spawn': the processes to come are spawned by a traced
+%% process and inherit the flags, except those the agent's own (untraced)
+%% processes spawn, its helpers, which are then never traced at all.
+set_flags(undefined, Tracer, processes, Flags) ->
+    erlang:trace(existing_processes, true, [{tracer, Tracer}, set_on_spawn | Flags]);
 set_flags(undefined, Tracer, Procs, Flags) when is_atom(Procs) ->
     erlang:trace(Procs, true, [{tracer, Tracer} | Flags]);
 set_flags(undefined, Tracer, Procs, Flags) ->
     [catch erlang:trace(P, true, [{tracer, Tracer}, set_on_spawn | Flags]) || P <- pids(Procs)];
+set_flags(S, _, processes, Flags) ->
+    trace:process(S, existing_processes, true, [set_on_spawn | Flags]);
 set_flags(S, _, Procs, Flags) when is_atom(Procs) ->
     trace:process(S, Procs, true, Flags);
 set_flags(S, _, Procs, Flags) ->
@@ -362,22 +397,65 @@ untrace_own(#{session := S}, Pid) ->
     _ = catch trace:process(S, Pid, false, [all]),
     ok.
 
-%% The tracer, and the guard calling this, never trace themselves.
+%% The tracer, the guard calling this and the processes registered under
+%% the agent's names (the boot watcher, the dependency's `elixirscope_app'
+%% and its connection attempt) are never traced, nor, through
+%% `set_on_spawn', the processes they spawn.
 untrace_agent(undefined, Tracer) ->
-    [catch erlang:trace(P, false, [all]) || P <- [self(), Tracer]];
+    [catch erlang:trace(P, false, [all]) || P <- [self(), Tracer | named_agent_processes()]];
 untrace_agent(S, Tracer) ->
-    [catch trace:process(S, P, false, [all]) || P <- [self(), Tracer]].
+    [catch trace:process(S, P, false, [all]) || P <- [self(), Tracer | named_agent_processes()]].
+
+named_agent_processes() ->
+    [P || N <- registered(), agent_name(N), P <- [whereis(N)], is_pid(P)].
+
+agent_name(elixirscope_app) -> true;
+agent_name(N) -> lists:prefix("elixirscope_agent", atom_to_list(N)).
 
 set_pattern(undefined, MFA, MS) -> erlang:trace_pattern(MFA, MS, [local]);
 set_pattern(S, MFA, MS) -> trace:function(S, MFA, MS, [local]).
 
 %% A GenServer whose state is captured sends its state changes to the
 %% tracer; when that process's messages are traced too, each of those sends
-%% would be a second, larger event. The send pattern skips them.
+%% would be a second, larger event. The send pattern skips them, and the
+%% agent's own messages, tagged `{elixirscope_agent, _}' as the first
+%% element of a pair: the answers to its sys requests
+%% (`elixirscope_agent_state') and the session handed to the boot watcher;
+%% and the requests to the session (`elixirscope_agent:stop/1', ...).
+%% Without state capture there is no send pattern, which would cost every
+%% traced send: the few messages of the boot watcher and the session's
+%% stop request are then recorded.
 send_ms(#{messages := true}, Tracer, true) ->
-    [{[Tracer, '_'], [], [{message, false}]}, {'_', [], []}, ?MARKER];
+    [{[Tracer, '_'], [], [{message, false}]},
+     {['_', {{elixirscope_agent, '_'}, '_'}], [], [{message, false}]},
+     {['_', {elixirscope_agent, '_', '_', '_'}], [], [{message, false}]}, {'_', [], []}, ?MARKER];
 send_ms(_, _, _) ->
     undefined.
+
+%% The sys requests of the state capture, `{system, {Pid,
+%% {elixirscope_agent, Ref}}, Request}', are not the observed process's
+%% messages. The match spec is run on every traced receive: its first
+%% clause fails on the message's first element for all but system
+%% messages.
+recv_ms(#{messages := true}, true) ->
+    [{['_', '_', {system, {'_', {elixirscope_agent, '_'}}, '_'}], [], [{message, false}]}, {'_', [], []}, ?MARKER];
+recv_ms(_, _) ->
+    undefined.
+
+set_recv(undefined, MS) -> erlang:trace_pattern('receive', MS, []);
+set_recv(S, MS) -> trace:recv(S, MS, []).
+
+unset_recv(undefined, RecvMS) ->
+    unset_recv_if(fun(MS) -> MS =:= RecvMS end);
+unset_recv(S, _) ->
+    trace:recv(S, true, []).
+
+unset_recv_if(Ours) ->
+    case erlang:trace_info('receive', match_spec) of
+        {match_spec, MS} when is_list(MS) ->
+            Ours(MS) andalso erlang:trace_pattern('receive', true, []);
+        _ -> false
+    end.
 
 set_send(undefined, MS) -> erlang:trace_pattern(send, MS, []);
 set_send(S, MS) -> trace:send(S, MS, []).
@@ -394,6 +472,8 @@ remove(#{tracer := Tracer, patterns := Patterns, send_ms := SendMS, flags := Fla
     Flags =/= [] andalso untrace(undefined, Tracer),
     maps:foreach(fun(MFA, MS) -> unset_pattern(undefined, MFA, MS) end, Patterns),
     SendMS =/= undefined andalso unset_send(undefined, SendMS),
+    RecvMS = maps:get(recv_ms, A, undefined),
+    RecvMS =/= undefined andalso unset_recv(undefined, RecvMS),
     ok.
 
 unset_pattern(undefined, MFA, MS) ->
@@ -532,6 +612,7 @@ sweep() ->
     untrace_new(Ours),
     untrace_processes(Ours),
     unset_send_if(fun(MS) -> lists:member(?MARKER, MS) end),
+    unset_recv_if(fun(MS) -> lists:member(?MARKER, MS) end),
     [unset_marked_meta(MFA, any) || MFA <- [?APP_START, ?LOAD | ?START_FUNCTIONS]],
     length([x || {M, _} <- code:all_loaded(), {F, A} <- module_functions(M),
                  marked({M, F, A}) andalso erlang:trace_pattern({M, F, A}, false, [local]) > 0]).
@@ -547,6 +628,6 @@ marked(MFA) ->
 
 agent_process(P) ->
     case erlang:process_info(P, registered_name) of
-        {registered_name, Name} -> lists:prefix("elixirscope_agent", atom_to_list(Name));
+        {registered_name, Name} -> agent_name(Name);
         _ -> false
     end.

@@ -116,8 +116,9 @@
              %% length at the last check.
              shedding = none, shed_at = 0, last_q = 0}).
 
-%% @doc Starts a session and returns once the plan is applied and the hello
-%% frame sent, or with the reason it could not start.
+%% @doc Starts a session and returns once the plan is applied and the
+%% collector has accepted the hello frame, or with the reason it could not
+%% start (`{collector_refused, Why}' when the collector refused the hello).
 -spec start({inet:hostname() | inet:ip_address(), inet:port_number()}, binary(),
             elixirscope_agent_plan:plan()) -> {ok, pid()} | {error, term()}.
 start(Collector, Token, Plan) ->
@@ -163,14 +164,25 @@ setup(Caller, Ref, Sock, Token, Plan) ->
     case elixirscope_agent_guard:apply_plan(Guard, Plan, S#st.term_bytes) of
         {ok, Applied} ->
             Hello = elixirscope_agent_wire:hello(Token, Plan, elixirscope_agent_guard:summary(Applied), Started),
-            case elixirscope_agent_wire:send_sync(Sock, Hello) of
-                ok ->
+            %% Started only once the collector has accepted the hello: a
+            %% collector that refuses it (a wrong token) is an error of start/1.
+            Verdict = case elixirscope_agent_wire:send_sync(Sock, Hello) of
+                          ok -> elixirscope_agent_wire:verdict(Sock);
+                          {error, Why} -> {closed, Why}
+                      end,
+            case Verdict of
+                accepted ->
                     Caller ! {Ref, {ok, self()}},
                     timers(S),
                     loop(S#st{applied = Applied});
-                {error, Why} ->
+                {refused, Why1} ->
                     elixirscope_agent_guard:finish(Guard),
-                    Caller ! {Ref, {error, {collector_closed, Why}}}
+                    gen_tcp:close(Sock),
+                    Caller ! {Ref, {error, {collector_refused, Why1}}};
+                {closed, Why1} ->
+                    elixirscope_agent_guard:finish(Guard),
+                    gen_tcp:close(Sock),
+                    Caller ! {Ref, {error, {collector_closed, Why1}}}
             end;
         {error, Why} ->
             elixirscope_agent_guard:finish(Guard),
@@ -484,6 +496,10 @@ command(stop, S) ->
     finish(collector_stop, S);
 command(kill, S) ->
     finish(killed, S);
+command(accepted, S) ->
+    loop(S);
+command({refused, _}, S) ->
+    loop(S);
 command({unknown, _}, S) ->
     loop(S).
 

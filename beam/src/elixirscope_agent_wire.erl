@@ -6,7 +6,8 @@
 %%
 %% ```
 %%   agent                                  collector
-%%   {hello, 1, Token, Info}      ───────▶  checks Token, else closes
+%%   {hello, 1, Token, Info}      ───────▶  checks Token
+%%                                ◀───────  accepted | {refused, Why} (then closes)
 %%   {events, Seq, [Event]}       ───────▶  (many)
 %%   {drops, Count, Reason}       ───────▶
 %%   {pattern_disabled, Source, Reason} ─▶
@@ -38,7 +39,7 @@
 %% with a five-second send timeout.
 -module(elixirscope_agent_wire).
 
--export([connect/2, send_async/2, send_sync/2, command/1, close/1, hello/4]).
+-export([connect/2, send_async/2, send_sync/2, verdict/1, command/1, close/1, hello/4]).
 
 -define(OPTIONS, [binary, {packet, 4}, {active, once}, {nodelay, true}, {send_timeout, 5000},
                   {send_timeout_close, true}, {high_watermark, 16 * 1024 * 1024},
@@ -66,13 +67,34 @@ send_async(Sock, Bin) ->
 send_sync(Sock, Term) ->
     gen_tcp:send(Sock, term_to_binary(Term)).
 
+%% @doc Waits for the collector's answer to the hello (five seconds at
+%% most): `accepted', `{refused, Why}' (a sentence: a wrong token, say),
+%% or `{closed, Why}' when the connection ended or nothing came.
+-spec verdict(gen_tcp:socket()) -> accepted | {refused, binary()} | {closed, term()}.
+verdict(Sock) ->
+    receive
+        {tcp, Sock, Data} ->
+            _ = inet:setopts(Sock, [{active, once}]),
+            case command(Data) of
+                accepted -> accepted;
+                {refused, Why} -> {refused, Why};
+                Other -> {closed, {unexpected, Other}}
+            end;
+        {tcp_closed, Sock} -> {closed, closed};
+        {tcp_error, Sock, Why} -> {closed, Why}
+    after 5000 ->
+        {closed, timeout}
+    end.
+
 %% @doc Decodes a frame from the collector. The collector is the process
 %% that received our hello over a connection we opened, so atoms in a plan
 %% (module names not loaded yet) may be created.
--spec command(binary()) -> {plan, term()} | stop | kill | {unknown, term()}.
+-spec command(binary()) -> {plan, term()} | stop | kill | accepted | {refused, binary()} | {unknown, term()}.
 command(Bin) ->
     try binary_to_term(Bin) of
         {plan, Plan} -> {plan, Plan};
+        accepted -> accepted;
+        {refused, Why} when is_binary(Why) -> {refused, Why};
         stop -> stop;
         kill -> kill;
         Other -> {unknown, Other}
@@ -120,8 +142,14 @@ monitors(_) -> [].
 
 %% The processes registered when recording starts, so that the collector
 %% can name them: later registrations are `register' trace events.
+%% The agent's own (`elixirscope_agent_session', ..., `elixirscope_app')
+%% are not part of the recording.
 registered_processes() ->
-    [{Name, Pid} || Name <- erlang:registered(), Pid <- [erlang:whereis(Name)], is_pid(Pid)].
+    [{Name, Pid} || Name <- erlang:registered(), not agent_name(atom_to_list(Name)),
+                    Pid <- [erlang:whereis(Name)], is_pid(Pid)].
+
+agent_name("elixirscope_app") -> true;
+agent_name(Name) -> lists:prefix("elixirscope_agent", Name).
 
 %% The application of each process running when recording starts, told by
 %% its group leader (an application's master); processes started later

@@ -51,7 +51,9 @@
 %% dependency starts before the application that depends on it). While
 %% no collector listens it tries again every second in the background,
 %% until `retry_seconds' have passed. It logs one line when it connects and
-%% one when it gives up. A failure never stops the application or the
+%% one when it gives up. A collector that refuses the node (a wrong
+%% token: the agent's `start/1' returns only once the collector has
+%% accepted its hello) is logged with what to do, and not tried again. A failure never stops the application or the
 %% project's start. When a recording ends (the collector stopped), it
 %% waits for the next collector in the same way.
 %%
@@ -77,7 +79,8 @@
 -define(FIRST_WAIT_MS, 2000).
 -define(DEFAULT_RETRY_SECONDS, 300).
 -define(STOP_WAIT_MS, 10000).
-%% A session shorter than this was refused by the collector (a wrong token).
+%% A session shorter than this ended at once (its collector stopped right
+%% away): the next attempt is quiet.
 -define(REFUSED_MS, 2000).
 
 -type config() :: #{collector := {inet:hostname() | inet:ip_address(), inet:port_number()},
@@ -164,7 +167,7 @@ handle_info({'DOWN', Ref, process, _, Reason}, #st{attempt = Ref} = S) ->
 handle_info({'DOWN', Ref, process, _, _}, #st{session_ref = Ref, config = Config} = S0) ->
     S = S0#st{session = undefined, session_ref = undefined},
     case now_ms() - S#st.started_at < ?REFUSED_MS of
-        %% Refused at once: try again quietly, within the same time.
+        %% Ended at once: try again quietly, within the same time.
         true -> {noreply, retry(S)};
         %% The recording ended: be ready for the next `elixirscope listen'.
         false -> {noreply, retry(S#st{deadline = deadline(Config), logged = false})}
@@ -193,7 +196,11 @@ terminate(_Reason, _S) ->
 %% Starts one connection attempt in a monitored process, whose exit reason
 %% is `{attempt, Result}'. The session it starts is not linked to it.
 attempt(#st{config = Config} = S) ->
-    {_, Ref} = spawn_monitor(fun() -> exit({attempt, start_session(Config)}) end),
+    {_, Ref} = spawn_monitor(fun() ->
+                                     %% Named as the agent's: the session it starts does not trace it.
+                                     _ = catch register(elixirscope_agent_attempt, self()),
+                                     exit({attempt, start_session(Config)})
+                             end),
     S#st{attempt = Ref}.
 
 start_session(#{collector := Collector, token := Token, plan := Plan, selection := Selection,
@@ -231,6 +238,18 @@ result({attempt, {{ok, Session}, Apps}}, #st{config = #{collector := {Host, Port
          logged = true};
 result({attempt, {{error, {collector_unreachable, _}}, _}}, S) ->
     retry(S);
+%% A collector that closed without a word may have taken another node:
+%% wait for the next one.
+result({attempt, {{error, {collector_closed, _}}, _}}, S) ->
+    retry(S);
+%% Trying again would be refused again, and each try would be reported
+%% by `elixirscope listen'.
+result({attempt, {{error, {collector_refused, Why}}, _}}, #st{config = #{collector := {Host, Port}}} = S) ->
+    logger:warning("elixirscope: the collector at ~ts:~p refused this node (~ts); not recording. "
+                   "Set config :elixirscope, token: to the token given to elixirscope listen --token, "
+                   "then restart the application",
+                   [host_text(Host), Port, Why]),
+    S;
 result({attempt, {{error, Why}, _}}, S) ->
     logger:warning("elixirscope: could not start recording: ~0tp", [Why]),
     S;

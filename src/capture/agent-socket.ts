@@ -10,9 +10,10 @@
  *     }
  *     const end = await session.closed; // { reason: "stopped", ... }
  *
- * A connection whose first frame is not a hello with the right token (or that sends nothing for
- * `helloTimeoutMs`) is closed and reported through `onRejected` and `listener.rejected`; the listener goes on
- * waiting. Once an agent is accepted the listener stops accepting.
+ * The accepted agent is sent `accepted` (its `start/1` returns only then). A connection whose first frame is
+ * not a hello with the right token (or that sends nothing for `helloTimeoutMs`) is sent `{refused, Why}`,
+ * closed and reported through `onRejected` and `listener.rejected`; the listener goes on waiting. Once an
+ * agent is accepted the listener stops accepting.
  *
  * Backpressure: frames wait in a queue until the consumer takes them. When more than `maxQueuedFrames` wait,
  * the socket is paused, TCP fills up, and the agent, which never blocks, drops batches and reports them
@@ -109,7 +110,9 @@ export async function listenForAgent(options: ListenOptions): Promise<AgentListe
   const refuse = (socket: Socket, reason: string) => {
     rejected.push(reason);
     options.onRejected?.(reason);
-    socket.destroy();
+    // The agent's start/1 says why; the socket is gone within a second whatever the peer does.
+    socket.end(packet(encode(tuple(atom("refused"), binary(reason)))));
+    setTimeout(() => socket.destroy(), 1000).unref();
   };
 
   server.on("connection", (socket) => {
@@ -138,6 +141,7 @@ export async function listenForAgent(options: ListenOptions): Promise<AgentListe
       if (accepted) return void socket.destroy();
       accepted = true;
       server.close();
+      socket.write(packet(encode(atom("accepted"))));
       settle!.resolve(
         new Session(socket, reader, hello, frames[0]!, frames.slice(1), options.maxQueuedFrames ?? 64),
       );

@@ -8,6 +8,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { decode } from "../etf/decode.js";
 import { encode } from "../etf/encode.js";
 import { formatTerm } from "../etf/format.js";
 import {
@@ -814,8 +815,25 @@ describe("the recording agent on a real node", () => {
         mapOf({ session: new Pid(atom("x@y"), 1, 0, 0) }),
       );
       intruder.write(packet(encode(hello)));
+      let answer = Buffer.alloc(0);
+      intruder.on("data", (d: Buffer) => (answer = Buffer.concat([answer, d])));
       await new Promise<void>((resolve) => intruder.once("close", () => resolve()));
       assert.deepEqual(listener.rejected, ["the hello carries a wrong token"]);
+      assert.equal(formatTerm(decode(answer.subarray(4))), '{:refused, "the hello carries a wrong token"}');
+      // An agent with a wrong token is told, and start/1 says so (its tracing is removed).
+      const wrong = (await call("elixirscope_agent", "start", [
+        agentConfigTerm({
+          host: "127.0.0.1",
+          port: listener.port,
+          token: "wrong",
+          plan: { processEvents: true },
+        }),
+      ])) as Tuple;
+      assert.ok(isAtom(wrong.at(0), "error"), formatTerm(wrong));
+      const why = wrong.at(1) as Tuple;
+      assert.ok(isAtom(why.at(0), "collector_refused"), formatTerm(wrong));
+      assert.equal(Buffer.from(why.at(1) as Uint8Array).toString(), "the hello carries a wrong token");
+      assert.equal(listener.rejected.length, 2);
       const config = agentConfigTerm({
         host: "127.0.0.1",
         port: listener.port,

@@ -17,6 +17,7 @@ import { agentPlanOf, selectionTerm } from "../plan/agent-terms.js";
 import { defaultPlan } from "../plan/plan.js";
 import { countEvents } from "./events.js";
 import { listenAndRecord } from "./listen.js";
+import { openRecording } from "../query/index.js";
 
 const BEAM_DIR = fileURLToPath(new URL("../../../beam", import.meta.url));
 const TOKEN = "dev-secret";
@@ -141,6 +142,22 @@ test("an application with the dependency is recorded by listen from its first ca
   assert.ok(n("es_state") >= 43 + 5 - 2 * 5, `${n("es_state")} states`);
   assert.equal(n("call Elixir.SampleApp.Worker.init/1"), 2);
   assert.equal(n("return_from Elixir.SampleApp.Loop.loop/1"), 0);
+  // The dependency's own processes (elixirscope_app, its connection attempt) are not in the recording.
+  const rec = await openRecording(out);
+  try {
+    const crashes = (await rec.crashes()).map((c) => c.reason);
+    assert.deepEqual(
+      crashes.filter((r) => /attempt/.test(r)),
+      [],
+    );
+    const procs = await rec.processes();
+    assert.deepEqual(
+      procs.filter((p) => /elixirscope/.test(p.name ?? "")).map((p) => p.name),
+      [],
+    );
+  } finally {
+    await rec.close();
+  }
 });
 
 test("with no collector listening the application starts and runs as usual, and gives up with one line", async () => {
@@ -156,4 +173,32 @@ test("with no collector listening the application starts and runs as usual, and 
   assert.equal(giveUps.length, 1, run.output);
   assert.doesNotMatch(run.output, /elixirscope: connected/);
   assert.ok(Date.now() - started < 20_000);
+});
+
+test("a collector that refuses the token is logged as a refusal with what to do, never as recording", async () => {
+  const port = await freePort();
+  const rejected: string[] = [];
+  let stop!: () => void;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  const recording = listenAndRecord({
+    port,
+    token: "not-the-app-token",
+    out: join(dir, "refused.esrec"),
+    stop: stopped,
+    onRejected: (why) => rejected.push(why),
+  });
+  const run = await mixRun(
+    'IO.puts("account_calls=#{SampleApp.Workload.run()[:account_calls]}"); Process.sleep(1000)',
+    port,
+  );
+  stop();
+  assert.equal(await recording, undefined, "nothing was recorded");
+  assert.equal(run.status, 0, run.output);
+  assert.match(run.output, /account_calls=43/);
+  assert.match(
+    run.output,
+    /elixirscope: the collector at 127\.0\.0\.1:\d+ refused this node \(the hello carries a wrong token\); not recording\. Set config :elixirscope, token: to the token given to elixirscope listen --token/,
+  );
+  assert.doesNotMatch(run.output, /elixirscope: connected/);
+  assert.deepEqual(rejected, ["the hello carries a wrong token"], "tried once, not again and again");
 });

@@ -184,3 +184,52 @@ test("record --plan with a plan that names no code records the project's applica
   assert.doesNotMatch(graph.stdout, /No call was recorded/);
   assert.match(graph.stdout, /SampleApp\.Bank\.transfer\/3/);
 });
+
+test("the recorder's own processes and messages are not in the recording", async () => {
+  const out = join(mkdtempSync(join(tmpdir(), "es-record-")), "own.esrec");
+  const r = spawnSync(
+    process.execPath,
+    [MAIN, "record", "--out", out, "--", "mix", "run", "run_workload.exs"],
+    {
+      cwd: SAMPLE_APP_DIR,
+      encoding: "utf8",
+      timeout: 120_000,
+    },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const rec = await openRecording(out);
+  try {
+    const procs = await rec.processes();
+    assert.deepEqual(
+      procs.filter((p) => /elixirscope/.test(p.name ?? "")).map((p) => p.name),
+      [],
+      "the agent's named processes",
+    );
+    // The agent's helpers (the boot watcher, the sys requests of the state capture) were processes of one
+    // event, their spawn.
+    const lone = procs.filter((p) => p.events === 1 && /erlang\.apply\/2/.test(p.initialCall ?? ""));
+    assert.deepEqual(
+      lone.map((p) => p.pid),
+      [],
+    );
+    // The sys requests that install the state capture, and their answers.
+    const sys = await rec.messages(null, null, { pattern: "{:system, _, _}", limit: 100 });
+    assert.deepEqual(
+      sys.items.map((m) => m.text),
+      [],
+    );
+    const answers = await rec.messages(null, null, { pattern: "{{:elixirscope_agent, _}, _}", limit: 100 });
+    assert.equal(answers.items.length, 0);
+    const worker = await rec.messages(null, null, { pattern: "{:system, _, {:debug, _}}", limit: 100 });
+    assert.equal(worker.items.length, 0);
+  } finally {
+    await rec.close();
+  }
+  const hint = spawnSync(process.execPath, [MAIN, "query", out, "messages", "NoSuchProcess"], {
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  const named = /its named processes are (.*) \(see/.exec(hint.stderr)?.[1];
+  assert.ok(named, hint.stderr);
+  assert.doesNotMatch(named, /elixirscope/);
+});
