@@ -171,7 +171,8 @@ defmodule ElixirScopeBench.Workload do
     sink = :erlang.spawn_opt(fn -> sink(0) end, [{:message_queue_data, :off_heap}])
     ps = patterns(modules, opts)
     for {mfa, ms} <- ps, do: :erlang.trace_pattern(mfa, ms, [:local])
-    :erlang.trace(:all, true, [{:tracer, sink} | flags(opts)])
+    # As the agent sets `processes: all`: every existing process, and the processes to come through set_on_spawn.
+    :erlang.trace(:existing_processes, true, [{:tracer, sink}, :set_on_spawn | flags(opts)])
     :erlang.trace(sink, false, [:all])
     watcher = if opts[:state], do: capture_states(sink)
     if opts[:report], do: report(modules)
@@ -179,6 +180,7 @@ defmodule ElixirScopeBench.Workload do
     if watcher, do: :elixirscope_agent_starts.stop(watcher)
     :erlang.trace(:all, false, [:all])
     :erlang.trace_pattern(:send, true, [])
+    :erlang.trace_pattern(:receive, true, [])
     for {mfa, _} <- ps, do: :erlang.trace_pattern(mfa, false, [:local])
     ref = :erlang.trace_delivered(:all)
 
@@ -195,11 +197,31 @@ defmodule ElixirScopeBench.Workload do
     line("RUN", us)
   end
 
-  # What the agent sets for `state: all` with messages traced (elixirscope_agent_trace:send_ms/3 and
-  # elixirscope_agent_starts): GenServers that start are captured from their first callback, with the plan's
-  # default max_term_bytes, and their es_state sends to the sink are not traced.
+  # What the agent sets for `state: all` with messages traced (elixirscope_agent_trace:send_ms/3, recv_ms/2
+  # and elixirscope_agent_starts): GenServers that start are captured from their first callback, with the
+  # plan's default max_term_bytes, and their es_state sends to the sink, the sys requests of the capture and
+  # their answers are not traced.
   defp capture_states(sink) do
-    :erlang.trace_pattern(:send, [{[sink, :_], [], [{:message, false}]}, {:_, [], []}, @marker], [])
+    ours = {:elixirscope_agent, :_}
+
+    :erlang.trace_pattern(
+      :send,
+      [
+        {[sink, :_], [], [{:message, false}]},
+        {[:_, {ours, :_}], [], [{:message, false}]},
+        {[:_, {:elixirscope_agent, :_, :_, :_}], [], [{:message, false}]},
+        {:_, [], []},
+        @marker
+      ],
+      []
+    )
+
+    :erlang.trace_pattern(
+      :receive,
+      [{[:_, :_, {:system, {:_, ours}, :_}], [], [{:message, false}]}, {:_, [], []}, @marker],
+      []
+    )
+
     :elixirscope_agent_starts.start(self(), sink, 4096, :counters.new(1, []))
   end
 
