@@ -65,6 +65,9 @@ const UNCHANGED = atomName("unchanged");
 /** A `receive` of the atom `timeout` with no send waiting is a `receive ... after` that fired (erlang:trace/3). */
 const TIMEOUT = atomName("timeout");
 
+/** The atom text of a cut term's marker (`{'$es_cut', Kind, Size, Prefix}`, docs/agent-protocol.md). */
+const CUT = Buffer.from("$es_cut", "latin1");
+
 /** Marks an alias (a reference) among the names sends go to. */
 const ALIAS = "\u0000alias:";
 
@@ -802,6 +805,9 @@ export class Ingest {
       const key = this.keys.find(buf, m, mEnd, hash);
       triggerTerm = this.messageTerm(key, buf, m, mEnd, hash);
       triggerSeq = p.handled(key);
+      // A message too large to record is cut in the receive and in the state event each on its own budget, so
+      // their bytes differ: a GenServer handles its messages in order, the oldest is the one.
+      if (triggerSeq < 0 && key < 0 && buf.subarray(m, mEnd).includes(CUT)) triggerSeq = p.handled();
       // A GenServer's timeout (`{:noreply, state, ms}`) reaches its callback as the message `:timeout`.
       if (triggerSeq < 0 && p.timeoutSeq >= 0 && isAtomAt(buf, m, TIMEOUT)) triggerSeq = p.timeoutSeq;
       p.timeoutSeq = -1;

@@ -61,6 +61,10 @@ test("a state with a cut binary prints as its map, the binary's first bytes and 
       `^%\\{0 => 0, 1 => 0, .*5 => ${BINARY.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}, …20 keys, cut\\}$`,
     ),
   );
+  // Its trigger is the call's receive, although the call's message was cut there and in the state event each
+  // on its own budget.
+  assert.match(cut[0]!.trigger!.text, /\{:put, 5, <<"x{16}"…10240 bytes, cut>>\}\}$/);
+  assert.notEqual(cut[0]!.trigger!.seq, null);
   // The next change applies to what is known of the state: key 1 is :one, the state still cut.
   const last = states[states.length - 1]!;
   assert.match(last.text, /^%\{0 => 0, 1 => :one, .*…20 keys, cut\}$/);
