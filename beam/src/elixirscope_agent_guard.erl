@@ -23,6 +23,11 @@
 %% and tells the guard. Every captured process is monitored, so the record
 %% holds only live processes.
 %%
+%% The guard also hears of other tools' `erlang:trace/3' calls that ask
+%% for processes the session traces, which a process's one tracer makes
+%% fail on OTP 25 and 26, and has the tracer report them
+%% (`elixirscope_agent_trace', "Other tracers").
+%%
 %% When the tracer asks it to finish, and also when it sees the tracer die
 %% for any reason, it removes all of it and exits. The tracer keeps a copy of
 %% the record and cleans up by itself if the guard dies first. Removal takes
@@ -43,6 +48,7 @@
 
 -define(NAME, elixirscope_agent_guard).
 -define(CALL_TIMEOUT, 15000).
+-define(MAX_CONFLICTS, 10).
 
 %% @doc Starts the guard of `Tracer' (not linked to the caller).
 -spec start(pid()) -> pid().
@@ -110,9 +116,22 @@ loop(Tracer, MRef, Applied) ->
             loop(Tracer, MRef, forget(Pid, Applied));
         {elixirscope_agent_starts, captured, Pid} ->
             loop(Tracer, MRef, watched([Pid], Applied));
+        {Tag, Caller, call, {erlang, trace, [Spec, true, Flags]}, _} when Tag =:= trace; Tag =:= trace_ts ->
+            other_tracer(Tracer, Caller, Spec, Flags, Applied),
+            loop(Tracer, MRef, Applied);
         _ ->
             loop(Tracer, MRef, Applied)
     end.
+
+%% Another tool asked for processes this session traces (see "Other
+%% tracers" in `elixirscope_agent_trace'): the tracer reports it, at most
+%% ?MAX_CONFLICTS times a session.
+other_tracer(Tracer, Caller, Spec, Flags, #{trace := T}) when T =/= none ->
+    N = case get(conflicts) of undefined -> 0; C -> C end,
+    N < ?MAX_CONFLICTS andalso elixirscope_agent_trace:conflict(T, Spec, Flags) andalso
+        begin put(conflicts, N + 1), Tracer ! {?MODULE, tracer_conflict, Caller, Spec} end;
+other_tracer(_, _, _, _, _) ->
+    false.
 
 %% Captured processes are monitored: the record keeps only live ones.
 watched(Pids, #{state := Ps, monitors := Ms} = A) ->

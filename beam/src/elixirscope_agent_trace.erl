@@ -125,13 +125,13 @@
 %% carrying the marker clause above (in every loaded module, about two
 %% microseconds per function), the marked `send' and `receive' patterns
 %% (see "Messages of the agent's own" below), the marked meta
-%% patterns (on `init_it/6', `application_master:init/4' and
-%% `erlang:finish_loading/1'), and the flags of
+%% patterns (on `init_it/6', `application_master:init/4',
+%% `erlang:finish_loading/1' and `erlang:trace/3'), and the flags of
 %% processes whose tracer is dead or is one of ours. It is what
 %% `elixirscope_agent:kill/0' does after stopping the sessions it can find.
 -module(elixirscope_agent_trace).
 
--export([apply_plan/3, update/3, remove/1, disable/2, sweep/0, session_api/0, ms/2,
+-export([apply_plan/3, update/3, remove/1, disable/2, sweep/0, session_api/0, ms/2, conflict/3,
          untrace_own/2, monitor_patterns/1, monitors/1,
          watch_starts/2, unwatch_starts/1, watch_loads/1, unwatch_loads/0]).
 
@@ -141,7 +141,7 @@
                      procs := processes | new_processes | [pid() | {application, atom()}],
                      flags := [atom()],
                      patterns := #{mfa() => list()}, send_ms := list() | undefined,
-                     recv_ms := list() | undefined,
+                     recv_ms := list() | undefined, tracer_watch := pid() | undefined,
                      app_ms := list() | undefined,
                      skipped := [{pid() | atom(), binary()}]}.
 -type source() :: mfa() | {messages, pid()} | {procs, pid()} | {state, pid()}.
@@ -151,6 +151,7 @@
 -define(START_FUNCTIONS, [{gen_server, init_it, 6}, {gen_statem, init_it, 6}]).
 -define(APP_START, {application_master, init, 4}).
 -define(LOAD, {erlang, finish_loading, 1}).
+-define(TRACE_BIF, {erlang, trace, 3}).
 
 %% @doc Whether OTP 27's trace sessions are available on this node.
 -spec session_api() -> boolean().
@@ -176,7 +177,7 @@ apply_plan(Tracer, Plan, StateOn) ->
     Backend = case session_api() of true -> session; false -> classic end,
     Empty = #{tracer => Tracer, backend => Backend, session => new_session(Backend, Tracer),
               procs => [], flags => [], patterns => #{}, send_ms => undefined, recv_ms => undefined,
-              app_ms => undefined,
+              app_ms => undefined, tracer_watch => watch_tracers(Backend),
               skipped => []},
     update(Empty, Plan, StateOn).
 
@@ -460,6 +461,49 @@ unset_recv_if(Ours) ->
 set_send(undefined, MS) -> erlang:trace_pattern(send, MS, []);
 set_send(S, MS) -> trace:send(S, MS, []).
 
+%% == Other tracers ==
+%%
+%% On OTP 25 and 26 a process has one tracer: while this session traces a
+%% process, another tool's `erlang:trace/3' on it with a tracer of its own
+%% fails (`badarg' for one process; for all processes the VM skips ours
+%% and logs "can only have one tracer per process"), and code that traces
+%% (a test of a tracing tool, say) fails under the recorder. So that the
+%% recording says why, the guard, which calls `apply_plan/3', is the meta
+%% tracer of `erlang:trace/3' calls that turn flags on, its own excepted
+%% (one message a call: nothing for code that does not trace), and tells
+%% the tracer of each {@link conflict/3}. The pattern is marked, and
+%% removed with the rest. Not on OTP 27, whose trace sessions do not
+%% conflict.
+watch_tracers(session) ->
+    undefined;
+watch_tracers(classic) ->
+    Guard = self(),
+    erlang:trace_pattern(?TRACE_BIF, [{['_', true, '_'], [{'=/=', {self}, Guard}], []}, ?MARKER],
+                         [{meta, Guard}]),
+    Guard.
+
+%% @doc Whether a call `erlang:trace(Spec, true, Flags)' (heard of by the
+%% guard, see "Other tracers" above) asked for processes that the
+%% session's tracer holds, for a tracer other than it.
+-spec conflict(applied(), term(), term()) -> boolean().
+conflict(#{tracer := Tracer, flags := Fs}, Spec, Flags) when Fs =/= [], is_list(Flags) ->
+    not lists:member({tracer, Tracer}, Flags) andalso takes(Spec, Tracer);
+conflict(_, _, _) ->
+    false.
+
+takes(Spec, _) when Spec =:= all; Spec =:= processes; Spec =:= existing; Spec =:= existing_processes;
+                    Spec =:= new; Spec =:= new_processes ->
+    true;
+takes(P, Tracer) when is_pid(P) ->
+    traced_by(P, fun(T) -> T =:= Tracer end);
+takes(Name, Tracer) when is_atom(Name) ->
+    case whereis(Name) of
+        P when is_pid(P) -> takes(P, Tracer);
+        _ -> false
+    end;
+takes(_, _) ->
+    false.
+
 %% @doc Removes everything `apply_plan/3' and `update/3' set that is still
 %% ours.
 -spec remove(applied()) -> ok.
@@ -474,6 +518,8 @@ remove(#{tracer := Tracer, patterns := Patterns, send_ms := SendMS, flags := Fla
     SendMS =/= undefined andalso unset_send(undefined, SendMS),
     RecvMS = maps:get(recv_ms, A, undefined),
     RecvMS =/= undefined andalso unset_recv(undefined, RecvMS),
+    Watch = maps:get(tracer_watch, A, undefined),
+    Watch =/= undefined andalso unset_marked_meta(?TRACE_BIF, Watch),
     ok.
 
 unset_pattern(undefined, MFA, MS) ->
@@ -613,7 +659,7 @@ sweep() ->
     untrace_processes(Ours),
     unset_send_if(fun(MS) -> lists:member(?MARKER, MS) end),
     unset_recv_if(fun(MS) -> lists:member(?MARKER, MS) end),
-    [unset_marked_meta(MFA, any) || MFA <- [?APP_START, ?LOAD | ?START_FUNCTIONS]],
+    [unset_marked_meta(MFA, any) || MFA <- [?APP_START, ?LOAD, ?TRACE_BIF | ?START_FUNCTIONS]],
     length([x || {M, _} <- code:all_loaded(), {F, A} <- module_functions(M),
                  marked({M, F, A}) andalso erlang:trace_pattern({M, F, A}, false, [local]) > 0]).
 

@@ -484,6 +484,8 @@ control({elixirscope_agent, From, Ref, Request}, S) ->
     request(Request, From, Ref, S);
 control({Ref, Reply}, #st{shedding = {Ref, _, _} = Shedding} = S) ->
     loop(shed_done(Reply, Shedding, S));
+control({elixirscope_agent_guard, tracer_conflict, Caller, Spec}, #st{frames = Fs} = S) ->
+    loop(S#st{frames = Fs ++ [{tracer_conflict, Caller, Spec}]});
 control(_, S) ->
     loop(S).
 

@@ -37,6 +37,11 @@ export type AgentFrame =
   | { type: "pattern_disabled"; source: Term; reason: string }
   | { type: "plan_applied"; plan: Term; applied: Term }
   | { type: "plan_rejected"; reason: Term }
+  /**
+   * Another tool's `erlang:trace/3` (by `caller`, on `spec`) asked for processes this session traces, with a
+   * tracer of its own: on OTP 25 and 26 a process has one tracer, so the VM refused it.
+   */
+  | { type: "tracer_conflict"; caller: Term; spec: Term }
   /** The last frame. `stats` holds `delivered`, `dropped` (by reason), `batches`, `duration_ms`, `disabled`. */
   | { type: "stopped"; reason: Term; stats: Term }
   | { type: "unknown"; term: Term };
@@ -131,6 +136,9 @@ export function decodeFrame(bytes: Uint8Array): AgentFrame {
       break;
     case "stopped":
       if (term.size === 3) return { type: "stopped", reason: a!, stats: b! };
+      break;
+    case "tracer_conflict":
+      if (term.size === 3) return { type: "tracer_conflict", caller: a!, spec: b! };
       break;
   }
   return { type: "unknown", term };

@@ -147,12 +147,25 @@ test("changing the plan file while attached switches the recording to it without
     );
     await waitForReplans(1);
     assert.match(replans[0]!, /limits\.maxQueue/);
-    writeFileSync(planFile, JSON.stringify({ modules: { include: ["SampleApp.Bank.*", "SampleApp.Loop"] } }));
+    // The loop's returns are asked for and refused (it calls itself in tail position): the recording says so.
+    writeFileSync(
+      planFile,
+      JSON.stringify({
+        modules: { include: ["SampleApp.Bank.*", "SampleApp.Loop"] },
+        functions: [{ mfa: "SampleApp.Loop.loop/1", returns: true }],
+      }),
+    );
     await waitForReplans(2);
     assert.equal(replans[1], undefined);
     await workload();
     stop();
-    await recording;
+    const stats = await recording;
+    assert.deepEqual(
+      stats.skipped.filter((t) => /SampleApp\.Loop/.test(t)),
+      [
+        "the returns of SampleApp.Loop.loop/1: it can call itself in tail position (a loop): return tracing would grow its stack",
+      ],
+    );
 
     const c = await countEvents(out);
     assert.equal(c.get("call Elixir.SampleApp.Bank.Account.handle_call/3"), 2 * 43);

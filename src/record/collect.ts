@@ -36,6 +36,11 @@ export interface CollectStats {
    * not found, states not captured), each once.
    */
   skipped: string[];
+  /**
+   * Other tools' tracing that the VM refused because this recording traced the processes (on OTP 25 and 26 a
+   * process has one tracer), as sentences, from the agent's `tracer_conflict` frames.
+   */
+  conflicts: string[];
   bytes: number;
   /** What the finished file holds (the summary's figures, those of `query FILE info`); unset if unreadable. */
   stored?: StoredFigures;
@@ -83,6 +88,15 @@ export function skippedOf(applied: Term): string[] {
   });
 }
 
+/** A `tracer_conflict` frame as a sentence. */
+export function conflictText(caller: Term, spec: Term): string {
+  return (
+    `${formatTerm(caller)} called :erlang.trace/3 on ${formatTerm(spec)} with a tracer of its own, which the ` +
+    "VM refused for the processes this recording traces: on OTP 25 and 26 a process has one tracer, so code " +
+    "that traces (a test of tracing, say) fails under the recorder (OTP 27's trace sessions lift this limit)"
+  );
+}
+
 /** How a session's end reads in the summary. */
 export function describeEnd(end: SessionEnd): string {
   switch (end.reason) {
@@ -127,6 +141,7 @@ export async function collect(
     drops: {},
     disabled: [],
     skipped: [],
+    conflicts: [],
     bytes: sink.size(),
     startedAt: Date.now(),
     endedAt: 0,
@@ -197,6 +212,14 @@ export async function collect(
           note({ type: frame.type, detail: formatTerm(frame.applied) });
           skipped(frame.applied);
           break;
+        case "tracer_conflict": {
+          const text = conflictText(frame.caller, frame.spec);
+          if (!stats.conflicts.includes(text)) {
+            stats.conflicts.push(text);
+            note({ type: "tracer_conflict", text });
+          }
+          break;
+        }
         case "plan_rejected":
           note({ type: frame.type, detail: formatTerm(frame.reason) });
           break;
@@ -248,6 +271,7 @@ export async function finishRecording(
       drops: stats.drops,
       disabled: stats.disabled,
       skipped: stats.skipped,
+      conflicts: stats.conflicts,
       ended: stats.ended,
     });
   } finally {

@@ -233,3 +233,24 @@ test("the recorder's own processes and messages are not in the recording", async
   assert.ok(named, hint.stderr);
   assert.doesNotMatch(named, /elixirscope/);
 });
+
+test("code that traces fails under the recorder, and the summary and info say why", async () => {
+  // The sample app's own test of its counts traces the workload with erlang:trace/3: on OTP 25 a process has
+  // one tracer, the recorder's.
+  const out = join(mkdtempSync(join(tmpdir(), "es-record-")), "tracing.esrec");
+  const r = spawnSync(
+    process.execPath,
+    [MAIN, "record", "--out", out, "--", "mix", "test", "test/sample_app/workload_trace_test.exs"],
+    { cwd: SAMPLE_APP_DIR, encoding: "utf8", timeout: 120_000 },
+  );
+  assert.notEqual(r.status, 0, "the test fails under the recorder");
+  assert.match(r.stdout + r.stderr, /invalid spec for pid or port/);
+  const conflict =
+    /Tracing conflict: #PID<[\d.]+> called :erlang\.trace\/3 on :all with a tracer of its own, which the VM refused for the processes this recording traces: on OTP 25 and 26 a process has one tracer/;
+  assert.match(r.stderr, conflict);
+  const info = spawnSync(process.execPath, [MAIN, "query", out, "info"], {
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  assert.match(info.stdout, conflict);
+});
