@@ -42,6 +42,7 @@ export function summaryText(file: string, s: CollectStats): string {
     ...(s.skipped.length > 10
       ? [`  ... and ${s.skipped.length - 10} more not recorded (see query FILE info).`]
       : []),
+    ...s.conflicts.map((what) => `  Tracing conflict: ${what}.`),
     `  Ended: ${s.ended}.`,
   ];
   return lines.join("\n");
