@@ -57,6 +57,8 @@ export interface RecordingInfo {
   recovered: string | null;
   /** What the recording lacks on purpose, as sentences (`the returns of M.f/1: why`): the agent's `applied.skipped`. */
   skipped: string[];
+  /** Other tools' tracing the VM refused because the recording held the processes (one tracer a process). */
+  conflicts: string[];
 }
 
 export interface ProcessInfo {

@@ -506,7 +506,11 @@ async function openSource(
     complete: ended !== undefined,
     recovered: meta.get("recovered") ?? null,
     skipped:
-      (safeJson(meta.get("skipped")) as unknown as string[] | undefined) ?? (await skippedFromNotes(con)),
+      (safeJson(meta.get("skipped")) as unknown as string[] | undefined) ??
+      (await textsFromNotes(con, "skipped")),
+    conflicts:
+      (safeJson(meta.get("conflicts")) as unknown as string[] | undefined) ??
+      (await textsFromNotes(con, "tracer_conflict")),
   };
   const ctx: QueryContext = { con, terms: new TermStore(con, node, options.syntax), info, node, mfaNames };
   return new RecordingEngine(ctx);
@@ -521,12 +525,12 @@ function safeJson(text: string | undefined): Record<string, number> | undefined 
   }
 }
 
-/** The `skipped` notes of a recording cut off before its meta said what it lacks. */
-async function skippedFromNotes(con: SqlSource): Promise<string[]> {
+/** The texts of the notes of a `type` (`skipped`, `tracer_conflict`), for a recording cut off before its meta. */
+async function textsFromNotes(con: SqlSource, type: string): Promise<string[]> {
   const texts: string[] = [];
   for (const r of await rows(con, "SELECT note FROM notes")) {
     const n = safeJson(r["note"] as string) as unknown as { type?: string; text?: string } | undefined;
-    if (n?.type === "skipped" && typeof n.text === "string") texts.push(n.text);
+    if (n?.type === type && typeof n.text === "string") texts.push(n.text);
   }
   return texts;
 }
