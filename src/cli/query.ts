@@ -574,6 +574,7 @@ function printInfo(rec: Recording, procs: ProcessInfo[], out: Out): void {
         : "  Cut off: the recorder stopped before the recording was finished; everything up to its last flush is here.",
   );
   for (const what of i.skipped) out(`  Not recorded: ${what}.`);
+  for (const what of i.conflicts) out(`  Tracing conflict: ${what}.`);
   if (i.recovered) out(`  Recovered: ${i.recovered}.`);
   const spooled = i.complete ? 0 : recoverableBytes(i.path);
   if (spooled > 0) {
