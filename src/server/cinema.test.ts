@@ -189,6 +189,20 @@ test("moving the cursor changes the state shown to the right value", async () =>
   await page.close();
 });
 
+test("the inspector's mailbox says what it is based on, and that a dead process has none", async () => {
+  const acc = await account(2);
+  const [st] = (await rec.states(acc.id, { limit: 2 })).items.slice(-1);
+  const live = await open(`#v=events&p=${acc.id}&c=${st!.seq}`);
+  await until(live, '[data-testid="inspector-mailbox"]', (x) => x.includes("received and not yet handled"));
+  await live.close();
+  const crash = (await rec.crashes()).find((c) => /ArgumentError/.test(c.reason))!;
+  const dead = await open(`#v=events&p=${crash.proc}&c=${crash.seq}`);
+  await until(dead, '[data-testid="inspector-mailbox"]', (x) =>
+    new RegExp(`had exited at #${crash.seq}.*no mailbox`).test(x),
+  );
+  await dead.close();
+});
+
 test("the inspector shows monitors at the cursor beside links, each a link to its process", async () => {
   // A monitor that ended with the :DOWN its watcher received (the chain's caller and its relays).
   const [row] = (

@@ -27,6 +27,7 @@ export const API_METHODS = [
   "crashes",
   "why",
   "mailboxAt",
+  "mailbox",
   "linksAt",
   "monitorsAt",
   "stackAt",

@@ -10,7 +10,7 @@ import { useApp } from "../store.js";
 import { TermText, TermView } from "../term/TermView.js";
 import { useQuery } from "../use-query.js";
 import { ProcLink, SeqLink } from "./ProcLink.js";
-import type { MonitorView } from "../../../src/query/api.js";
+import type { MailboxView, MonitorView } from "../../../src/query/api.js";
 
 function Section({ title, children, testid }: { title: string; children: React.ReactNode; testid?: string }) {
   return (
@@ -86,6 +86,16 @@ function endText(m: MonitorView): string {
   return m.reason !== null ? `:DOWN ${m.reason}` : ":DOWN";
 }
 
+/** What the mailbox list is based on: a GenServer's handled messages, or only what came since a plain process last acted. */
+function mailboxBasis(m: MailboxView): string {
+  if (m.exitSeq !== null)
+    return `had exited at #${m.exitSeq}${m.exitReason ? ` (${m.exitReason})` : ""}: no mailbox`;
+  if (m.basis === "states") return "received and not yet handled";
+  return m.since === null
+    ? "received so far; which it has taken is not known (not a GenServer with recorded states)"
+    : `received since its last action #${m.since}; which it has taken is not known`;
+}
+
 export function Inspector() {
   const sel = useApp((s) => s.selected);
   const proc = useApp((s) => (s.selected === null ? undefined : s.byId.get(s.selected)));
@@ -93,7 +103,7 @@ export function Inspector() {
   const at = cursor ?? 0;
   const revision = useApp((s) => s.revision);
   const state = useQuery(() => (sel === null ? null : call("stateAt", sel, at)), [sel, at, revision]);
-  const mailbox = useQuery(() => (sel === null ? null : call("mailboxAt", sel, at)), [sel, at, revision]);
+  const mailbox = useQuery(() => (sel === null ? null : call("mailbox", sel, at)), [sel, at, revision]);
   const links = useQuery(() => (sel === null ? null : call("linksAt", sel, at)), [sel, at, revision]);
   const monitors = useQuery(() => (sel === null ? null : call("monitorsAt", sel, at)), [sel, at, revision]);
   const stack = useQuery(() => (sel === null ? null : call("stackAt", sel, at)), [sel, at, revision]);
@@ -210,9 +220,10 @@ export function Inspector() {
               <div className="muted">no state recorded at this point</div>
             )}
           </Section>
-          <Section title={`Mailbox (${mailbox.data?.length ?? 0})`} testid="inspector-mailbox">
+          <Section title={`Mailbox (${mailbox.data?.messages.length ?? 0})`} testid="inspector-mailbox">
             <Err e={mailbox.error} />
-            {(mailbox.data ?? []).map((m, i) => (
+            {mailbox.data ? <div className="muted small">{mailboxBasis(mailbox.data)}</div> : null}
+            {(mailbox.data?.messages ?? []).map((m, i) => (
               <div key={i} className="mono small">
                 {m.sendSeq !== null ? <SeqLink seq={m.sendSeq} /> : null} from <ProcLink id={m.from} />:{" "}
                 <TermText text={m.text} max={160} />
