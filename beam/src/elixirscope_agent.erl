@@ -138,7 +138,9 @@
 %% @doc Starts a recording session. `Config' is
 %% `#{collector => {Host, Port}, token => Binary, plan => Plan}'; see
 %% `elixirscope_agent_plan' for the plan. Returns once the plan is applied
-%% and the collector has been sent the hello frame.
+%% and the collector has accepted the hello frame; a collector that refuses
+%% it (a wrong token) makes it `{error, {collector_refused, Why}}', with
+%% the tracing removed.
 -spec start(map()) -> {ok, pid()} | {error, term()}.
 start(Config) ->
     case elixirscope_agent_plan:check_config(Config) of
