@@ -68,6 +68,25 @@ const TIMEOUT = atomName("timeout");
 /** The atom text of a cut term's marker (`{'$es_cut', Kind, Size, Prefix}`, docs/agent-protocol.md). */
 const CUT = Buffer.from("$es_cut", "latin1");
 
+/**
+ * The reply among a gen_statem callback's actions at `at` (one action or a list of them): the `Reply` of the
+ * first `{:reply, from, reply}`, or undefined.
+ */
+function replyAction(buf: Buffer, at: number): Buffer | undefined {
+  const reply = (t: number) => {
+    if (tupleArity(buf, t) !== 3 || atomAt(buf, tupleBody(buf, t)) !== "reply") return undefined;
+    const value = termEnd(buf, termEnd(buf, tupleBody(buf, t)));
+    return buf.subarray(value, termEnd(buf, value));
+  };
+  if (buf[at] !== T.LIST_EXT) return reply(at);
+  let item = at + 5;
+  for (let n = buf.readUInt32BE(at + 1); n > 0; n--, item = termEnd(buf, item)) {
+    const r = reply(item);
+    if (r) return r;
+  }
+  return undefined;
+}
+
 /** Marks an alias (a reference) among the names sends go to. */
 const ALIAS = "\u0000alias:";
 
@@ -517,8 +536,10 @@ export class Ingest {
     if (statem) {
       if ((tag === "ok" && parts.fun === "init") || tag === "next_state") {
         if (arity >= 3) state = this.statemState(p, bytes(1), bytes(2));
+        if (tag === "next_state" && arity >= 4) reply = replyAction(buf, at[3]!);
       } else if ((tag === "keep_state" || tag === "repeat_state") && p.stateName) {
         state = this.statemState(p, p.stateName, bytes(1));
+        if (arity >= 3) reply = replyAction(buf, at[2]!);
       } else if (tag === "stop" && arity === 3 && p.stateName)
         state = this.statemState(p, p.stateName, bytes(2));
     } else if (tag === "reply" && arity >= 3) {

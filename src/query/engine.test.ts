@@ -102,6 +102,11 @@ test("a gen_statem's states are its state names with their data, each after the 
   assert.match(states[0]!.text, /attempts: 0, code: "1234"/);
   assert.match(states[1]!.text, /attempts: 1/, "a wrong code counts an attempt");
   assert.match(states[1]!.trigger!.text, /\{:unlock, "not 1234"\}/);
+  // The replies come from the callbacks' reply actions, one alone or in a list.
+  assert.equal(states[1]!.reply, "{:error, :wrong_code}");
+  assert.equal(states[2]!.reply, ":ok");
+  assert.equal(states[3]!.reply, ":ok");
+  assert.equal(states[5]!.reply, null, "a state timeout has no caller");
   assert.match(states[3]!.trigger!.text, /:lock\}$/);
   assert.match(states[5]!.trigger!.text, /:state_timeout\}$/, "the last lock is the state timeout's");
 });
