@@ -11,6 +11,7 @@ import type {
   EventRow,
   MessageRow,
   MonitorView,
+  NameHolder,
   Page,
   ProcessInfo,
   StateView,
@@ -201,23 +202,38 @@ async function answer(
   /** The process named at `args[i]`; a registered name means its holder at `at` when given. */
   const proc = async (i: number, what = "PID", at?: Seq) => rec.resolveProcess(ref(i, what), at);
   /**
-   * Each process the name at `args[i]` stood for in turn, with `answer` for each: under a heading saying
-   * which pid held it when, if there were several; as a JSON list of `{holder, answer}` then.
+   * Each process the names at `args[i]` for each `i` stood for in turn (every combination, for two), with
+   * `answer` for each: under a heading saying which pid held a name when, if one had several holders; as a
+   * JSON list of `{holders, answer}` then. A missing optional argument is null.
    */
-  const eachHolder = async <T>(i: number, answer: (p: ProcessInfo) => Promise<T>, show: (a: T) => void) => {
-    const holders = await rec.resolveProcesses(ref(i, "PID"));
-    if (holders.length === 1) {
-      const a = await answer(holders[0]!.process);
-      return opts.json ? json(a) : show(a);
+  const eachHolder = async <T>(
+    indexes: number[],
+    answer: (ps: (ProcessInfo | null)[]) => Promise<T>,
+    show: (a: T, ps: (ProcessInfo | null)[]) => void,
+  ) => {
+    let combos: (NameHolder | null)[][] = [[]];
+    const several = new Set<number>();
+    for (const [n, i] of indexes.entries()) {
+      const holders = n > 0 && args[i] === undefined ? [null] : await rec.resolveProcesses(ref(i, "PID"));
+      if (holders.length > 1) several.add(n);
+      combos = combos.flatMap((c) => holders.map((h) => [...c, h]));
     }
     const answers = [];
-    for (const h of holders) answers.push({ holder: h, answer: await answer(h.process) });
+    for (const c of combos)
+      answers.push({ holders: c, answer: await answer(c.map((h) => h?.process ?? null)) });
+    const processes = (hs: (NameHolder | null)[]) => hs.map((h) => h?.process ?? null);
+    if (answers.length === 1)
+      return opts.json ? json(answers[0]!.answer) : show(answers[0]!.answer, processes(answers[0]!.holders));
     if (opts.json)
-      return json(answers.map((x) => ({ ...x, holder: { ...x.holder, process: x.holder.process.id } })));
-    for (const { holder: h, answer: a } of answers) {
-      const held = `${h.from === null ? "from the start" : `from #${h.from}`}${h.to === null ? "" : ` until #${h.to}`}`;
-      out(`${label(h.process.id)}, holder of ${args[i]} ${held}:`);
-      show(a);
+      return json(
+        answers.map((x) => ({ ...x, holders: x.holders.map((h) => h && { ...h, process: h.process.id }) })),
+      );
+    const held = (h: NameHolder, name: string) =>
+      `${label(h.process.id)}, holder of ${name} ${h.from === null ? "from the start" : `from #${h.from}`}` +
+      (h.to === null ? "" : ` until #${h.to}`);
+    for (const { holders, answer: a } of answers) {
+      out(`${[...several].map((n) => held(holders[n]!, args[indexes[n]!]!)).join(" and ")}:`);
+      show(a, processes(holders));
     }
   };
   const eventLine = (e: EventRow) => {
@@ -264,8 +280,8 @@ async function answer(
       return opts.json ? json(procs) : printProcesses(procs, label, out);
     case "history":
       return eachHolder(
-        1,
-        (p) => rec.history(p.id, hq),
+        [1],
+        ([p]) => rec.history(p!.id, hq),
         (page) => history(page.items, page.next),
       );
     case "events": {
@@ -273,17 +289,16 @@ async function answer(
       return opts.json ? json(page) : history(page.items, page.next);
     }
     case "messages": {
-      const b = args[2] === undefined ? null : (await proc(2, "B")).id;
       const mq = { pattern: opts.pattern, after, limit, fromNs: hq.fromNs, toNs: hq.toNs };
       const show = (page: Page<MessageRow>) => {
         for (const m of page.items) out(messageLine(m));
         if (page.next !== null) out(`... more: --after #${page.next}`);
       };
       if (args[1] === undefined) {
-        const page = await rec.messages(null, b, mq);
+        const page = await rec.messages(null, null, mq);
         return opts.json ? json(page) : show(page);
       }
-      return eachHolder(1, (p) => rec.messages(p.id, b, mq), show);
+      return eachHolder([1, 2], ([a, b]) => rec.messages(a!.id, b?.id ?? null, mq), show);
     }
     case "unreceived": {
       const counts = await notReceivedCounts(rec);
@@ -311,11 +326,11 @@ async function answer(
     }
     case "states":
       return eachHolder(
-        1,
-        async (p) => ({ p, page: await rec.states(p.id, { after, limit }) }),
-        ({ p, page }) => {
+        [1],
+        ([p]) => rec.states(p!.id, { after, limit }),
+        (page, [p]) => {
           for (const s of page.items) stateLines(s);
-          if (page.items.length === 0) out(`${label(p.id)} has no recorded states`);
+          if (page.items.length === 0) out(`${label(p!.id)} has no recorded states`);
           if (page.next !== null) out(`... more: --after #${page.next}`);
         },
       );
