@@ -13,6 +13,15 @@ import { openRecording } from "../query/index.js";
 
 const MAIN = fileURLToPath(new URL("../cli/main.js", import.meta.url));
 
+/** `elixirscope record [options] --out OUT -- COMMAND` in the sample app, as a user runs it. */
+function recordSample(out: string, command: string[], options: string[] = []) {
+  return spawnSync(process.execPath, [MAIN, "record", ...options, "--out", out, "--", ...command], {
+    cwd: SAMPLE_APP_DIR,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+}
+
 /** The `name: count` lines the workload prints. */
 function workloadCounts(stdout: string): Record<string, number> {
   return Object.fromEntries([...stdout.matchAll(/^ {2}(\w+): (\d+)$/gm)].map((m) => [m[1]!, Number(m[2])]));
@@ -21,15 +30,7 @@ function workloadCounts(stdout: string): Record<string, number> {
 test("recording the sample workload captures exactly what it did", async () => {
   compileSampleApp();
   const out = join(mkdtempSync(join(tmpdir(), "es-record-")), "workload.esrec");
-  const r = spawnSync(
-    process.execPath,
-    [MAIN, "record", "--out", out, "--", "mix", "run", "run_workload.exs"],
-    {
-      cwd: SAMPLE_APP_DIR,
-      encoding: "utf8",
-      timeout: 120_000,
-    },
-  );
+  const r = recordSample(out, ["mix", "run", "run_workload.exs"]);
   assert.equal(r.status, 0, r.stderr);
   const expected = workloadCounts(r.stdout);
   assert.equal(expected["account_calls"], 43, r.stdout);
@@ -120,11 +121,7 @@ test("record --plan traces what the plan selects, not the whole project", async 
   const plan = join(dir, "plan.json");
   writeFileSync(plan, JSON.stringify({ modules: { include: ["SampleApp.Bank.*"] } }));
   const out = join(dir, "bank.esrec");
-  const r = spawnSync(
-    process.execPath,
-    [MAIN, "record", "--plan", plan, "--out", out, "--", "mix", "run", "run_workload.exs"],
-    { cwd: SAMPLE_APP_DIR, encoding: "utf8", timeout: 120_000 },
-  );
+  const r = recordSample(out, ["mix", "run", "run_workload.exs"], ["--plan", plan]);
   assert.equal(r.status, 0, r.stderr);
   const c = await countEvents(out);
   assert.equal(c.get("call Elixir.SampleApp.Bank.Account.handle_call/3"), 43);
@@ -138,11 +135,7 @@ test("return tracing refused on a loop is reported in the summary and in the rec
   const plan = join(dir, "plan.json");
   writeFileSync(plan, JSON.stringify({ functions: [{ mfa: "SampleApp.Loop.loop/1", returns: true }] }));
   const out = join(dir, "loop.esrec");
-  const r = spawnSync(
-    process.execPath,
-    [MAIN, "record", "--plan", plan, "--out", out, "--", "mix", "run", "run_workload.exs"],
-    { cwd: SAMPLE_APP_DIR, encoding: "utf8", timeout: 120_000 },
-  );
+  const r = recordSample(out, ["mix", "run", "run_workload.exs"], ["--plan", plan]);
   assert.equal(r.status, 0, r.stderr);
   const refused =
     /Not recorded: the returns of SampleApp\.Loop\.loop\/1: it can call itself in tail position \(a loop\)/;
@@ -164,11 +157,7 @@ test("record --plan with a plan that names no code records the project's applica
   const plan = join(dir, "callers.json");
   writeFileSync(plan, JSON.stringify({ capture: { callers: true } }));
   const out = join(dir, "callers.esrec");
-  const r = spawnSync(
-    process.execPath,
-    [MAIN, "record", "--plan", plan, "--out", out, "--", "mix", "run", "run_workload.exs"],
-    { cwd: SAMPLE_APP_DIR, encoding: "utf8", timeout: 120_000 },
-  );
+  const r = recordSample(out, ["mix", "run", "run_workload.exs"], ["--plan", plan]);
   assert.equal(r.status, 0, r.stderr);
   assert.match(
     r.stderr,
@@ -187,15 +176,7 @@ test("record --plan with a plan that names no code records the project's applica
 
 test("the recorder's own processes and messages are not in the recording", async () => {
   const out = join(mkdtempSync(join(tmpdir(), "es-record-")), "own.esrec");
-  const r = spawnSync(
-    process.execPath,
-    [MAIN, "record", "--out", out, "--", "mix", "run", "run_workload.exs"],
-    {
-      cwd: SAMPLE_APP_DIR,
-      encoding: "utf8",
-      timeout: 120_000,
-    },
-  );
+  const r = recordSample(out, ["mix", "run", "run_workload.exs"]);
   assert.equal(r.status, 0, r.stderr);
   const rec = await openRecording(out);
   try {
@@ -238,11 +219,7 @@ test("code that traces fails under the recorder, and the summary and info say wh
   // The sample app's own test of its counts traces the workload with erlang:trace/3: on OTP 25 a process has
   // one tracer, the recorder's.
   const out = join(mkdtempSync(join(tmpdir(), "es-record-")), "tracing.esrec");
-  const r = spawnSync(
-    process.execPath,
-    [MAIN, "record", "--out", out, "--", "mix", "test", "test/sample_app/workload_trace_test.exs"],
-    { cwd: SAMPLE_APP_DIR, encoding: "utf8", timeout: 120_000 },
-  );
+  const r = recordSample(out, ["mix", "test", "test/sample_app/workload_trace_test.exs"]);
   assert.notEqual(r.status, 0, "the test fails under the recorder");
   assert.match(r.stdout + r.stderr, /invalid spec for pid or port/);
   const conflict =
