@@ -132,6 +132,7 @@
 -module(elixirscope_agent_trace).
 
 -export([apply_plan/3, update/3, remove/1, disable/2, sweep/0, session_api/0, ms/2, conflict/3,
+         agent_name/1,
          untrace_own/2, monitor_patterns/1, monitors/1,
          watch_starts/2, unwatch_starts/1, watch_loads/1, unwatch_loads/0]).
 
@@ -410,6 +411,9 @@ untrace_agent(S, Tracer) ->
 named_agent_processes() ->
     [P || N <- registered(), agent_name(N), P <- [whereis(N)], is_pid(P)].
 
+%% @doc Whether a registered name is one of the agent's own processes'
+%% (the session's, the boot watcher's, the dependency's `elixirscope_app').
+-spec agent_name(atom()) -> boolean().
 agent_name(elixirscope_app) -> true;
 agent_name(N) -> lists:prefix("elixirscope_agent", atom_to_list(N)).
 

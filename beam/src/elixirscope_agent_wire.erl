@@ -145,11 +145,8 @@ monitors(_) -> [].
 %% The agent's own (`elixirscope_agent_session', ..., `elixirscope_app')
 %% are not part of the recording.
 registered_processes() ->
-    [{Name, Pid} || Name <- erlang:registered(), not agent_name(atom_to_list(Name)),
+    [{Name, Pid} || Name <- erlang:registered(), not elixirscope_agent_trace:agent_name(Name),
                     Pid <- [erlang:whereis(Name)], is_pid(Pid)].
-
-agent_name("elixirscope_app") -> true;
-agent_name(Name) -> lists:prefix("elixirscope_agent", Name).
 
 %% The application of each process running when recording starts, told by
 %% its group leader (an application's master); processes started later
