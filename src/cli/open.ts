@@ -1,10 +1,12 @@
 /**
  * `elixirscope open FILE`: starts the Execution Cinema server for one recording, prints its URL (with the
- * access token) and opens it in the default browser unless told not to; serves until Ctrl-C.
+ * access token) and opens it in the default browser unless told not to; serves until Ctrl-C. A file it
+ * cannot open (missing, damaged, not a recording) is a one-line error instead, and nothing is served.
  */
 import { spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { startCinemaServer, type CinemaServer } from "../server/server.js";
+import { RecordingError } from "../store/open.js";
 import { serveUntilInterrupted } from "./cinema-live.js";
 
 export interface OpenOptions {
@@ -35,7 +37,11 @@ export async function startOpen(
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port: not a port: ${opts.port}`);
   const server = await startCinemaServer({ file: resolve(file), host: opts.host, port });
-  if (server.error !== null) out(`Cannot open ${file}: ${server.error}`);
+  if (server.error !== null) {
+    await server.close();
+    // The reasons name the file and say what to do.
+    throw new RecordingError(server.error);
+  }
   out(`Execution Cinema: ${server.url}`);
   if (opts.host !== undefined && opts.host !== "127.0.0.1" && opts.host !== "localhost")
     out(`  listening on ${opts.host}: anyone who has the URL can see the recording`);

@@ -104,6 +104,27 @@ describe("a recording of the sample workload", () => {
     }
   });
 
+  test("open on a file it cannot read is one line and exit status 2, with nothing served", () => {
+    const notRecording = join(dir, "notes.esrec");
+    writeFileSync(notRecording, "these are notes, not a recording\n".repeat(100));
+    const cut = join(dir, "cut-for-open.esrec");
+    writeFileSync(cut, readFileSync(file).subarray(0, 3_000_000));
+    for (const [path, why] of [
+      [notRecording, /notes\.esrec is not an ElixirScope recording/],
+      [cut, /cut-for-open\.esrec is damaged: it is cut short/],
+      [join(dir, "missing.esrec"), /there is no recording at .*missing\.esrec: make one with/],
+    ] as const) {
+      const r = spawnSync(process.execPath, [MAIN, "open", "--no-browser", path], {
+        encoding: "utf8",
+        timeout: 30_000,
+      });
+      assert.equal(r.status, 2, `${r.stdout}${r.stderr}`);
+      assert.equal(r.stdout, "");
+      assert.equal(r.stderr.trimEnd().split("\n").length, 1, r.stderr);
+      assert.match(r.stderr, why);
+    }
+  });
+
   test("a copy with a part overwritten is one line saying so when a question reads that part", () => {
     const damaged = join(dir, "overwritten.esrec");
     copyFileSync(file, damaged);
