@@ -231,6 +231,37 @@ test("the inspector shows monitors at the cursor beside links, each a link to it
   await after.close();
 });
 
+test("a link event names its other process in the events list and the inspector, one click from selecting it", async () => {
+  const sup = named(/^SampleApp\.Supervisor$/);
+  const teller = named(/^SampleApp\.Bank\.Teller$/);
+  const kinds = ["link", "getting_linked", "spawned"] as const;
+  const ofProc = async (p: ProcessInfo) =>
+    (await rec.events({ procs: [p.id], kinds: [...kinds], limit: 10_000 })).items;
+  const link = (await ofProc(sup)).find((e) => e.kind === "link" && e.other === teller.id);
+  assert.ok(link, "the supervisor links to the teller it starts");
+  const linked = (await ofProc(teller)).find((e) => e.kind === "getting_linked" && e.other === sup.id);
+  const spawned = (await ofProc(teller)).find((e) => e.kind === "spawned");
+  assert.ok(linked && spawned, "the teller is spawned and linked by its supervisor");
+
+  const page = await open(`#v=events&c=${link.seq}`);
+  const row = ".event-row.at-cursor";
+  await until(page, row, (t) => t.includes(`#${link.seq}`) && t.includes(`with ${teller.name}`));
+  await until(page, '[data-testid="cursor-event"]', (t) =>
+    t.includes(`link ${sup.name} with ${teller.name}`),
+  );
+  // The teller's side of the same link, and its spawn, name the supervisor.
+  for (const e of [linked, spawned]) {
+    const other = page.locator(`.event-row:has(.num:text-is("#${e.seq}"))`);
+    await other.waitFor();
+    const t = (await other.textContent()) ?? "";
+    assert.ok(t.includes(e.kind) && t.includes(`by ${sup.name}`), t);
+  }
+  // The partner is a process link: clicking it selects the teller.
+  await page.locator(`${row} a.proc`, { hasText: teller.name! }).click();
+  await until(page, '[data-testid="inspector-process"]', (x) => x.includes(teller.pid));
+  await page.close();
+});
+
 test("the data flow view follows a deposit's amount back to the withdrawal for the same transfer", async () => {
   const deposits = await rec.messages(null, null, {
     pattern: '{:"$gen_call", _, {:deposit, _}}',

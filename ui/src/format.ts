@@ -1,5 +1,5 @@
-/** Small formatting helpers shared by the views: durations, process labels. */
-import type { ProcessInfo } from "../../src/query/api.js";
+/** Small formatting helpers shared by the views: durations, process labels, an event's other process. */
+import type { EventKind, ProcessInfo } from "../../src/query/api.js";
 
 export function fmtNs(ns: number): string {
   const a = Math.abs(ns);
@@ -22,6 +22,29 @@ export function procHint(p: ProcessInfo | undefined): string | null {
 
 export function procTitle(p: ProcessInfo): string {
   return p.name ? `${p.name} ${p.pid}` : p.pid;
+}
+
+/**
+ * The word before an event's other process (`EventRow.other`): `send to X`, `receive from X`, `link with X`,
+ * `getting_linked by X` (the link and unlink words are the CLI's `history`'s), `spawn F as X` (the child),
+ * `spawned F by X` (the parent), `monitor of X` (the target). Exits, registers and calls have none.
+ */
+const PARTNER_WORDS: Partial<Record<EventKind, string>> = {
+  send: "to",
+  send_dead: "to",
+  receive: "from",
+  spawn: "as",
+  spawned: "by",
+  link: "with",
+  unlink: "from",
+  getting_linked: "by",
+  getting_unlinked: "by",
+  monitor: "of",
+  demonitor: "of",
+};
+
+export function partnerWord(kind: EventKind): string {
+  return PARTNER_WORDS[kind] ?? "→";
 }
 
 export function clip(text: string, max: number): string {

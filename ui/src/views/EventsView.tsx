@@ -1,6 +1,7 @@
 /**
  * Every event in order, as a virtualised list around the cursor (up to 100,000 rows at a time, fetched in
- * pages as they scroll into view); the cursor's row is highlighted and clicking a row moves the cursor.
+ * pages as they scroll into view); the cursor's row is highlighted and clicking a row moves the cursor. A row
+ * names the event's other process (`link with X`), a click away from selecting it.
  */
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useEffect, useRef, useState } from "react";
@@ -9,6 +10,7 @@ import { call } from "../api.js";
 import { fmtNs, procLabel } from "../format.js";
 import { cursorTo } from "../navigate.js";
 import { useApp } from "../store.js";
+import { Partner } from "./ProcLink.js";
 
 const PAGE = 200;
 const SPAN = 100_000;
@@ -78,9 +80,11 @@ export function EventsView() {
                   <span className="mono ev-text">
                     {e.mfa ? e.mfa + " " : ""}
                     {e.caller ? `from ${e.caller} ` : ""}
-                    {e.other !== null
-                      ? `${e.kind === "receive" ? "from" : "→"} ${procLabel(byId.get(e.other), e.other)} `
-                      : ""}
+                    {e.other !== null ? (
+                      <>
+                        <Partner event={e} />{" "}
+                      </>
+                    ) : null}
                     {e.text ?? ""}
                   </span>
                 </>

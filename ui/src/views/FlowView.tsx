@@ -11,7 +11,7 @@ import { fmtNs } from "../format.js";
 import { setState, useApp } from "../store.js";
 import { TermText } from "../term/TermView.js";
 import { useQuery } from "../use-query.js";
-import { ProcLink, SeqLink } from "./ProcLink.js";
+import { Partner, ProcLink, SeqLink } from "./ProcLink.js";
 
 export function FlowView() {
   const cursor = useApp((s) => s.cursor);
@@ -73,6 +73,11 @@ export function FlowView() {
                 <span className="kind">{o.kind}</span> #{o.seq}
               </SeqLink>{" "}
               {o.mfa ? <span className="mono">{o.mfa} </span> : null}
+              {o.other !== null ? (
+                <>
+                  <Partner event={o} />{" "}
+                </>
+              ) : null}
               {o.path ? (
                 <span className="flow-path" title="where the value is in this event's term">
                   at {o.path}

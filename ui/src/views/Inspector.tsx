@@ -1,7 +1,8 @@
 /**
  * The process inspector: for the selected process at the cursor, what it is (pid, name, behaviour, alive
  * or dead and why), its state with the changes against its previous state and the message that caused
- * them, its mailbox, links and monitors, its current call stack, and the event under the cursor.
+ * them, its mailbox, links and monitors, its current call stack, and the event under the cursor (with its
+ * other process: `link <0.12.0> with SampleApp.Bank.Teller`).
  */
 import { useState } from "react";
 import { call } from "../api.js";
@@ -9,7 +10,7 @@ import { fmtNs } from "../format.js";
 import { useApp } from "../store.js";
 import { TermText, TermView } from "../term/TermView.js";
 import { useQuery } from "../use-query.js";
-import { ProcLink, SeqLink } from "./ProcLink.js";
+import { Partner, ProcLink, SeqLink } from "./ProcLink.js";
 import type { MailboxView, MonitorView } from "../../../src/query/api.js";
 
 function Section({ title, children, testid }: { title: string; children: React.ReactNode; testid?: string }) {
@@ -117,15 +118,11 @@ export function Inspector() {
           <div className="kv">
             <div>
               <SeqLink seq={event.seq} /> <span className="kind">{event.kind}</span>{" "}
-              <ProcLink id={event.proc} /> <span className="muted">{fmtNs(event.ns)}</span>
+              <ProcLink id={event.proc} /> <Partner event={event} />{" "}
+              <span className="muted">{fmtNs(event.ns)}</span>
             </div>
             {event.mfa ? <div className="mono">{event.mfa}</div> : null}
             {event.caller ? <div className="mono muted">called from {event.caller}</div> : null}
-            {event.other !== null ? (
-              <div>
-                other: <ProcLink id={event.other} />
-              </div>
-            ) : null}
             {event.text !== null ? <EventTerm key={event.seq} seq={event.seq} text={event.text} /> : null}
           </div>
         ) : (

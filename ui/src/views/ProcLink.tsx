@@ -1,5 +1,6 @@
-/** A process's name (or pid) that selects it when clicked. */
-import { procHint, procLabel, procTitle } from "../format.js";
+/** A process's name (or pid) that selects it when clicked; an event's other process, with its word. */
+import type { EventRow } from "../../../src/query/api.js";
+import { partnerWord, procHint, procLabel, procTitle } from "../format.js";
 import { select, setCursor } from "../navigate.js";
 import { useApp } from "../store.js";
 
@@ -15,6 +16,16 @@ export function ProcLink({ id }: { id: number | null }) {
       {procLabel(p, id)}
       {procHint(p) ? <span className="hint"> ({procHint(p)})</span> : null}
     </a>
+  );
+}
+
+/** An event's other process, when it has one: `with SampleApp.Bank.Teller` for a link, `from <0.12.0>`. */
+export function Partner({ event }: { event: Pick<EventRow, "kind" | "other"> }) {
+  if (event.other === null) return null;
+  return (
+    <span className="partner" data-testid="partner">
+      {partnerWord(event.kind)} <ProcLink id={event.other} />
+    </span>
   );
 }
 
