@@ -1,6 +1,7 @@
 // Ingest and the engine on hand-made batches in the agent's format, for the cases a sample app rarely
 // shows: identical messages sent repeatedly, messages to dead processes and never received, sends by
-// registered name, long state histories rebuilt through checkpoints, unclosed calls, a cut-off file.
+// registered name, long state histories rebuilt through checkpoints, unclosed calls, a cut-off file, a
+// gen_statem's callbacks that keep their state and data.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -293,6 +294,70 @@ test("a receive of :timeout that nobody sent is a receive timeout; a :timeout se
         [4, "start"],
         [3, "while handling"],
         [2, "sent by"],
+      ],
+    );
+  } finally {
+    await rec.close();
+  }
+});
+
+test("a gen_statem's keep_state_and_data is a state when it replies, with the state before, and not otherwise", async () => {
+  const [door, caller] = [pid(40), pid(41)];
+  const fn = (f: string, arity: number) => tuple(atom("Elixir.Door"), atom(f), arity);
+  const data = map({ n: 0 });
+  const from = tuple(caller, 7);
+  const request = (r: string) => tuple(atom("$gen_call"), from, atom(r));
+  const reply = (r: string) => tuple(atom("reply"), from, atom(r));
+  const init = [
+    atom("gen_statem"),
+    caller,
+    caller,
+    tuple(atom("local"), atom("door")),
+    atom("Elixir.Door"),
+    data,
+    [],
+  ];
+  const s = new Script().trace(
+    door,
+    "spawned",
+    caller,
+    tuple(atom("proc_lib"), atom("init_p"), [caller, [], atom("gen"), atom("init_it"), init]),
+  );
+  const callback = (f: string, result: Term, message?: Term) => {
+    const mfa = fn(f, f === "init" ? 1 : 3);
+    if (message !== undefined) s.trace(door, "receive", message);
+    s.trace(door, "call", mfa).trace(door, "return_from", mfa, result);
+  };
+  const keep = (actions?: Term) =>
+    actions === undefined ? atom("keep_state_and_data") : tuple(atom("keep_state_and_data"), actions);
+  callback("init", tuple(atom("ok"), atom("locked"), data));
+  callback("locked", keep(reply("locked")), request("state"));
+  // Kept with no reply: nothing changed and no one was answered (nor can its return tell it from an enter call's).
+  callback("locked", keep(), atom("ignored"));
+  callback("locked", tuple(atom("next_state"), atom("open"), data, [reply("ok")]), request("unlock"));
+  // What a state enter call returns, then a postponed call, retried once the state timeout locks the door.
+  callback("open", keep([tuple(atom("state_timeout"), 10, atom("lock"))]));
+  callback("open", keep(atom("postpone")), request("wait"));
+  callback(
+    "open",
+    tuple(atom("next_state"), atom("locked"), data),
+    tuple(atom("timeout"), 1, atom("state_timeout")),
+  );
+  callback("locked", keep([reply("ok")]));
+  const file = join(mkdtempSync(join(tmpdir(), "es-ingest-")), "sm.esrec");
+  await ingestInto(file, s);
+  const rec = await openRecording(file);
+  try {
+    const proc = (await rec.resolveProcess("<0.40.0>")).id;
+    const states = (await rec.states(proc, { limit: 100 })).items;
+    assert.deepEqual(
+      states.map((st) => [st.text, st.trigger?.text ?? null, st.reply]),
+      [
+        ["{:locked, %{n: 0}}", null, null],
+        ["{:locked, %{n: 0}}", '{:"$gen_call", {#PID<0.41.0>, 7}, :state}', ":locked"],
+        ["{:open, %{n: 0}}", '{:"$gen_call", {#PID<0.41.0>, 7}, :unlock}', ":ok"],
+        ["{:locked, %{n: 0}}", "{:timeout, 1, :state_timeout}", null],
+        ["{:locked, %{n: 0}}", '{:"$gen_call", {#PID<0.41.0>, 7}, :wait}', ":ok"],
       ],
     );
   } finally {

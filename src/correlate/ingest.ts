@@ -512,7 +512,8 @@ export class Ingest {
   /**
    * A callback's return value carries the new state: a GenServer's `{:reply, r, s}`, `{:noreply, s}`,
    * `{:ok, s}`; a gen_statem's `{:ok, name, data}` from init/1 and `{:next_state, name, data}` or
-   * `{:keep_state, data}` from its state functions, whose state is then `{name, data}`.
+   * `{:keep_state, data}` from its state functions, whose state is then `{name, data}`, and
+   * `{:keep_state_and_data, actions}` with a reply, whose state is the last one.
    */
   private callbackState(seq: number, e: RawEvent, proc: number, p: ProcState, mfa: number): void {
     const parts = this.interner.mfaParts[mfa]!;
@@ -542,6 +543,13 @@ export class Ingest {
         if (arity >= 3) reply = replyAction(buf, at[2]!);
       } else if (tag === "stop" && arity === 3 && p.stateName)
         state = this.statemState(p, p.stateName, bytes(2));
+      else if (tag === "keep_state_and_data" || tag === "repeat_state_and_data") {
+        // The state and data stay the last ones. Only a reply makes it a row: without one it changed nothing,
+        // answered no one, and its return cannot tell it from a state enter call's or a postponement's, which
+        // handle no message.
+        reply = replyAction(buf, at[1]!);
+        if (reply) state = p.statemWhole;
+      }
     } else if (tag === "reply" && arity >= 3) {
       reply = bytes(1);
       state = bytes(2);
@@ -557,10 +565,10 @@ export class Ingest {
     this.t.states.row(seq, proc, triggerSeq < 0 ? null : triggerSeq, null, replyTerm, 1, full, full, seq);
   }
 
-  /** The bytes of `{name, data}` (a gen_statem's whole state); remembers the name. */
+  /** The bytes of `{name, data}` (a gen_statem's whole state); remembers the name and the whole. */
   private statemState(p: ProcState, name: Buffer, data: Buffer): Buffer {
     p.stateName = Buffer.from(name);
-    return Buffer.concat([STATEM_TUPLE, name, data]);
+    return (p.statemWhole = Buffer.concat([STATEM_TUPLE, name, data]));
   }
 
   /** Where the last `destination` went: its process (or -1), its term, and the name it names (or null). */
@@ -869,6 +877,7 @@ export class Ingest {
     if (snapshot && p.behaviour === "gen_statem" && tupleArity(buf, e.c) === 2) {
       const name = tupleBody(buf, e.c);
       p.stateName = Buffer.from(buf.subarray(name, termEnd(buf, name)));
+      p.statemWhole = Buffer.from(buf.subarray(e.c, e.cEnd));
     }
   }
 }

@@ -50,6 +50,8 @@ export class ProcState {
   application: string | undefined;
   /** A gen_statem's current state name, encoded, once known from its callbacks' returns. */
   stateName: Buffer | undefined;
+  /** A gen_statem's whole state `{name, data}`, encoded, as last known: what `:keep_state_and_data` keeps. */
+  statemWhole: Buffer | undefined;
   /** The parent's `spawn` event, once seen. */
   spawnSeq = -1;
   readonly state = new StateBuilder();

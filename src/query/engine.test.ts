@@ -98,7 +98,7 @@ test("a gen_statem's states are its state names with their data, each after the 
   assert.equal(door.behaviour, "gen_statem");
   const states = (await rec.states(door.id, { limit: 100 })).items;
   const names = states.map((s) => /^\{:(\w+), /.exec(s.text)![1]);
-  assert.deepEqual(names, ["locked", "locked", "open", "locked", "open", "locked"]);
+  assert.deepEqual(names, ["locked", "locked", "open", "locked", "open", "locked", "locked"]);
   assert.match(states[0]!.text, /attempts: 0, code: "1234"/);
   assert.match(states[1]!.text, /attempts: 1/, "a wrong code counts an attempt");
   assert.match(states[1]!.trigger!.text, /\{:unlock, "not 1234"\}/);
@@ -107,6 +107,12 @@ test("a gen_statem's states are its state names with their data, each after the 
   assert.equal(states[2]!.reply, ":ok");
   assert.equal(states[3]!.reply, ":ok");
   assert.equal(states[5]!.reply, null, "a state timeout has no caller");
+  // A callback that keeps its state and data still replies: the postponed wait_until_locked, retried once the
+  // door is locked, answered by `{:keep_state_and_data, {:reply, from, :ok}}`. Its first try, postponed while the
+  // door was open (`{:keep_state_and_data, :postpone}`), answered no one and changed nothing: no row.
+  assert.match(states[6]!.trigger!.text, /:wait_until_locked\}$/);
+  assert.equal(states[6]!.text, states[5]!.text, "the state and data stay as they were");
+  assert.equal(states[6]!.reply, ":ok");
   assert.match(states[3]!.trigger!.text, /:lock\}$/);
   assert.match(states[5]!.trigger!.text, /:state_timeout\}$/, "the last lock is the state timeout's");
 });
