@@ -3,8 +3,10 @@
  * and DuckDB against SQLite, each figure with a baseline measured in the same run.
  *
  * - Ingest: the synthetic workload (bench/support/synthetic-workload.ts) as the agent's 500-event frames,
- *   through `Ingest` (scan, correlate, store) on Node's main thread, against `decode()` of the same frames.
- *   Making the frames is not timed. Target: at least 1,000,000 events/s.
+ *   through `Ingest` (scan, correlate, store), against `decode()` of the same frames. Making the frames is
+ *   not timed; the time is the pipeline's (ingest on Node's main thread, DuckDB's storing on the writer
+ *   thread beside it; see synthetic-recording.ts). Target: at least 1,000,000 events/s on one core, so
+ *   also reported: events per CPU-second of every thread, what one core would do with all of it.
  * - Bytes per event: the finished file over its events, against the frames' ETF bytes per event; for the
  *   whole workload and for 1M-event files of only calls and returns and of only sends and receives.
  *   Target: at most 40 B/event.
@@ -70,12 +72,21 @@ export async function run(): Promise<BenchResult[]> {
     const rate = big.rec.events / big.rec.ingestSeconds;
     const decodeRate = big.rec.events / big.decodeSeconds;
     out.push({
-      name: `ingest ${n(EVENTS)} events (scan + correlate + store, main thread) vs decode() of the same frames`,
+      name: `ingest ${n(EVENTS)} events (scan + correlate on the main thread, store on the writer thread) vs decode() of the same frames`,
       value: rate,
       unit: "events/s",
       baseline: decodeRate,
       ratio: rate / decodeRate,
-      note: `${big.rec.ingestSeconds.toFixed(1)} s, of which finish ${big.rec.finishSeconds.toFixed(2)} s; peak RSS ${n(process.resourceUsage().maxRSS / 1024)} MB; target >= 1,000,000 (${rate >= 1e6 ? "met" : "NOT met"})`,
+      note: `${big.rec.ingestSeconds.toFixed(1)} s until stored, of which finish ${big.rec.finishSeconds.toFixed(2)} s; peak RSS ${n(process.resourceUsage().maxRSS / 1024)} MB; target >= 1,000,000 with two threads (${rate >= 1e6 ? "met" : "NOT met"})`,
+    });
+    const perCpu = big.rec.events / big.rec.ingestCpuSeconds;
+    out.push({
+      name: `ingest ${n(EVENTS)} events per CPU-second (every thread: ingest, the writer thread, GC) vs decode() of the same frames`,
+      value: perCpu,
+      unit: "events/s",
+      baseline: decodeRate,
+      ratio: perCpu / decodeRate,
+      note: `${big.rec.ingestCpuSeconds.toFixed(1)} CPU-s, ${(1e6 / perCpu).toFixed(2)} µs an event; the rate on one core doing all of it; target >= 1,000,000 (${perCpu >= 1e6 ? "met" : "NOT met"})`,
     });
     out.push(sizeResult(`bytes per event, whole file (${n(EVENTS)} events, all kinds)`, big.rec));
 
