@@ -69,6 +69,36 @@
 %% meta_match_spec)'). No return is traced: these functions end in the
 %% behaviour's receive loop.
 %%
+%% A pattern can only be set on a loaded module. On a module not loaded
+%% yet, `erlang:trace_pattern/3' sets nothing and returns 0, and nothing is
+%% kept for when it loads. Under `mix' and `iex' code loads on first use,
+%% and `gen_statem' is not loaded at boot: the first gen_statem to start
+%% loads it, and a pattern set before that misses that start and every
+%% later one. So {@link watch_starts/2} first loads both modules
+%% (`code:ensure_loaded/1'):
+%%
+%% ```
+%% 1> erlang:trace_pattern({gen_statem, init_it, 6}, true, [{meta, self()}]).
+%% 0
+%% 2> code:ensure_loaded(gen_statem).
+%% {module,gen_statem}
+%% 3> erlang:trace_pattern({gen_statem, init_it, 6}, true, [{meta, self()}]).
+%% 1
+%% '''
+%%
+%% On a live node that had not loaded it, this costs one call to the code
+%% server and one module of OTP's stdlib, the one its first use would load
+%% from the same code path (about 90 KB of code on OTP 25). None of its
+%% code runs (it has no `on_load'), no process is touched, and it stays
+%% loaded at the end: unloading a module that a process may have started
+%% to use since is not ours to do. In embedded mode (releases) every
+%% module is loaded at boot, and this loads nothing. Setting the pattern
+%% as the module loads instead (the boot watcher hears of every load)
+%% would miss the starts between the load and the pattern, and would not
+%% work when attaching to a running node. A module loaded again (an
+%% upgrade of stdlib while recording) loses the pattern, as any module
+%% does; that is not handled.
+%%
 %% == Monitors ==
 %%
 %% The `procs' flag reports spawns, links, exits and names but no monitor.
@@ -596,14 +626,19 @@ disable(#{session := S, tracer := T} = A, {What, Pid}) when What =:= messages; W
 disable(A, _) ->
     {false, A}.
 
-%% @doc Sets the meta patterns that tell `Watcher' of every gen_server and
+%% @doc Loads `gen_server' and `gen_statem' if they are not loaded, then
+%% sets the meta patterns that tell `Watcher' of every gen_server and
 %% gen_statem starting (see "Watching behaviour processes start" above).
 %% Returns the handle {@link unwatch_starts/1} takes.
 -spec watch_starts(pid(), classic | session) -> term().
-watch_starts(Watcher, classic) ->
+watch_starts(Watcher, Backend) ->
+    [code:ensure_loaded(M) || {M, _, _} <- ?START_FUNCTIONS],
+    set_start_patterns(Watcher, Backend).
+
+set_start_patterns(Watcher, classic) ->
     [erlang:trace_pattern(MFA, ms(false, false), [{meta, Watcher}]) || MFA <- ?START_FUNCTIONS],
     {classic, Watcher};
-watch_starts(Watcher, session) ->
+set_start_patterns(Watcher, session) ->
     %% A session's meta messages go to the session's tracer: a second,
     %% small session whose tracer is the watcher.
     S = trace:session_create(elixirscope_starts, Watcher, []),
