@@ -44,11 +44,29 @@
 %%
 %% OTP 25's gen_statem gives its debug functions the event, the replies and
 %% the state names (`{in, Event, State}', `{out, Reply, To}',
-%% `{consume, Event, State, NextState}'), but never the data. Its events are
-%% therefore `{es_state, Pid, Ns, {in, Event}, Reply | none,
-%% {state_name, NextState}}': the snapshot has the full `{State, Data}', the
-%% changes have the state names. Data changes of a gen_statem need call
-%% tracing of its callback module with return values.
+%% `{consume, Event, State, NextState}', `{postpone, Event, State,
+%% NextState}'), but never the data. Its events are therefore `{es_state,
+%% Pid, Ns, {in, Event}, Reply | none, {state_name, NextState}}': the
+%% snapshot has the full `{State, Data}', the changes have the state names.
+%% Data changes of a gen_statem need call tracing of its callback module
+%% with return values.
+%%
+%% One event is sent per `consume' or `postpone', which ends each callback
+%% and names the event it handled: that is the trigger. `Reply' is the last
+%% `out' since the previous one. The `in' events are not used: an event
+%% retried after a postponement has none, and an event inserted by a
+%% `next_event' action has its `in' before the `consume' of the callback
+%% that inserted it. A door on OTP 25, its `wait' call postponed
+%% while it is open, then retried when its state timeout locks it:
+%%
+%% ```
+%% {in, {{call, F}, wait}, open}
+%% {postpone, {{call, F}, wait}, open, open}        ──▶ wait, no reply, open
+%% {in, {state_timeout, lock}, open}
+%% {consume, {state_timeout, lock}, open, locked}   ──▶ the timeout, locked
+%% {out, ok, F}
+%% {consume, {{call, F}, wait}, locked, locked}     ──▶ wait, reply ok, locked
+%% '''
 %%
 %% == Which processes `all' means ==
 %%
@@ -348,11 +366,10 @@ step({in, Msg}, S) -> setelement(5, setelement(4, S, {in, Msg}), none);
 step({continue, C}, S) -> setelement(5, setelement(4, S, {continue, C}), none);
 step({out, Reply, _To, State}, S) -> emit(Reply, State, S);
 step({noreply, State}, S) -> emit(element(5, S), State, S);
-%% gen_statem
-step({in, Event, _StateName}, S) -> setelement(5, setelement(4, S, {in, Event}), none);
+%% gen_statem (see "gen_statem" above)
 step({out, Reply, _To}, S) -> setelement(5, S, Reply);
-step({consume, _, _, Next}, S) -> statem(Next, S);
-step({postpone, _, _, Next}, S) -> statem(Next, S);
+step({consume, Event, _, Next}, S) -> statem(Event, Next, S);
+step({postpone, Event, _, Next}, S) -> statem(Event, Next, S);
 step(_, S) -> S.
 
 emit(Reply, New, {T, B, Prev, Trigger, _, Last}) ->
@@ -363,8 +380,8 @@ emit(Reply, New, {T, B, Prev, Trigger, _, Last}) ->
     send(T, B, Trigger, Reply, After),
     {T, B, New, none, none, Changed}.
 
-statem(Next, {T, B, Prev, Trigger, Reply, Last}) ->
-    send(T, B, Trigger, Reply, {state_name, Next}),
+statem(Event, Next, {T, B, Prev, _, Reply, Last}) ->
+    send(T, B, {in, Event}, Reply, {state_name, Next}),
     {T, B, Prev, none, none, Last}.
 
 %% The keys a callback probably changed: the elements of its request and

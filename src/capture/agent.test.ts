@@ -354,6 +354,39 @@ describe("the recording agent on a real node", () => {
     );
   });
 
+  test("a gen_statem's state changes each carry their own event: a postponed one retried, an inserted one", async () => {
+    await call("es_fixture_sm", "start", [atom("es_sm_events")]);
+    let r: Recording;
+    try {
+      r = await record({ state: ["es_sm_events"] }, async () => {
+        await call("es_fixture_sm", "toggle", [atom("es_sm_events")]);
+        // `wait`, postponed while busy, then retried once `toggle` makes it idle: sys gives the retry no `in`.
+        await call("es_fixture_sm", "toggle_and_wait", [atom("es_sm_events")]);
+        // A poke that inserts a second one (`next_event`), whose `in` comes before the first one's `consume`.
+        await call("es_fixture_sm", "poke_twice", [atom("es_sm_events")]);
+      });
+    } finally {
+      await call("gen_statem", "stop", [atom("es_sm_events")]);
+    }
+    const show = (t: Term) =>
+      formatTerm(t, { syntax: "erlang" }).replace(
+        /\{call,\{<[^>]*>,(#Ref<[^>]*>|\[alias\|[^\]]*\])\}\}/g,
+        "call",
+      );
+    assert.deepEqual(
+      ofKind(r, "es_state").map((s) => [show(s.at(3)), show(s.at(4)), show(s.at(5))]),
+      [
+        ["snapshot", "none", "{idle,0}"],
+        ["{in,{call,toggle}}", "busy", "{state_name,busy}"],
+        ["{in,{call,wait}}", "none", "{state_name,busy}"],
+        ["{in,{call,toggle}}", "idle", "{state_name,idle}"],
+        ["{in,{call,wait}}", "2", "{state_name,idle}"],
+        ["{in,{call,poke_twice}}", "3", "{state_name,idle}"],
+        ["{in,{internal,poke}}", "none", "{state_name,idle}"],
+      ],
+    );
+  });
+
   test("state: all captures user GenServers and gen_statems, not OTP's own processes", async () => {
     const ctr = (await call("erlang", "whereis", [atom("es_ctr")])) as Pid;
     const sm = (await call("erlang", "whereis", [atom("es_sm")])) as Pid;
