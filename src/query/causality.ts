@@ -9,6 +9,7 @@ import { QueryError } from "./api.js";
 import { EVENT_COLUMNS, toEventRow, type QueryContext } from "./context.js";
 import { int, rows } from "./db.js";
 import { loadProcesses } from "./processes.js";
+import { fillStateTexts } from "./states.js";
 import { K } from "../store/schema.js";
 
 export async function eventAt(ctx: QueryContext, seq: Seq): Promise<EventRow> {
@@ -18,7 +19,9 @@ export async function eventAt(ctx: QueryContext, seq: Seq): Promise<EventRow> {
       `there is no event #${seq}: this recording has events #0 to #${ctx.info.events - 1}`,
     );
   await ctx.terms.load([(found[0]!["term"] as number | null) ?? null]);
-  return toEventRow(ctx, found[0]!);
+  const e = toEventRow(ctx, found[0]!);
+  await fillStateTexts(ctx, [e]);
+  return e;
 }
 
 /** How a `timeout` event reads: no message came, the receive's `after` clause ran. */

@@ -38,7 +38,7 @@ import { loadProcesses } from "./processes.js";
 import { describeHolders, holderAt, nameHolders } from "./holders.js";
 import { mailbox } from "./mailbox.js";
 import { nameMatches, parseProcessRef, pidMatches, ProcessRefError, type ProcessRef } from "./process-ref.js";
-import { stateAt, states } from "./states.js";
+import { fillStateTexts, stateAt, states } from "./states.js";
 import { TermStore } from "./term-store.js";
 import { timeline } from "./timeline.js";
 
@@ -169,8 +169,13 @@ class RecordingEngine implements Recording {
   async term(ref: TermRef): Promise<{ term: Term; text: string } | null> {
     let id: number | null = null;
     if (ref.slot === "main") {
-      const r = await one(this.con, `SELECT term FROM events WHERE seq = ${int(ref.seq)}`);
+      const r = await one(this.con, `SELECT term, kind, proc FROM events WHERE seq = ${int(ref.seq)}`);
       id = (r?.["term"] as number | null) ?? null;
+      // A state event's term is the agent's change; the state after it is what it stands for.
+      if (r?.["kind"] === K.state) {
+        const s = await stateAt(this.ctx, r["proc"] as number, ref.seq);
+        if (s?.seq === ref.seq) return { term: s.state, text: s.text };
+      }
     } else {
       const r = await one(this.con, `SELECT trigger, reply FROM states WHERE seq = ${int(ref.seq)}`);
       id = (r?.[ref.slot] as number | null) ?? null;
@@ -198,14 +203,19 @@ class RecordingEngine implements Recording {
     await this.ctx.terms.load(items.map((r) => (r["term"] as number | null) ?? null));
     const out = items.map((r) => toEventRow(this.ctx, r));
     await this.fillForwardLinks(out);
+    await fillStateTexts(this.ctx, out);
     return { items: out, next: found.length > limit ? out[out.length - 1]!.seq : null };
   }
 
-  /** Calls and sends learn their return and receive (stored on the later event's side). */
+  /**
+   * Calls and sends learn their return and receive (stored on the later event's side); a send to an alias
+   * or a name, whose event does not say to whom, learns its receiver from its message.
+   */
   private async fillForwardLinks(events: EventRow[]): Promise<void> {
     const calls = events.filter((e) => e.kind === "call").map((e) => e.seq);
     const sends = events.filter((e) => e.kind === "send").map((e) => e.seq);
     const links = new Map<number, number>();
+    const receivers = new Map<number, number>();
     if (calls.length > 0) {
       for (const r of await rows(
         this.con,
@@ -216,11 +226,16 @@ class RecordingEngine implements Recording {
     if (sends.length > 0) {
       for (const r of await rows(
         this.con,
-        `SELECT send_seq AS a, receive_seq AS b FROM messages WHERE send_seq BETWEEN ${sends[0]} AND ${sends[sends.length - 1]} AND send_seq IN (${intList(sends)})`,
-      ))
+        `SELECT send_seq AS a, receive_seq AS b, receiver FROM messages WHERE send_seq BETWEEN ${sends[0]} AND ${sends[sends.length - 1]} AND send_seq IN (${intList(sends)})`,
+      )) {
         if (r["b"] !== null) links.set(r["a"] as number, r["b"] as number);
+        if (r["receiver"] !== null) receivers.set(r["a"] as number, r["receiver"] as number);
+      }
     }
-    for (const e of events) if (e.link === null) e.link = links.get(e.seq) ?? null;
+    for (const e of events) {
+      if (e.link === null) e.link = links.get(e.seq) ?? null;
+      if (e.kind === "send" && e.other === null) e.other = receivers.get(e.seq) ?? null;
+    }
   }
 
   history(proc: ProcId, q: HistoryQuery = {}): Promise<Page<EventRow>> {

@@ -7,7 +7,7 @@
 import { Tuple, isAtom, type Term } from "../etf/terms.js";
 import { StateBuilder, type StateChange } from "../correlate/state-builder.js";
 import { CHECKPOINT_EVERY, STATE_CHANGES } from "../store/schema.js";
-import type { Page, ProcId, Seq, StateView, TermChange } from "./api.js";
+import type { EventRow, Page, ProcId, Seq, StateView, TermChange } from "./api.js";
 import type { QueryContext } from "./context.js";
 import { int, rows, type Row } from "./db.js";
 import { diffTerms, formatPath } from "./term-diff.js";
@@ -144,4 +144,29 @@ export async function states(
   await replay(ctx, proc, (q.after ?? -1) + 1, null, limit + 1, (r, s, p) => out.push(view(ctx, r, s, p)));
   const next = out.length > limit ? out[limit - 1]!.seq : null;
   return { items: await complete(ctx, out.slice(0, limit)), next };
+}
+
+/**
+ * The state after each state event of `events`, replacing its text: a state event's stored term is what the
+ * agent sent (a whole state, or only what changed: `{:changed, %{balance: 100}, []}`, `:unchanged`), which
+ * is not the state a reader expects beside the event. Each process's states are replayed once, from the
+ * checkpoint before its first state event here to its last. Events whose state is not known keep their
+ * text.
+ */
+export async function fillStateTexts(ctx: QueryContext, events: EventRow[]): Promise<void> {
+  const byProc = new Map<ProcId, EventRow[]>();
+  for (const e of events) {
+    if (e.kind !== "state") continue;
+    const list = byProc.get(e.proc);
+    if (list) list.push(e);
+    else byProc.set(e.proc, [e]);
+  }
+  for (const [proc, list] of byProc) {
+    const wanted = new Map(list.map((e) => [e.seq, e]));
+    const seqs = [...wanted.keys()];
+    await replay(ctx, proc, Math.min(...seqs), Math.max(...seqs), null, (r, state) => {
+      const e = wanted.get(r["seq"] as number);
+      if (e) e.text = ctx.terms.format(state);
+    });
+  }
 }
