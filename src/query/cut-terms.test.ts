@@ -1,7 +1,8 @@
 // Terms the agent cut because they were too large to record, on a real recording: a GenServer of the
 // sample app (SampleApp.Bench.KV, 20 keys) given a 10 kB binary, then one more key. Its states print as the
 // map they were, with the binary's first bytes and sizes, in Elixir and Erlang syntax, and its diffs stay
-// by key, cut or not.
+// by key, cut or not. A second one has its whole map replaced by a larger one: a change too large to record
+// shows as the new state, cut.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -23,10 +24,15 @@ const SCRIPT = `
 :ok = SampleApp.Bench.KV.put(kv, 5, :binary.copy("x", 10240))
 :ok = SampleApp.Bench.KV.put(kv, 1, :one)
 IO.puts("kv #{inspect(kv)}")
+{:ok, kv2} = SampleApp.Bench.KV.start_link(20)
+:ok = SampleApp.Bench.KV.replace(kv2, Map.new(100..400, &{&1, :binary.copy("y", 100)}))
+:ok = SampleApp.Bench.KV.put(kv2, 100, :first)
+IO.puts("kv2 #{inspect(kv2)}")
 `;
 let rec: Recording;
 let kvPid: string;
 let states: StateView[];
+let replaced: StateView[];
 
 before(async () => {
   compileSampleApp();
@@ -43,6 +49,8 @@ before(async () => {
   kvPid = /kv #PID(<[\d.]+>)/.exec(r.output)![1]!;
   rec = await openRecording(file);
   states = (await rec.states((await rec.resolveProcess(kvPid)).id)).items;
+  const kv2Pid = /kv2 #PID(<[\d.]+>)/.exec(r.output)![1]!;
+  replaced = (await rec.states((await rec.resolveProcess(kv2Pid)).id)).items;
 });
 
 after(async () => {
@@ -87,4 +95,23 @@ test("states and state on the command line show cut terms readably, in Elixir an
   assert.match(shown.stdout, new RegExp(`~ \\[5\\]: 0 -> ${BINARY.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
   const erlang = run("state", kvPid, "--erlang");
   assert.match(erlang.stdout, /\n#\{0 => 0,1 => one,.*5 => <<"x{16}"…10240 bytes, cut>>,…20 keys, cut\}\n$/);
+});
+
+test("a change too large to record shows as the new state, cut: its known keys, none of the removed ones", () => {
+  const texts = replaced.map((s) => s.text);
+  assert.equal(replaced.length, 3, texts.join("\n"));
+  assert.match(texts[0]!, /^%\{0 => 0, 1 => 0, .* 19 => 0\}$/);
+  // 301 keys of 100-byte values do not fit the 2,048-byte budget: the state is the new map's first keys
+  // (in the map's own order).
+  assert.match(texts[1]!, /^%\{\d{3} => "y{100}", .*…301 keys, cut\}$/);
+  assert.match(replaced[1]!.trigger!.text, /:replace/);
+  for (const t of texts.slice(1)) {
+    assert.doesNotMatch(t, /changed|es_cut|\b0 => 0/, "neither the change's wrapper nor a removed key");
+  }
+  // The next change applies to what is known: key 100 is :first, the state still cut.
+  assert.match(texts[2]!, /(\{|, )100 => :first(, .*)?…301 keys, cut\}$/);
+  assert.deepEqual(
+    replaced[2]!.diff.map((d) => [d.path, d.kind, d.after]),
+    [["[100]", "changed", ":first"]],
+  );
 });

@@ -29,10 +29,15 @@ defmodule SampleApp.Bench.KV do
   @spec put(GenServer.server(), term(), term()) :: :ok
   def put(kv, key, value), do: GenServer.call(kv, {:put, key, value})
 
+  @doc "Replaces the whole map with `map`. Returns `:ok`."
+  @spec replace(GenServer.server(), map()) :: :ok
+  def replace(kv, map) when is_map(map), do: GenServer.call(kv, {:replace, map})
+
   @impl true
   def init(keys), do: {:ok, Map.new(0..(keys - 1), &{&1, 0})}
 
   @impl true
   def handle_call({:get, key}, _from, map), do: {:reply, Map.get(map, key), map}
   def handle_call({:put, key, value}, _from, map), do: {:reply, :ok, Map.put(map, key, value)}
+  def handle_call({:replace, new}, _from, _map), do: {:reply, :ok, new}
 end
