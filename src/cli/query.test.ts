@@ -217,6 +217,48 @@ describe("a recording of the sample workload", () => {
     }
   });
 
+  test("sender takes any state that states lists, a gen_statem's too, and gives the send of its message", () => {
+    const states = JSON.parse(q("states", "SampleApp.Door", "--json").stdout) as {
+      items: { seq: number; trigger: { seq: number | null; text: string } | null }[];
+    };
+    // The wrong code: a gen_statem's state row is its callback's return.
+    const wrong = states.items.find((s) => /\{:unlock, "not 1234"\}/.test(s.trigger?.text ?? ""))!;
+    assert.ok(wrong, "the door's state after the wrong code");
+    const r = q("sender", String(wrong.seq));
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /^#\d+ .* send {2}\{:"\$gen_call", .*\{:unlock, "not 1234"\}\} to <0\.\d+\.0> SampleApp\.Door\n$/,
+    );
+    const first = q("sender", `#${states.items[0]!.seq}`);
+    assert.equal(first.status, 0, first.stderr);
+    assert.match(first.stdout, /no message caused this state/);
+  });
+
+  test("calls takes an event number with or without its '#', as why and sender do", () => {
+    const call = q(
+      "sql",
+      "SELECT min(e.seq) FROM events e JOIN mfas m ON m.id = e.mfa WHERE m.name = 'SampleApp.Bank.transfer/3'",
+    );
+    const seq = call.stdout.split("\n")[1]!;
+    const bare = q("calls", seq);
+    assert.equal(bare.status, 0, bare.stderr);
+    assert.match(bare.stdout, new RegExp(`^#${seq} SampleApp\\.Bank\\.transfer/3 `));
+    assert.equal(q("calls", `#${seq}`).stdout, bare.stdout);
+  });
+
+  test("an empty answer says so", () => {
+    // The client sent nothing to the worker that replaced the crashed one.
+    const r = q("messages", "SampleApp.Client", "SampleApp.Worker");
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /holder of SampleApp\.Worker from #\d+:\nNo messages\.\n$/);
+    assert.equal(
+      q("messages", "SampleApp.Door", "--pattern", "{:nothing, _}").stdout,
+      "No messages matching {:nothing, _}.\n",
+    );
+    assert.equal(q("history", "SampleApp.Door", "--kinds", "spawn").stdout, "No events.\n");
+  });
+
   test("unreceived reports the unobserved messages apart from the unreceived ones", () => {
     const count = (status: number) =>
       Number(q("sql", `SELECT count(*) FROM messages WHERE status = ${status}`).stdout.split("\n")[1]);

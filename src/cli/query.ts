@@ -261,6 +261,7 @@ async function answer(
       );
   };
   const history = (items: EventRow[], next: Seq | null) => {
+    if (items.length === 0) out("No events.");
     for (const e of items) out(eventLine(e));
     if (next !== null) out(`... more: --after #${next}`);
   };
@@ -291,6 +292,7 @@ async function answer(
     case "messages": {
       const mq = { pattern: opts.pattern, after, limit, fromNs: hq.fromNs, toNs: hq.toNs };
       const show = (page: Page<MessageRow>) => {
+        if (page.items.length === 0) out(`No messages${opts.pattern ? ` matching ${opts.pattern}` : ""}.`);
         for (const m of page.items) out(messageLine(m));
         if (page.next !== null) out(`... more: --after #${page.next}`);
       };
@@ -378,7 +380,8 @@ async function answer(
     case "calls": {
       const arg = args[1];
       let tree: CallNode[];
-      if (arg !== undefined && /^#\d+$/.test(arg)) {
+      // `#1234` or `1234` (in a shell, an unquoted `#` starts a comment); no pid or name is a bare number.
+      if (arg !== undefined && /^#?\d+$/.test(arg)) {
         const e = await rec.event(parseSeq(arg, "the call"));
         tree = await rec.calls(e.proc, { root: e.seq, limit });
       } else {
@@ -447,7 +450,19 @@ async function answer(
     }
     case "sender": {
       let e = await rec.event(parseSeq(args[1], "the event"));
-      if (e.kind === "state" && e.link !== null) e = await rec.event(e.link);
+      if (e.kind !== "receive") {
+        // A state (a GenServer's state event, a gen_statem callback's return): the message that caused it.
+        const s = await rec.stateAt(e.proc, e.seq);
+        if (s?.seq === e.seq) {
+          if (!s.trigger)
+            return out(
+              `#${e.seq}: no message caused this state (the first one recorded: a snapshot, or init's)`,
+            );
+          if (s.trigger.seq === null)
+            return out(`#${e.seq}: no recorded receive of ${s.trigger.text}, which caused this state`);
+          e = await rec.event(s.trigger.seq);
+        }
+      }
       if (e.kind !== "receive")
         throw new QueryError(`#${e.seq} is a ${e.kind} event; 'sender' takes a receive (or a state change)`);
       if (e.link === null)
