@@ -51,7 +51,11 @@ export async function mailbox(
     view.exitReason = p.exitReason;
     return view;
   }
-  const hasStates = await one(ctx.con, `SELECT 1 AS y FROM states WHERE proc = ${int(proc)} LIMIT 1`);
+  // Only a GenServer's or gen_statem's states say which message each callback took. A supervisor's one state
+  // is its init/1's return (a traced callback's), after which it handles messages no state row follows.
+  const hasStates =
+    (p?.behaviour === "genserver" || p?.behaviour === "gen_statem") &&
+    (await one(ctx.con, `SELECT 1 AS y FROM states WHERE proc = ${int(proc)} LIMIT 1`)) !== undefined;
   let after: number;
   if (hasStates) {
     const last = await one(
