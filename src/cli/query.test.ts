@@ -247,6 +247,19 @@ describe("a recording of the sample workload", () => {
     assert.equal(q("calls", `#${seq}`).stdout, bare.stdout);
   });
 
+  test("a name the recording lacks is answered with the names nearest it, the application's before OTP's", () => {
+    assertOneLineError(
+      q("history", "SampleApp.Bank.Tellr"),
+      /^elixirscope: no process SampleApp\.Bank\.Tellr in this recording; its named processes are SampleApp\.Bank\.Teller, /,
+    );
+    const r = q("history", "Foo.Bar");
+    const named = /its named processes are (.*), \.\.\. \(see/.exec(r.stderr)?.[1]?.split(", ");
+    assert.ok(named, r.stderr);
+    for (const name of ["SampleApp.Bank.Teller", "SampleApp.Worker", "SampleApp.Door"])
+      assert.ok(named.includes(name), `${name} in ${r.stderr}`);
+    assert.equal(new Set(named).size, named.length, "each name once");
+  });
+
   test("an empty answer says so", () => {
     // The client sent nothing to the worker that replaced the crashed one.
     const r = q("messages", "SampleApp.Client", "SampleApp.Worker");

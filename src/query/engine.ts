@@ -78,6 +78,49 @@ function pattern(text: string | undefined): Pattern | undefined {
   }
 }
 
+/** Applications of OTP and Elixir: their processes are not the ones a user asks about first. */
+const PLATFORM_APPS = new Set([
+  "kernel",
+  "stdlib",
+  "compiler",
+  "elixir",
+  "logger",
+  "mix",
+  "iex",
+  "ex_unit",
+  "sasl",
+  "crypto",
+  "ssl",
+  "public_key",
+  "inets",
+  "runtime_tools",
+]);
+
+/**
+ * The registered names to suggest for a name the recording does not have, once each: first those sharing the
+ * longest start with it (`SampleApp.Bank.Tellr`: `SampleApp.Bank.*`), then the application's own processes'
+ * before OTP's and Elixir's (`:code_server`, `Logger`, `Mix.State`).
+ */
+function namesToSuggest(procs: ProcessInfo[], asked: string): string[] {
+  const ask = asked.replace(/^:/, "");
+  const common = (name: string) => {
+    const n = name.replace(/^:/, "");
+    let i = 0;
+    while (i < n.length && i < ask.length && n[i] === ask[i]) i++;
+    return i;
+  };
+  const best = new Map<string, { common: number; own: boolean }>();
+  for (const p of procs) {
+    if (!p.name) continue;
+    const own = p.application !== null && !PLATFORM_APPS.has(p.application);
+    const was = best.get(p.name);
+    best.set(p.name, { common: common(p.name), own: own || (was?.own ?? false) });
+  }
+  return [...best.entries()]
+    .sort(([, a], [, b]) => b.common - a.common || Number(b.own) - Number(a.own))
+    .map(([name]) => name);
+}
+
 class RecordingEngine implements Recording {
   constructor(private readonly ctx: QueryContext) {}
 
@@ -150,7 +193,7 @@ class RecordingEngine implements Recording {
       return pidMatches(parsed, pid, this.ctx.node);
     });
     if (!found) {
-      const named = procs.filter((p) => p.name).map((p) => p.name);
+      const named = namesToSuggest(procs, String(ref));
       throw new QueryError(
         `no process ${ref} in this recording` +
           (named.length > 0
