@@ -25,6 +25,9 @@ const SCRIPT = `
 :ok = SampleApp.Bench.KV.put(kv, 1, :one)
 IO.puts("kv #{inspect(kv)}")
 {:ok, kv2} = SampleApp.Bench.KV.start_link(20)
+# The agent installs its state capture a moment after a GenServer starts: wait for its sys debug function.
+captured? = fn -> match?({:status, _, _, [_, _, _, [_ | _], _]}, :sys.get_status(kv2)) end
+true = Enum.any?(1..1000, fn _ -> captured?.() or (Process.sleep(10) && false) end)
 :ok = SampleApp.Bench.KV.replace(kv2, Map.new(100..400, &{&1, :binary.copy("y", 100)}))
 :ok = SampleApp.Bench.KV.put(kv2, 100, :first)
 IO.puts("kv2 #{inspect(kv2)}")
