@@ -161,6 +161,38 @@ test("the crash view names the crashing process, the bad message and its sender;
   await page.close();
 });
 
+test("a process selected outside the timeline (crash view, deep link) gets its track scrolled into view", async () => {
+  const client = named(/^SampleApp\.Client$/);
+  const tracks = async (page: Page) =>
+    ((await page.locator('[data-testid="timeline"]').getAttribute("data-tracks")) ?? "").split(",");
+  const page = await open("#v=crashes");
+  await page.waitForSelector('[data-testid="chain-step"]');
+  assert.ok(!(await tracks(page)).includes(String(client.id)), "the client's track starts off screen");
+  await page
+    .locator('[data-testid="chain-step"]', { hasText: "sent by" })
+    .locator("a", { hasText: "SampleApp.Client" })
+    .first()
+    .click();
+  await until(page, '[data-testid="inspector-process"]', (t) => t.includes("SampleApp.Client"));
+  for (let i = 0; i < 100 && !(await tracks(page)).includes(String(client.id)); i++)
+    await page.waitForTimeout(20);
+  assert.ok((await tracks(page)).includes(String(client.id)), `tracks shown: ${await tracks(page)}`);
+  // Scrolling away afterwards stays where the user put it.
+  const box = (await page.locator('[data-testid="timeline"]').boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.keyboard.down("Shift");
+  await page.mouse.wheel(0, 2000);
+  await page.keyboard.up("Shift");
+  await page.waitForTimeout(300);
+  assert.ok(!(await tracks(page)).includes(String(client.id)), "scrolled away from the client");
+  await page.close();
+  const linked = await open(`#v=events&p=${client.id}`);
+  for (let i = 0; i < 100 && !(await tracks(linked)).includes(String(client.id)); i++)
+    await linked.waitForTimeout(20);
+  assert.ok((await tracks(linked)).includes(String(client.id)), `tracks shown: ${await tracks(linked)}`);
+  await linked.close();
+});
+
 test("moving the cursor changes the state shown to the right value", async () => {
   const acc = await account(2);
   // Two states in a row with different balances (the first transfer's, when the account was captured from

@@ -91,6 +91,11 @@ export function TimelineCanvas({ filter }: { filter: string }) {
   useEffect(() => store.want(plan.now, plan.ahead), [store, wanted, revision]);
 
   const shown = tilesToDraw(store, plan.now, domain);
+  // The processes whose tracks are (at least partly) on screen, for tests: "12,13,14".
+  const visibleTracks = rows
+    .filter((r) => r.type === "track" && r.y + r.h > scrollY && r.y < scrollY + size.h - RULER_H)
+    .map((r) => (r.type === "track" ? r.proc.id : 0))
+    .join(",");
 
   useEffect(() => {
     const canvas = canvasRef.current!;
@@ -119,6 +124,18 @@ export function TimelineCanvas({ filter }: { filter: string }) {
     });
     return () => cancelAnimationFrame(frame);
   });
+
+  // A process selected elsewhere (the crash view, search, the process tree, a deep link) gets its track
+  // scrolled into view, once per selection: scrolling away from it afterwards is left alone.
+  const ready = rows.length > 0 && size.h > RULER_H;
+  useEffect(() => {
+    if (selected === null || !ready) return;
+    const row = rows.find((r) => r.type === "track" && r.proc.id === selected);
+    if (!row) return;
+    const viewH = size.h - RULER_H;
+    if (row.y >= scrollY && row.y + row.h <= scrollY + viewH) return;
+    setScrollY(clampScroll(row.y - Math.max(0, (viewH - row.h) / 3)));
+  }, [selected, ready]);
 
   function setWindow(a: number, b: number): void {
     const whole = domain.endNs - domain.startNs;
@@ -230,6 +247,7 @@ export function TimelineCanvas({ filter }: { filter: string }) {
       <canvas
         ref={canvasRef}
         data-testid="timeline"
+        data-tracks={visibleTracks}
         style={{ width: size.w, height: size.h }}
         onWheel={onWheel}
         onMouseDown={onMouseDown}
