@@ -355,6 +355,31 @@ test("the sequence diagram shows the transfer messages in order", async () => {
   await page.close();
 });
 
+test("the sequence diagram draws a message with no recorded sender (the door's state timeout) from a lane of its own, with its time", async () => {
+  const door = named(/^SampleApp\.Door$/);
+  const timeout = (await rec.messages(null, door.id, { pattern: "{:timeout, _, :state_timeout}" })).items[0];
+  assert.ok(timeout && timeout.from === null && timeout.receiveSeq !== null, JSON.stringify(timeout));
+  const page = await open(`#v=sequence&p=${door.id}&c=${timeout.receiveSeq}`);
+  const row = page.locator('[data-testid="seq-message"]', { hasText: "state_timeout" }).first();
+  await row.waitFor();
+  const lane = page.locator('[data-testid="seq-outside"]');
+  assert.equal(await lane.count(), 1, "a lane for what the recording does not show");
+  assert.match((await lane.textContent()) ?? "", /not recorded/);
+  const laneX = Number(await lane.getAttribute("x"));
+  const [x0] = ((await row.getAttribute("data-x")) ?? "").split(",").map(Number);
+  assert.equal(x0, laneX, "the arrow starts on that lane");
+  const heads = await page
+    .locator(".seq-head")
+    .evaluateAll((els) => els.map((e) => Number(e.getAttribute("x"))));
+  assert.equal(laneX, Math.max(...heads), "the lane is the last one, beside the processes");
+  assert.match(
+    (await row.locator(".seq-time").textContent()) ?? "",
+    /^\s*\d[\d.]* (s|ms|µs|ns)\s*$/,
+    "its time: when it arrived",
+  );
+  await page.close();
+});
+
 test("a deep link restores the same view", async () => {
   const teller = named(/Teller$/);
   const page = await open("#v=crashes");

@@ -66,8 +66,12 @@ export function SequenceView() {
     const box = scroller.current;
     if (box && current >= 0) box.scrollTop = Math.max(0, current * ROW_H - box.clientHeight / 2);
   }, [current, msgs.data]);
+  // A message whose sender or receiver the recording does not show (a timer's `{:timeout, ...}`, the VM's
+  // `:DOWN` and `:EXIT`, a send to a name no process held) starts or ends on a lane of its own.
+  const outside = rows.some((m) => m.from === null || m.to === null);
   const colX = (p: number | null) => (p === null ? cols.length : cols.indexOf(p)) * COL_W + COL_W / 2;
-  const width = (cols.length + 1) * COL_W;
+  const lanes = cols.length + (outside ? 1 : 0);
+  const width = (lanes + 1) * COL_W;
   const height = rows.length * ROW_H + 10;
 
   function choose(ids: number[]): void {
@@ -117,11 +121,29 @@ export function SequenceView() {
                 {clip(procLabel(byId.get(p), p), 22)}
               </text>
             ))}
+            {outside ? (
+              <text
+                x={colX(null)}
+                y={17}
+                textAnchor="middle"
+                className="seq-head seq-outside"
+                data-testid="seq-outside"
+              >
+                <title>
+                  Not a recorded process: a timer ({"{:timeout, ...}"}), the runtime (:DOWN, :EXIT), or a name
+                  no process held
+                </title>
+                (not recorded)
+              </text>
+            ) : null}
           </svg>
           <svg width={width} height={height} data-testid="sequence">
             {cols.map((p) => (
               <line key={p} x1={colX(p)} x2={colX(p)} y1={0} y2={height} className="lifeline" />
             ))}
+            {outside ? (
+              <line x1={colX(null)} x2={colX(null)} y1={0} y2={height} className="lifeline seq-outside" />
+            ) : null}
             {rows.map((m, i) => {
               const y = i * ROW_H + ROW_H / 2;
               const x0 = colX(m.from);
@@ -134,6 +156,9 @@ export function SequenceView() {
                   className={`seq-msg ${i === current ? "current" : ""} ${m.status}`}
                   data-testid="seq-message"
                   data-send-seq={m.sendSeq ?? ""}
+                  data-from={m.from ?? ""}
+                  data-to={m.to ?? ""}
+                  data-x={`${x0},${x1}`}
                   onClick={() => seq !== null && void setCursor(seq, m.from ?? undefined)}
                 >
                   <rect x={0} y={y - ROW_H / 2} width={width} height={ROW_H} className="seq-row" />
@@ -144,7 +169,7 @@ export function SequenceView() {
                     {clip(m.text, Math.max(40, Math.floor(Math.abs(x1 - x0) / 6.2)))}
                   </text>
                   <text x={width - 4} y={y + 3} textAnchor="end" className="seq-time">
-                    {m.sentNs !== null ? fmtNs(m.sentNs) : ""} {m.status !== "received" ? m.status : ""}
+                    {fmtNs(m.sentNs ?? m.receivedNs ?? 0)} {m.status !== "received" ? m.status : ""}
                   </text>
                 </g>
               );
