@@ -193,6 +193,20 @@ test("a process selected outside the timeline (crash view, deep link) gets its t
   await linked.close();
 });
 
+test("a process selected before any cursor is shown at its last event, not as 'not started yet'", async () => {
+  const client = named(/^SampleApp\.Client$/);
+  const page = await open(`#v=crashes&p=${client.id}`);
+  const head = await until(page, '[data-testid="inspector-process"]', (t) => t.includes("SampleApp.Client"));
+  await until(page, '[data-testid="state-term"]', (t) => /sent: 4/.test(t));
+  const now = await text(page, '[data-testid="inspector-process"]');
+  assert.doesNotMatch(now, /not started yet/, head);
+  assert.match(now, /alive/);
+  assert.match(await text(page, '[data-testid="inspector-no-cursor"]'), new RegExp(`#${client.lastSeq}`));
+  assert.match(await text(page, '[data-testid="state-term"]'), /crashed: 1/, "one input crashed the worker");
+  assert.match(await text(page, '[data-testid="cursor-pos"]'), /no cursor/);
+  await page.close();
+});
+
 test("moving the cursor changes the state shown to the right value", async () => {
   const acc = await account(2);
   // Two states in a row with different balances (the first transfer's, when the account was captured from

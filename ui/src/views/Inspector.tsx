@@ -101,7 +101,8 @@ export function Inspector() {
   const sel = useApp((s) => s.selected);
   const proc = useApp((s) => (s.selected === null ? undefined : s.byId.get(s.selected)));
   const cursor = useApp((s) => s.cursor);
-  const at = cursor ?? 0;
+  // With no cursor yet, the selected process is shown as it was at its last event, and says so.
+  const at = cursor ?? proc?.lastSeq ?? 0;
   const revision = useApp((s) => s.revision);
   const state = useQuery(() => (sel === null ? null : call("stateAt", sel, at)), [sel, at, revision]);
   const mailbox = useQuery(() => (sel === null ? null : call("mailbox", sel, at)), [sel, at, revision]);
@@ -147,10 +148,17 @@ export function Inspector() {
                   </span>
                 ) : proc.spawnSeq !== null && proc.spawnSeq > at ? (
                   <span className="muted">not started yet</span>
+                ) : cursor === null ? (
+                  <span className="alive">alive (no exit recorded)</span>
                 ) : (
                   <span className="alive">alive at cursor</span>
                 )}
               </div>
+              {cursor === null ? (
+                <div className="muted small" data-testid="inspector-no-cursor">
+                  No cursor yet: shown at its last event, <SeqLink seq={at} />.
+                </div>
+              ) : null}
               {proc.supervisor !== null ? (
                 <div>
                   supervisor <ProcLink id={proc.supervisor} />
@@ -168,7 +176,10 @@ export function Inspector() {
               ) : null}
             </div>
           </Section>
-          <Section title="State at cursor" testid="inspector-state">
+          <Section
+            title={cursor === null ? "State at its last event" : "State at cursor"}
+            testid="inspector-state"
+          >
             <Err e={state.error} />
             {state.data ? (
               <>
