@@ -207,6 +207,15 @@ test("a process selected before any cursor is shown at its last event, not as 'n
   await page.close();
 });
 
+test("an account's empty flame graph says why a GenServer's callbacks are untimed and how to time them", async () => {
+  const acc = await account(2);
+  const page = await open(`#v=flame&p=${acc.id}&c=${acc.lastSeq}`);
+  const empty = await until(page, '[data-testid="flame-empty"]', (t) => t.length > 0);
+  assert.match(empty, /other than GenServers/, empty);
+  assert.match(empty, /"callbackReturns": true/, empty);
+  await page.close();
+});
+
 test("moving the cursor changes the state shown to the right value", async () => {
   const acc = await account(2);
   // Two states in a row with different balances (the first transfer's, when the account was captured from

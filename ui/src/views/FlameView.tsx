@@ -113,9 +113,11 @@ export function FlameView() {
         ) : null}
       </div>
       {frames.data && frames.data.length === 0 ? (
-        <div className="muted pad">
+        <div className="muted pad" data-testid="flame-empty">
           No timed call in this window. Calls get a duration when their return is recorded: OTP behaviour
-          callbacks, and functions the plan names with <code>&quot;returns&quot;: true</code>.
+          callbacks other than GenServers&apos; (the default plan takes a GenServer&apos;s states and replies
+          from its state capture instead; <code>&quot;callbackReturns&quot;: true</code> times them too), and
+          functions the plan names with <code>&quot;returns&quot;: true</code>.
         </div>
       ) : null}
       <div className="flame-area" style={{ height: (maxDepth(shown) + 1) * 18 }}>
