@@ -41,6 +41,7 @@ import { nameMatches, parseProcessRef, pidMatches, ProcessRefError, type Process
 import { fillStateTexts, stateAt, states } from "./states.js";
 import { TermStore } from "./term-store.js";
 import { timeline } from "./timeline.js";
+import { PLATFORM_APPS } from "../plan/platform-apps.js";
 
 export { RecordingError };
 
@@ -77,24 +78,6 @@ function pattern(text: string | undefined): Pattern | undefined {
     throw err;
   }
 }
-
-/** Applications of OTP and Elixir: their processes are not the ones a user asks about first. */
-const PLATFORM_APPS = new Set([
-  "kernel",
-  "stdlib",
-  "compiler",
-  "elixir",
-  "logger",
-  "mix",
-  "iex",
-  "ex_unit",
-  "sasl",
-  "crypto",
-  "ssl",
-  "public_key",
-  "inets",
-  "runtime_tools",
-]);
 
 /**
  * The registered names to suggest for a name the recording does not have, once each: first those sharing the

@@ -24,6 +24,7 @@ import {
   type ProgressListener,
   stopSession,
 } from "./collect.js";
+import { PLATFORM_APPS } from "../plan/platform-apps.js";
 
 export interface AttachOptions {
   node: string;
@@ -44,31 +45,6 @@ export interface AttachOptions {
   /** Told how each change of the plan file went: undefined when applied, else why not. */
   onReplan?: (problem: string | undefined) => void;
 }
-
-/** Applications every node has: the default plan traces the others, the node's own. */
-const PLATFORM_APPS = new Set([
-  "kernel",
-  "stdlib",
-  "compiler",
-  "elixir",
-  "logger",
-  "iex",
-  "mix",
-  "ex_unit",
-  "eex",
-  "crypto",
-  "asn1",
-  "public_key",
-  "ssl",
-  "inets",
-  "sasl",
-  "runtime_tools",
-  "tools",
-  "syntax_tools",
-  "hex",
-  "os_mon",
-  "xmerl",
-]);
 
 /** The node's own running applications, for the default plan. */
 export async function userApplications(node: LocalNode, peer: string): Promise<string[]> {
