@@ -1,6 +1,8 @@
 // The query engine on a real recording of the sample application's workload (examples/sample_app), its
 // answers checked against what the workload did: the crash's causal chain, the accounts' balances at
-// chosen moments, the messages between two processes, and the CLI that asks them.
+// chosen moments, the messages between two processes, and the CLI that asks them; history and events as a
+// reader takes them (a GenServer's state events read as its state after each, not as the changes the agent
+// sent; a reply to a caller's alias names the process that received it); mailboxes.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -389,4 +391,68 @@ test("a registered name means its holder at --at, and all its holders in turn wi
     ),
   );
   assert.match(exchanged.stdout, /\{:process, -1\}/);
+});
+
+test("an account's state events read as its state after each, as state --at gives it", async () => {
+  const account = await rec.resolveProcess(":account_3");
+  const events = (await rec.history(account.id, { kinds: ["state"], limit: 1000 })).items;
+  // Opened with 100; each transfer it takes part in is a withdrawal or a deposit of 10 (one withdrawal of 1000
+  // refused), then its balance is read: states after every call.
+  assert.ok(events.length >= 9, `account_3 has ${events.length} state events`);
+  for (const e of events) {
+    assert.match(e.text!, /^%\{balance: \d+, history: \[.*\], id: 3\}$/, `#${e.seq}`);
+    assert.equal(e.text, (await rec.stateAt(account.id, e.seq))!.text, `#${e.seq}`);
+  }
+  // The refused withdrawal changes nothing: its state is the one before.
+  const refused = events.findIndex((e, i) => i > 0 && e.text === events[i - 1]!.text);
+  assert.ok(refused > 0, "a call that changed nothing has the same state as the one before");
+  // The same texts in the events of every process, in why's chain and in the term an event's expansion fetches.
+  const all = (await rec.events({ procs: [account.id], kinds: ["state"], limit: 1000 })).items;
+  assert.deepEqual(
+    all.map((e) => e.text),
+    events.map((e) => e.text),
+  );
+  const last = events[events.length - 1]!;
+  assert.equal((await rec.why(last.seq))[0]!.text, `state ${last.text}`);
+  assert.equal((await rec.term({ seq: last.seq, slot: "main" }))!.text, last.text);
+});
+
+test("a reply sent to the caller's alias names the process that received it", async () => {
+  const account = await rec.resolveProcess(":account_3");
+  const teller = await rec.resolveProcess("SampleApp.Bank.Teller");
+  const replies = (await rec.history(account.id, { kinds: ["send"], limit: 1000 })).items.filter((e) =>
+    /^\{\[:alias \| #Reference<[\d.]+>\], \{:(ok|error), /.test(e.text ?? ""),
+  );
+  // One reply per withdrawal and deposit the teller asked of it.
+  assert.ok(replies.length >= 8, `account_3 sent ${replies.length} replies`);
+  for (const e of replies) {
+    assert.notEqual(e.link, null, `#${e.seq} was received`);
+    assert.equal(e.other, teller.id, `#${e.seq} went to the teller`);
+    assert.equal((await rec.event(e.link!)).proc, teller.id);
+  }
+});
+
+test("a supervisor's mailbox holds what came since it last acted, not the acks and exits it took long ago", async () => {
+  const sup = await rec.resolveProcess("SampleApp.Worker.Supervisor");
+  assert.equal(sup.behaviour, "supervisor");
+  // Its init/1's return is recorded (a traced callback's), as its one state.
+  assert.equal((await rec.states(sup.id)).items.length, 1);
+  const end = rec.info().events - 1;
+  const box = await rec.mailbox(sup.id, end);
+  assert.equal(box.basis, "since_last_action");
+  // It started the worker (its :ack), took the crashed worker's :EXIT, answered the client's count_children and
+  // started the new worker (another :ack), then replied: nothing it received is left after that.
+  assert.deepEqual(
+    box.messages.map((m) => m.text),
+    [],
+  );
+  // Just after the crashed worker's exit signal arrived, that is what it had received since it last acted.
+  const crash = (await rec.crashes()).find((c) => /ArgumentError/.test(c.reason))!;
+  const exit = (await rec.history(sup.id, { kinds: ["receive"], after: crash.seq, limit: 1 })).items[0]!;
+  assert.match(exit.text!, /^\{:EXIT, #PID<[\d.]+>, \{%ArgumentError/);
+  const then = await rec.mailbox(sup.id, exit.seq);
+  assert.deepEqual(
+    then.messages.map((m) => m.receiveSeq),
+    [exit.seq],
+  );
 });
