@@ -3,7 +3,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startNode, type TestNode } from "../../test/support/nodes.js";
@@ -90,4 +90,72 @@ test("elixirscope demo records the sample workload and says what the recording h
   );
   assert.match(r.stdout, /sent by #\d+ <0\.\d+\.0> SampleApp\.Client: send .*\{:process, -1\}/);
   assert.match(r.stdout, new RegExp(`The recording is ${file.replace(/[.]/g, "\\.")}\\.`));
+});
+
+describe("record, attach, listen and demo refuse an --out they cannot write, before anything runs", () => {
+  const dir = mkdtempSync(join(tmpdir(), "es-cli-out-"));
+  /** An erl command that leaves a file behind when it runs. */
+  const marker = join(dir, "ran");
+  const erl = ["erl", "-noshell", "-eval", `file:write_file("${marker}", <<>>), halt().`];
+
+  function assertRefused(r: ReturnType<typeof cli>, pattern: RegExp): void {
+    assert.notEqual(r.status, 0, r.stderr);
+    const lines = r.stderr.trimEnd().split("\n");
+    assert.equal(lines.length, 1, `expected one line, got:\n${r.stderr}`);
+    assert.match(lines[0]!, pattern);
+    assert.equal(existsSync(marker), false, "the command must not run");
+  }
+
+  test("a folder that does not exist", () => {
+    const out = join(dir, "missing", "run.esrec");
+    assertRefused(
+      cli("record", "--out", out, "--", ...erl),
+      /^elixirscope: cannot write the recording .*: the folder .*missing does not exist; create it or choose another --out$/,
+    );
+    for (const args of [
+      ["attach", "--node", "app@localhost", "--out", out],
+      ["listen", "--port", "4949", "--token", "t", "--out", out],
+      ["demo", "--no-open", "--out", out],
+    ])
+      assertRefused(
+        cli(...args),
+        /^elixirscope: cannot write the recording .*: the folder .*missing does not exist/,
+      );
+  });
+
+  test("a folder", () => {
+    assertRefused(
+      cli("record", "--out", dir, "--", ...erl),
+      /^elixirscope: --out .* is a folder: give a file name in it, as in --out .*\/run\.esrec$/,
+    );
+  });
+
+  test("a path through a file", () => {
+    const file = join(dir, "plain-file");
+    writeFileSync(file, "");
+    assertRefused(
+      cli("record", "--out", join(file, "run.esrec"), "--", ...erl),
+      /plain-file is not a folder/,
+    );
+  });
+});
+
+describe("record with a command that is not a BEAM program", () => {
+  const dir = mkdtempSync(join(tmpdir(), "es-cli-cmd-"));
+  const out = join(dir, "run.esrec");
+
+  test("a command not found is one line, before anything else", () => {
+    const r = cli("record", "--out", out, "--", "no-such-command-xyz");
+    assert.equal(r.status, 1, r.stderr);
+    assert.equal(
+      r.stderr,
+      "elixirscope: cannot run 'no-such-command-xyz': command not found (give an erl, elixir, iex or mix command)\n",
+    );
+  });
+
+  test("one that succeeds without starting a VM ends with a non-zero status", () => {
+    const r = cli("record", "--out", out, "--", "true");
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /nothing was recorded: no BEAM VM started by the command/);
+  });
 });

@@ -7,6 +7,7 @@ import { resolve } from "node:path";
 import { recordSampleWorkload } from "../demo/sample-app.js";
 import { countEvents } from "../record/events.js";
 import { openRecording } from "../query/index.js";
+import { checkOutPath } from "../record/out-path.js";
 import { summaryText } from "../record/progress.js";
 import { serveUntilInterrupted } from "./cinema-live.js";
 import { startOpen } from "./open.js";
@@ -22,6 +23,7 @@ export async function demoCommand(
   out: (line: string) => void = (l) => process.stdout.write(l + "\n"),
 ): Promise<void> {
   const file = resolve(opts.out ?? "elixirscope-demo.esrec");
+  checkOutPath(file);
   out("Compiling the sample application (examples/sample_app)...");
   out("Recording: elixirscope record -- mix run run_workload.exs");
   const result = await recordSampleWorkload(file);

@@ -1,5 +1,6 @@
 /** `elixirscope listen`: argument handling, progress and summary on the terminal. */
 import { listenAndRecord } from "../record/listen.js";
+import { checkOutPath } from "../record/out-path.js";
 import { summaryText, terminalProgress } from "../record/progress.js";
 
 function defaultOut(): string {
@@ -20,6 +21,7 @@ export async function listenCommand(opts: {
   if (durationMs !== undefined && !(durationMs > 0))
     throw new Error(`--duration must be a positive number of seconds`);
   const out = opts.out ?? defaultOut();
+  checkOutPath(out);
   const stop = new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
   const stats = await listenAndRecord({
     port,

@@ -5,7 +5,10 @@ import { attachAndRecord } from "../record/attach.js";
 import { launchAndRecord } from "../record/launch.js";
 import { mixApplication, mixEbin } from "../record/mix-project.js";
 import { summaryText, terminalProgress } from "../record/progress.js";
+import { checkOutPath } from "../record/out-path.js";
 import { liveCinema, serveUntilInterrupted } from "./cinema-live.js";
+import { accessSync, constants, statSync } from "node:fs";
+import { delimiter, join } from "node:path";
 
 export interface OpenFlags {
   open?: boolean;
@@ -15,6 +18,25 @@ export interface OpenFlags {
 }
 
 const say = (line: string) => process.stderr.write(line + "\n");
+
+/** Throws when `command` is not a program that can be run: a name not on PATH, or a path to no executable. */
+function checkCommand(command: string): void {
+  const runnable = (p: string) => {
+    try {
+      accessSync(p, constants.X_OK);
+      return statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (command.includes("/")) {
+    if (!runnable(command)) throw new Error(`cannot run '${command}': no such executable file`);
+  } else if (
+    !(process.env["PATH"] ?? "").split(delimiter).some((d) => d !== "" && runnable(join(d, command)))
+  ) {
+    throw new Error(`cannot run '${command}': command not found (give an erl, elixir, iex or mix command)`);
+  }
+}
 
 function defaultOut(): string {
   return `elixirscope-${new Date().toISOString().replace(/[:.]/g, "-")}.esrec`;
@@ -26,6 +48,9 @@ export async function recordCommand(
 ): Promise<number> {
   if (command.length === 0)
     throw new Error("nothing to record: give a command after --, as in: elixirscope record -- mix test");
+  const out = opts.out ?? defaultOut();
+  checkOutPath(out);
+  checkCommand(command[0]!);
   const app = mixApplication(process.cwd());
   const loaded: Plan = opts.plan ? loadPlanFile(opts.plan) : defaultPlan(app ? [app] : []);
   // A plan that names no code (only capture or limits) traces the project's application, as the default does.
@@ -41,7 +66,6 @@ export async function recordCommand(
       `elixirscope: ${opts.plan ? `${opts.plan} names no modules or functions and there is` : "there is"} no Mix project here: recording messages, processes and state, but no function calls\n`,
     );
   }
-  const out = opts.out ?? defaultOut();
   const progress = terminalProgress(process.stderr);
   const cinema = opts.open ? liveCinema(out, opts, say) : undefined;
   const result = await launchAndRecord({
@@ -56,7 +80,8 @@ export async function recordCommand(
   if (result.stats) process.stderr.write(summaryText(out, result.stats) + "\n");
   else process.stderr.write(`elixirscope: nothing was recorded: ${result.problem}\n`);
   if (cinema && result.stats) await serveUntilInterrupted(await cinema.server(), say);
-  return result.exitCode;
+  // Nothing recorded is a failure even when the command itself succeeded.
+  return result.stats || result.exitCode !== 0 ? result.exitCode : 2;
 }
 
 export async function attachCommand(
@@ -73,6 +98,7 @@ export async function attachCommand(
   if (durationMs !== undefined && !(durationMs > 0))
     throw new Error(`--duration must be a positive number of seconds`);
   const out = opts.out ?? defaultOut();
+  checkOutPath(out);
   const stop = new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
   const cinema = opts.open ? liveCinema(out, opts, say) : undefined;
   const stats = await attachAndRecord({

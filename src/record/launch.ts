@@ -64,11 +64,20 @@ export async function launchAndRecord(options: LaunchOptions): Promise<LaunchRes
     child.once("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
   });
 
+  let accepted = false;
   const recording = listener.session.then(async (session) => {
-    const writer = await createRecordingSink(options.out, session.info, {
-      command: options.command,
-      plan: options.plan,
-    });
+    accepted = true;
+    let writer: RecordingSink;
+    try {
+      writer = await createRecordingSink(options.out, session.info, {
+        command: options.command,
+        plan: options.plan,
+      });
+    } catch (err) {
+      // Stop the agent: the command goes on unrecorded, and the reason is told at its end.
+      session.close();
+      throw err;
+    }
     options.onRecording?.(writer);
     try {
       return { writer, stats: await collect(session, writer, options.onProgress) };
@@ -92,9 +101,10 @@ export async function launchAndRecord(options: LaunchOptions): Promise<LaunchRes
       const { writer, stats } = await recording;
       await finishRecording(writer, stats, { commandExitCode: exitCode });
       return { exitCode, stats, output };
-    } catch {
-      const problem =
-        listener.rejected.length > 0
+    } catch (err) {
+      const problem = accepted
+        ? (err as Error).message
+        : listener.rejected.length > 0
           ? `the agent's connection was refused: ${listener.rejected.join("; ")}`
           : "no BEAM VM started by the command connected to the recorder (is it an erl, elixir, iex or mix command?)";
       return { exitCode, stats: undefined, problem, output };

@@ -10,6 +10,8 @@ import { fileURLToPath } from "node:url";
 import { compileSampleApp, SAMPLE_APP_DIR } from "../demo/sample-app.js";
 import { countEvents } from "./events.js";
 import { openRecording } from "../query/index.js";
+import { launchAndRecord } from "./launch.js";
+import { defaultPlan } from "../plan/plan.js";
 
 const MAIN = fileURLToPath(new URL("../cli/main.js", import.meta.url));
 
@@ -230,4 +232,17 @@ test("code that traces fails under the recorder, and the summary and info say wh
     timeout: 60_000,
   });
   assert.match(info.stdout, conflict);
+});
+
+test("a recording file that cannot be created is the problem told, and the agent is stopped", async () => {
+  const out = join(mkdtempSync(join(tmpdir(), "es-record-")), "missing", "x.esrec");
+  const r = await launchAndRecord({
+    command: ["erl", "-noshell", "-eval", "timer:sleep(300), halt(5)."],
+    plan: defaultPlan(),
+    out,
+    stdio: "pipe",
+  });
+  assert.equal(r.exitCode, 5);
+  assert.equal(r.stats, undefined);
+  assert.match(r.problem ?? "", /^cannot create the recording .*missing\/x\.esrec: /);
 });
