@@ -229,3 +229,18 @@ export function withDefaultModules(plan: Plan, applications: string[]): Plan {
 export function defaultPlan(applications: string[] = []): Plan {
   return parsePlan({ modules: { applications } });
 }
+
+/** The modules a plan names by their exact name (not `MyApp.*`), each with the field naming it first. */
+export function exactModules(plan: Plan): { field: string; source: string; module: string }[] {
+  const named = [
+    ...plan.modules.include.map((p, i) => ({ field: `modules.include[${i}]`, source: p })),
+    ...plan.functions.map((f, i) => ({ field: `functions[${i}].mfa`, source: f.mfa })),
+  ];
+  const seen = new Set<string>();
+  return named.flatMap(({ field, source }) => {
+    const m = parseMfaPattern(source).module;
+    if (m.kind !== "exact" || seen.has(m.value)) return [];
+    seen.add(m.value);
+    return [{ field, source, module: m.value }];
+  });
+}

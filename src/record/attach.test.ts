@@ -2,14 +2,15 @@
 // exactly as it found it: no trace flags, no trace patterns, no sys debug functions.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSampleApp } from "../demo/sample-app.js";
 import { LocalNode } from "../dist/node.js";
 import { rpc } from "../dist/rpc.js";
 import { atom, ErlMap, Tuple, tuple, type Term } from "../etf/terms.js";
-import { defaultPlan, loadPlanFile } from "../plan/plan.js";
+import { defaultPlan, loadPlanFile, parsePlan, PlanError } from "../plan/plan.js";
+import { startNode } from "../../test/support/nodes.js";
 import { formatTerm } from "../etf/index.js";
 import { attachAndRecord } from "./attach.js";
 import { countEvents } from "./events.js";
@@ -147,6 +148,13 @@ test("changing the plan file while attached switches the recording to it without
     );
     await waitForReplans(1);
     assert.match(replans[0]!, /limits\.maxQueue/);
+    // A misspelt module is refused, and the previous plan stays.
+    writeFileSync(planFile, JSON.stringify({ modules: { include: ["SampleApp.Bank.*", "SampleApp.Bnak"] } }));
+    await waitForReplans(2);
+    assert.match(
+      replans[1]!,
+      /modules\.include\[1\]: .* has no module SampleApp\.Bnak \(code:which\/1 finds none\)/,
+    );
     // The loop's returns are asked for and refused (it calls itself in tail position): the recording says so.
     writeFileSync(
       planFile,
@@ -155,8 +163,8 @@ test("changing the plan file while attached switches the recording to it without
         functions: [{ mfa: "SampleApp.Loop.loop/1", returns: true }],
       }),
     );
-    await waitForReplans(2);
-    assert.equal(replans[1], undefined);
+    await waitForReplans(3);
+    assert.equal(replans[2], undefined);
     await workload();
     stop();
     const stats = await recording;
@@ -174,5 +182,30 @@ test("changing the plan file while attached switches the recording to it without
   } finally {
     await driver.stop();
     await app.stop();
+  }
+});
+
+test("attach refuses a plan naming a module the node does not have, and leaves it as it was", async () => {
+  const node = await startNode();
+  try {
+    const out = join(mkdtempSync(join(tmpdir(), "es-attach-")), "unknown.esrec");
+    const plan = parsePlan({ modules: { include: [":lists"] }, functions: [{ mfa: ":no_such_mod.f/1" }] });
+    await assert.rejects(
+      attachAndRecord({
+        node: node.name,
+        cookie: node.cookie,
+        plan,
+        out,
+        planFile: "p.json",
+        durationMs: 3000,
+      }),
+      (err: Error) =>
+        err instanceof PlanError &&
+        err.message ===
+          `p.json: functions[0].mfa: ${node.name} has no module :no_such_mod (code:which/1 finds none): check its spelling`,
+    );
+    assert.equal(existsSync(out), false);
+  } finally {
+    await node.stop();
   }
 });

@@ -13,9 +13,9 @@ import { LocalNode } from "../dist/node.js";
 import { rpc } from "../dist/rpc.js";
 import { DistError } from "../dist/errors.js";
 import { formatTerm } from "../etf/index.js";
-import { isAtom, Tuple } from "../etf/terms.js";
+import { atom, isAtom, Tuple } from "../etf/terms.js";
 import { agentPlanOf, bootConfigTerm, selectionTerm, selectsNothing } from "../plan/agent-terms.js";
-import { loadPlanFile, type Plan, withDefaultModules } from "../plan/plan.js";
+import { exactModules, loadPlanFile, type Plan, PlanError, withDefaultModules } from "../plan/plan.js";
 import { createRecordingSink, type RecordingSink } from "./recording-sink.js";
 import {
   collect,
@@ -58,6 +58,24 @@ export async function userApplications(node: LocalNode, peer: string): Promise<s
     .filter((a) => a !== "" && !PLATFORM_APPS.has(a));
 }
 
+/**
+ * Why the plan cannot be right for the node, when it names a module the node has no code for (a misspelt
+ * name would otherwise record nothing and say nothing); undefined when every module it names exists.
+ */
+export async function unknownModule(
+  node: LocalNode,
+  peer: string,
+  plan: Plan,
+  source = "the plan",
+): Promise<string | undefined> {
+  for (const { field, module } of exactModules(plan)) {
+    const where = await rpc(node, peer, "code", "which", [atom(module)]);
+    if (isAtom(where, "non_existing"))
+      return `${source}: ${field}: ${peer} has no module ${module.startsWith("Elixir.") ? module.slice(7) : `:${module}`} (code:which/1 finds none): check its spelling`;
+  }
+  return undefined;
+}
+
 export async function attachAndRecord(options: AttachOptions): Promise<CollectStats> {
   const local = await LocalNode.start({ cookie: options.cookie });
   try {
@@ -67,6 +85,8 @@ export async function attachAndRecord(options: AttachOptions): Promise<CollectSt
     // node's own applications, and so does every change of the plan file that names none.
     const ownApps = selectsNothing(options.plan) ? await userApplications(local, peer) : [];
     const plan = withDefaultModules(options.plan, ownApps);
+    const unknown = await unknownModule(local, peer, plan, options.planFile);
+    if (unknown !== undefined) throw new PlanError(unknown);
     await loadAgent(local, peer);
     const token = randomBytes(16).toString("hex");
     const listener = await listenForAgent({ token });
@@ -100,6 +120,8 @@ export async function attachAndRecord(options: AttachOptions): Promise<CollectSt
           loaded,
           ownApps.length > 0 || !selectsNothing(loaded) ? ownApps : await userApplications(local, peer),
         );
+        const unknown = await unknownModule(local, peer, next, planFile);
+        if (unknown !== undefined) return options.onReplan?.(unknown);
         const r = await rpc(local, peer, "elixirscope_agent_boot", "replan", [
           selectionTerm(next),
           planToTerm(agentPlanOf(next)),
