@@ -159,3 +159,19 @@ describe("record with a command that is not a BEAM program", () => {
     assert.match(r.stderr, /nothing was recorded: no BEAM VM started by the command/);
   });
 });
+
+describe("a usage mistake is one line that says where to look", () => {
+  for (const [args, line] of [
+    [["frob"], "error: unknown command 'frob' (see 'elixirscope --help')"],
+    [["reord"], "error: unknown command 'reord': did you mean record? (see 'elixirscope --help')"],
+    [["record", "--frob", "--", "ls"], "error: unknown option '--frob' (see 'elixirscope record --help')"],
+    [["record"], "error: missing required argument 'command' (see 'elixirscope record --help')"],
+    [["attach"], "error: required option '--node <name>' not specified (see 'elixirscope attach --help')"],
+  ] as const) {
+    test(args.join(" "), () => {
+      const r = cli(...args);
+      assert.equal(r.status, 64);
+      assert.equal(r.stderr, line + "\n");
+    });
+  }
+});

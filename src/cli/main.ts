@@ -29,7 +29,15 @@ const program = new Command()
   .description("Execution Cinema: record, query and replay what a BEAM system did")
   .version("0.1.0")
   .exitOverride()
-  .configureOutput({ outputError: (text, write) => write(text) });
+  .configureOutput({
+    // A usage mistake says where to look: the command's own help when the command is known.
+    outputError: (text, write) => {
+      const named = program.commands.find((c) => c.name() === process.argv[2]);
+      const help = named ? `elixirscope ${named.name()} --help` : "elixirscope --help";
+      const line = text.trimEnd().replace(/\n\(Did you mean (.*)\?\)$/, ": did you mean $1?");
+      write(`${line} (see '${help}')\n`);
+    },
+  });
 
 program
   .command("ping")
