@@ -60,6 +60,23 @@ describe("elixirscope ping", () => {
     assertOneLineError(cli("ping", "--node", "two@@ats", "--cookie", "x"), /'two@@ats' is not a node name/);
   });
 
+  test("attach names the node by its full name when given a bare one", () => {
+    const out = join(mkdtempSync(join(tmpdir(), "es-cli-attach-")), "a.esrec");
+    const r = cli(
+      "attach",
+      "--node",
+      peer.name.split("@")[0]!,
+      "--cookie",
+      peer.cookie,
+      "--duration",
+      "1",
+      "--out",
+      out,
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`^Recording ${peer.name} for 1 s; Ctrl-C stops\\.\n`));
+  });
+
   test("a missing option is a usage error", () => {
     const r = cli("ping");
     assert.equal(r.status, 64);

@@ -117,9 +117,9 @@ export async function attachCommand(
           ? `\nelixirscope: now recording with the changed ${opts.plan}\n`
           : `\nelixirscope: ${problem}; the previous plan stays\n`,
       ),
-    onStarted: () =>
+    onStarted: (node) =>
       process.stderr.write(
-        `Recording ${opts.node}${durationMs ? ` for ${opts.duration} s` : ""}; Ctrl-C stops.\n`,
+        `Recording ${node}${durationMs ? ` for ${opts.duration} s` : ""}; Ctrl-C stops.\n`,
       ),
   });
   if (process.stderr.isTTY) process.stderr.write("\r\x1b[K");

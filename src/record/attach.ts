@@ -36,8 +36,8 @@ export interface AttachOptions {
   /** Resolves when the user asks to stop (Ctrl-C). */
   stop?: Promise<void>;
   onProgress?: ProgressListener;
-  /** Called once the agent has connected and recording has begun. */
-  onStarted?: () => void;
+  /** Called once the agent has connected and recording has begun, with the node's full name. */
+  onStarted?: (node: string) => void;
   /** Called once the recording file exists and is being written. */
   onRecording?: (sink: RecordingSink) => void;
   /** A plan file to watch: when it changes, the recording switches to it without stopping. */
@@ -110,7 +110,7 @@ export async function attachAndRecord(options: AttachOptions): Promise<CollectSt
       plan,
     });
     options.onRecording?.(writer);
-    options.onStarted?.();
+    options.onStarted?.(peer);
     const collecting = collect(session, writer, options.onProgress);
     const planFile = options.planFile;
     const replan = async () => {
