@@ -1,14 +1,15 @@
 /**
  * The process list of a recording: every process seen, with its name, kind, parent and supervisor, how it
- * ended, and whether a supervisor restarted it. Built once per open recording with one pass over the
- * events (an aggregate in DuckDB) and kept.
+ * ended, and whether a supervisor restarted it. Read once per open recording and kept: a finished recording
+ * has it as a table (`process_list`); one cut off has it from an aggregate over the events.
  */
 import { Atom, Tuple, type Term } from "../etf/terms.js";
 import type { ProcessInfo } from "./api.js";
 import type { QueryContext } from "./context.js";
 import { rows } from "./db.js";
 import { processName } from "./names.js";
-import { K } from "../store/schema.js";
+import { decode } from "../etf/decode.js";
+import { PROCESS_LIST_SQL } from "../store/schema.js";
 
 /**
  * Whether an exit is a crash. Not crashes: `:normal`, `:shutdown`, `{:shutdown, _}`, and `{:ok, _}`, a
@@ -23,36 +24,33 @@ export function isCrash(reason: Term | undefined): boolean {
   return true;
 }
 
+/** Whether the recording has its process list made (a finished recording of this version has). */
+async function hasProcessList(ctx: QueryContext): Promise<boolean> {
+  if (!ctx.info.complete) return false;
+  const [r] = await rows(
+    ctx.con,
+    "SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = 'process_list'",
+  );
+  return Boolean(r?.["n"]);
+}
+
 export async function loadProcesses(ctx: QueryContext): Promise<ProcessInfo[]> {
   if (ctx.processes) return ctx.processes;
+  const made = await hasProcessList(ctx);
   const base = await rows(
     ctx.con,
-    `WITH agg AS (
-       SELECT proc, min(seq) AS first_seq, max(seq) AS last_seq, count(*) AS n,
-              max(CASE WHEN kind = ${K.exit} THEN seq END) AS exit_seq,
-              bool_or(kind = ${K.state}) AS has_state
-       FROM events GROUP BY proc)
-     SELECT p.id, p.pid, p.node, a.first_seq, a.last_seq, a.n, a.exit_seq, a.has_state,
-            s.parent, s.seq AS spawn_seq, s.initial, s.behaviour, s.module, x.term AS exit_term,
-            (SELECT any_value(application) FROM apps WHERE apps.proc = p.id) AS application
-     FROM procs p
-     LEFT JOIN agg a ON a.proc = p.id
-     LEFT JOIN spawns s ON s.child = p.id
-     LEFT JOIN events x ON x.seq = a.exit_seq
-     ORDER BY p.id`,
+    `SELECT * FROM ${made ? "process_list" : `(${PROCESS_LIST_SQL})`} ORDER BY id`,
   );
-  const names = await rows(ctx.con, "SELECT proc, name, registered FROM names ORDER BY seq NULLS FIRST");
-  const nameOf = new Map<number, string | null>();
-  // The last name each process registered; a process keeps it after it dies or unregisters it.
-  for (const n of names) if (n["registered"]) nameOf.set(n["proc"] as number, n["name"] as string);
-  await ctx.terms.load(base.map((r) => (r["exit_term"] as number | null) ?? null));
+  // The exit reasons: in the table, as bytes; else looked up.
+  if (!made) await ctx.terms.load(base.map((r) => (r["exit_term"] as number | null) ?? null));
   const list: ProcessInfo[] = base.map((r) => {
     const id = r["id"] as number;
-    const exitTerm = ctx.terms.get((r["exit_term"] as number | null) ?? null);
+    const etf = r["exit_etf"] as Uint8Array | null | undefined;
+    const exitTerm = etf ? decode(etf) : ctx.terms.get((r["exit_term"] as number | null) ?? null);
     const initial = r["initial"] as number | null;
     let behaviour = (r["behaviour"] as string | null) ?? (r["has_state"] ? "genserver" : "process");
     if (behaviour === "process" && r["has_state"]) behaviour = "genserver";
-    const name = nameOf.get(id);
+    const name = r["name"] as string | null;
     return {
       id,
       pid: r["pid"] as string,
@@ -70,7 +68,7 @@ export async function loadProcesses(ctx: QueryContext): Promise<ProcessInfo[]> {
       crashed: isCrash(exitTerm),
       firstSeq: (r["first_seq"] as number | null) ?? 0,
       lastSeq: (r["last_seq"] as number | null) ?? 0,
-      events: (r["n"] as number | null) ?? 0,
+      events: (r["events"] as number | null) ?? 0,
     };
   });
   const byId = new Map(list.map((p) => [p.id, p]));

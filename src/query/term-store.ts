@@ -11,6 +11,31 @@ const CACHE = 20_000;
 /** Event text is folded past this many characters; `term()` gives the whole term. */
 export const TEXT_LIMIT = 400;
 
+/**
+ * Ids closer than this are read in one range. Terms are stored in id order, so a range of ids is a range of
+ * the table, and DuckDB reads only the row groups (122,880 rows) it overlaps: one range over ids spread
+ * through the table would read all of it (170 ms cold for 32 exit reasons of a 10M-event recording, against
+ * 70 ms for one range each).
+ */
+const NEAR = 60_000;
+
+/** The SQL reading the terms `ids` (sorted): one range of ids per cluster of near ones. */
+function lookupSql(ids: number[]): string {
+  const parts: string[] = [];
+  for (let start = 0; start < ids.length;) {
+    let end = start + 1;
+    while (end < ids.length && ids[end]! - ids[start]! < NEAR) end++;
+    const part = ids.slice(start, end);
+    parts.push(
+      part.length === 1
+        ? `SELECT id, etf FROM terms WHERE id = ${part[0]}`
+        : `SELECT id, etf FROM terms WHERE id BETWEEN ${part[0]} AND ${part[part.length - 1]} AND id IN (${intList(part)})`,
+    );
+    start = end;
+  }
+  return parts.join(" UNION ALL ");
+}
+
 export class TermStore {
   private readonly cache = new Map<number, Term>();
 
@@ -27,11 +52,7 @@ export class TermStore {
     if (missing.size === 0) return;
     const sorted = [...missing].sort((a, b) => a - b);
     for (let i = 0; i < sorted.length; i += 1000) {
-      const part = sorted.slice(i, i + 1000);
-      const found = await rows(
-        this.con,
-        `SELECT id, etf FROM terms WHERE id BETWEEN ${part[0]} AND ${part[part.length - 1]} AND id IN (${intList(part)})`,
-      );
+      const found = await rows(this.con, lookupSql(sorted.slice(i, i + 1000)));
       for (const r of found) this.put(r["id"] as number, decode(r["etf"] as Uint8Array));
     }
   }

@@ -55,6 +55,14 @@
  *                                                 latest checkpoint to rebuild from; `trigger` the message
  *                                                 that caused it (its receive is `trigger_seq`), or the
  *                                                 whole trigger when it was no message (`{:continue, t}`)
+ *   process_list  id, pid, node, name, first_seq, every process with what the process list shows: its
+ *             last_seq, events, exit_seq,         last registered name, first and last event, how many, its
+ *             has_state, parent, spawn_seq,       last exit and that exit's reason (`exit_term`, and its
+ *             initial, behaviour, module,         bytes `exit_etf`), whether it had a state event, its
+ *             application, exit_term, exit_etf    spawn, its application. Made from the tables above
+ *                                                 (PROCESS_LIST_TABLE) when the recording finishes; one
+ *                                                 cut off, or finished before this table, has none:
+ *                                                 readers run PROCESS_LIST_SQL instead
  *
  * A recording being written has no `ended` in `meta`; one cut off mid-recording opens with everything up
  * to the last flushed batch (at most `FLUSH_MS` behind), its in-flight calls and messages unpaired. Beside
@@ -135,6 +143,28 @@ CREATE TABLE notes (after_seq INTEGER, note VARCHAR);
 CREATE TABLE states (seq INTEGER, proc INTEGER, trigger_seq INTEGER, trigger INTEGER, reply INTEGER,
   change UTINYINT, payload INTEGER, "full" INTEGER, base_seq INTEGER);
 `;
+
+/** Every process with what the process list shows of it (its exit reason as a term id). */
+export const PROCESS_LIST_SQL = `
+WITH agg AS (
+  SELECT proc, min(seq) AS first_seq, max(seq) AS last_seq, count(*) AS events,
+         max(CASE WHEN kind = ${K.exit} THEN seq END) AS exit_seq, bool_or(kind = ${K.state}) AS has_state
+  FROM events GROUP BY proc),
+named AS (SELECT proc, arg_max(name, coalesce(seq, -1)) AS name FROM names WHERE registered GROUP BY proc),
+app AS (SELECT proc, any_value(application) AS application FROM apps GROUP BY proc)
+SELECT p.id, p.pid, p.node, n.name, a.first_seq, a.last_seq, a.events, a.exit_seq, a.has_state,
+       s.parent, s.seq AS spawn_seq, s.initial, s.behaviour, s.module, app.application, x.term AS exit_term
+FROM procs p
+LEFT JOIN agg a ON a.proc = p.id
+LEFT JOIN spawns s ON s.child = p.id
+LEFT JOIN named n ON n.proc = p.id
+LEFT JOIN app ON app.proc = p.id
+LEFT JOIN events x ON x.seq = a.exit_seq`;
+
+/** The `process_list` table: PROCESS_LIST_SQL with each exit reason's bytes. */
+export const PROCESS_LIST_TABLE = `
+CREATE TABLE process_list AS
+SELECT l.*, t.etf AS exit_etf FROM (${PROCESS_LIST_SQL}) l LEFT JOIN terms t ON t.id = l.exit_term`;
 
 /** Column types of the appended tables, in DDL order, for `ColumnBuffer`. */
 export const COLUMNS = {

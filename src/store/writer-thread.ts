@@ -6,14 +6,15 @@
  *     {open, path, meta}  → creates the file and its tables; answers {opened} or {error}
  *     {chunks, [{table, chunk}]} → appends the rows (counting each chunk done in the shared counter)
  *     {commit}            → commits everything appended so far (and checkpoints every 2M rows)
- *     {finish, meta}      → commits, writes the last metadata, checkpoints, closes; answers {finished}
+ *     {finish, meta}      → commits, makes the process list, writes the last metadata, checkpoints,
+ *                           closes; answers {finished}
  *     {close}             → closes without finishing; answers {closed}
  */
 import { rmSync } from "node:fs";
 import { parentPort } from "node:worker_threads";
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from "@duckdb/node-api";
 import { appendChunk, type Chunk } from "./columns.js";
-import { COLUMNS, DDL, FORMAT_VERSION, type TableName } from "./schema.js";
+import { COLUMNS, DDL, FORMAT_VERSION, PROCESS_LIST_TABLE, type TableName } from "./schema.js";
 import { runPlain, type SqlResult } from "../query/db.js";
 
 /** Tables others refer to come first, so that a commit never holds a reference before what it names. */
@@ -123,6 +124,8 @@ async function handle(m: WriterMessage): Promise<WriterReply | undefined> {
       commit();
       for (const a of Object.values(appenders)) a.closeSync();
       appenders = {};
+      // The process list of a finished recording, made once here instead of at every open.
+      await con!.run(PROCESS_LIST_TABLE);
       await writeMeta(m.meta);
       await con!.run("CHECKPOINT");
       close();
