@@ -10,7 +10,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { recordSampleApp } from "../../test/support/sample-recording.js";
+import { decode } from "../etf/decode.js";
 import { parsePlan } from "../plan/plan.js";
+import { findIn } from "./dataflow.js";
+import { parsePattern } from "./pattern.js";
 import { openRecording, type Recording } from "./index.js";
 
 const MAIN = fileURLToPath(new URL("../cli/main.js", import.meta.url));
@@ -114,6 +117,29 @@ test("flow: the amount a deposit carried comes from the withdrawal and the trans
     own.items.map((o) => o.seq),
     [last.sendSeq],
   );
+});
+
+test("flow finds exactly the events a decoding of every earlier event's term finds", async () => {
+  // DuckDB picks the terms holding the value's bytes first (pattern-bytes.ts): checked against all of them.
+  const all = await rec.sql(
+    "SELECT e.seq, t.etf FROM events e JOIN terms t ON t.id = e.term ORDER BY e.seq DESC",
+  );
+  const terms = all.rows.map(([seq, etf]) => ({ seq: Number(seq), term: decode(etf as Uint8Array) }));
+  const last = rec.info().events - 1;
+  const node = rec.info().node;
+  for (const text of ["{:transfer, _, _, 10}", "1000", "%{balance: _}", "{:ok, _}", ":normal", "{_, _}"]) {
+    const pattern = parsePattern(text);
+    const expected = terms
+      .filter((t) => t.seq < last && findIn(pattern, t.term, node) !== undefined)
+      .map((t) => t.seq);
+    const got = await rec.origins(last, { pattern: text, limit: 10_000 });
+    assert.deepEqual(
+      got.items.map((o) => o.seq),
+      expected.slice(0, 10_000),
+      text,
+    );
+    assert.ok(expected.length > 0 || text === ":normal", `${text} is in the recording`);
+  }
 });
 
 test("flow on the command line, and its errors", async () => {
