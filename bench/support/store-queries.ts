@@ -9,6 +9,7 @@ import { openRecording } from "../../src/query/engine.js";
 import type { Recording } from "../../src/query/api.js";
 import { K } from "../../src/store/schema.js";
 import { atom, ErlMap } from "../../src/etf/terms.js";
+import { encode } from "../../src/etf/encode.js";
 import type { WorkloadFacts } from "./synthetic-workload.js";
 
 export interface Latency {
@@ -166,20 +167,18 @@ export async function queryLatencies(path: string, facts: WorkloadFacts): Promis
 
     // The data view: where the balance at the probe came from, looking back from it.
     const value = String(facts.probe.balance);
-    const origins = await rec.origins(at, { pattern: value, limit: 20 });
-    if (origins.items.length === 0) throw new Error(`origins(${at}, ${value}): nothing found`);
+    let carriers = 0;
+    const valueHex = encode(facts.probe.balance).subarray(1).toString("hex").toUpperCase();
     out.push(
       await latency(
         `flow: the 20 latest events carrying the balance ${value} before event ${at.toLocaleString("en-US")}`,
         null,
-        () => rec.origins(at, { pattern: value, limit: 20 }),
-        () =>
-          rec.sql(
-            `SELECT DISTINCT term FROM events WHERE seq >= ${Math.max(0, at - 1_000_000)} AND seq < ${at}`,
-          ),
-        "no target of its own; floor: the distinct terms of the window it looks through first",
+        async () => (carriers = (await rec.origins(at, { pattern: value, limit: 20 })).items.length),
+        () => rec.sql(`SELECT id FROM terms WHERE contains(hex(etf), '${valueHex}')`),
+        "no target of its own; floor: DuckDB's pass over the terms for the value's bytes",
       ),
     );
+    if (carriers === 0) throw new Error(`origins(${at}, ${value}): nothing found`);
 
     // The code view: one GenServer's call graph, and the whole recording's.
     out.push(
