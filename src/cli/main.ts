@@ -1,16 +1,14 @@
 #!/usr/bin/env node
 /**
- * The `elixirscope` command: parses arguments and hands each subcommand to its module in this folder.
+ * The `elixirscope` command: parses arguments and hands each subcommand to its module in this folder,
+ * loaded only when that subcommand runs (a question to a recording need not load the recorder).
  * Errors we expect (a wrong cookie, an unknown node, ...) print one line and exit non-zero; only
  * ELIXIRSCOPE_DEBUG=1 shows stack traces.
  */
 import { Command, CommanderError } from "commander";
 import { DistError } from "../dist/errors.js";
 import { QueryError } from "../query/api.js";
-import { RecordingError } from "../store/open.js";
-import { pingCommand } from "./ping.js";
-import { demoCommand } from "./demo.js";
-import { attachCommand, recordCommand } from "./record.js";
+import { RecordingError } from "../store/errors.js";
 
 const EXIT_USAGE = 64;
 const EXIT_FAILURE = 2;
@@ -48,6 +46,7 @@ program
   .option("--cookie <cookie>", "the node's cookie (default: ~/.erlang.cookie)")
   .option("--timeout <ms>", "give up after this many milliseconds", "5000")
   .action(async (opts: { node: string; cookie?: string; timeout: string }) => {
+    const { pingCommand } = await import("./ping.js");
     await pingCommand({ node: opts.node, cookie: opts.cookie, timeoutMs: Number(opts.timeout) });
   });
 
@@ -66,6 +65,7 @@ program
       command: string[],
       opts: { plan?: string; out?: string; open?: boolean; port?: string; host?: string; browser?: boolean },
     ) => {
+      const { recordCommand } = await import("./record.js");
       process.exitCode = await recordCommand(command, opts);
     },
   );
@@ -94,6 +94,7 @@ program
       host?: string;
       browser?: boolean;
     }) => {
+      const { attachCommand } = await import("./record.js");
       await attachCommand(opts);
     },
   );
@@ -178,6 +179,7 @@ program
   .option("--port <port>", "the Cinema's port (default: a free one)")
   .option("--no-browser", "only print the Cinema's URL")
   .action(async (opts: { out?: string; open: boolean; port?: string; browser: boolean }) => {
+    const { demoCommand } = await import("./demo.js");
     await demoCommand(opts);
   });
 

@@ -10,9 +10,10 @@
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { RecordingError } from "./errors.js";
 import { FORMAT_VERSION, spoolPath } from "./schema.js";
 
-export class RecordingError extends Error {}
+export { RecordingError };
 
 export interface OpenedStore {
   instance: DuckDBInstance;
