@@ -21,15 +21,31 @@ async function* allEvents(rec: Recording): AsyncGenerator<EventRow> {
   }
 }
 
+/** Lines gathered before they are written: one write (and one wait for the stream) per this many bytes. */
+const WRITE_BYTES = 1 << 16;
+
 function writer(path: string | undefined): { write: (s: string) => Promise<void>; end: () => Promise<void> } {
   const stream: WriteStream | NodeJS.WriteStream = path ? createWriteStream(path) : process.stdout;
+  let pending: string[] = [];
+  let size = 0;
+  const flush = () =>
+    new Promise<void>((resolve) => {
+      const text = pending.join("");
+      pending = [];
+      size = 0;
+      if (stream.write(text)) resolve();
+      else stream.once("drain", () => resolve());
+    });
   return {
-    write: (s) =>
-      new Promise((resolve) => {
-        if (stream.write(s)) resolve();
-        else stream.once("drain", () => resolve());
-      }),
-    end: () => new Promise((resolve) => (path ? (stream as WriteStream).end(resolve) : resolve())),
+    write: (s) => {
+      pending.push(s);
+      size += s.length;
+      return size >= WRITE_BYTES ? flush() : Promise.resolve();
+    },
+    end: async () => {
+      if (size > 0) await flush();
+      await new Promise<void>((resolve) => (path ? (stream as WriteStream).end(resolve) : resolve()));
+    },
   };
 }
 
@@ -43,15 +59,21 @@ export async function exportRecording(
   let n = 0;
   if (format === "jsonl") {
     const procs = await rec.processes();
-    const named = (key: "proc" | "other", id: number | null) => {
-      const p = id === null ? undefined : procs[id];
-      return p ? { [`${key}Pid`]: p.pid, ...(p.name ? { [`${key}Name`]: p.name } : {}) } : {};
-    };
+    // Each process's pid and name as JSON once, put after its id in every line that names it.
+    const names = (key: "proc" | "other") =>
+      procs.map(
+        (p) =>
+          `,"${key}Pid":${JSON.stringify(p.pid)}${p.name ? `,"${key}Name":${JSON.stringify(p.name)}` : ""}`,
+      );
+    const named = { proc: names("proc"), other: names("other") };
     for await (const e of allEvents(rec)) {
-      const line: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(e))
-        Object.assign(line, { [k]: v }, k === "proc" || k === "other" ? named(k, v as number | null) : {});
-      await w.write(JSON.stringify(line) + "\n");
+      let line = "{";
+      for (const [k, v] of Object.entries(e)) {
+        if (v === undefined) continue;
+        line += `${line.length > 1 ? "," : ""}${JSON.stringify(k)}:${JSON.stringify(v)}`;
+        if ((k === "proc" || k === "other") && typeof v === "number") line += named[k][v] ?? "";
+      }
+      await w.write(line + "}\n");
       n++;
     }
     await w.end();
