@@ -2,15 +2,14 @@
  * Why something happened: from any event, back along its causes (see src/correlate/ingest.ts): a receive
  * to its send, anything a process does to the message it was handling, a spawned process to its spawn, an
  * exit by a link's signal to that exit. Each step is one lookup by sequence number. `crashes` starts that
- * walk from every crash.
+ * walk from every crash, the walks side by side (one lookup a step for all of them).
  */
 import type { ChainStep, CauseRelation, Crash, EventRow, Seq } from "./api.js";
 import { QueryError } from "./api.js";
 import { EVENT_COLUMNS, toEventRow, type QueryContext } from "./context.js";
-import { int, rows } from "./db.js";
+import { int, intList, rows } from "./db.js";
 import { loadProcesses } from "./processes.js";
 import { fillStateTexts } from "./states.js";
-import { K } from "../store/schema.js";
 
 export async function eventAt(ctx: QueryContext, seq: Seq): Promise<EventRow> {
   const found = await rows(ctx.con, `SELECT ${EVENT_COLUMNS} FROM events WHERE seq = ${int(seq)}`);
@@ -48,44 +47,69 @@ function relation(from: EventRow, to: EventRow): CauseRelation {
   return "while handling";
 }
 
+/** The events `seqs` (each must exist), in the order asked. */
+async function eventsAt(ctx: QueryContext, seqs: Seq[]): Promise<Map<Seq, EventRow>> {
+  const found = await rows(ctx.con, `SELECT ${EVENT_COLUMNS} FROM events WHERE seq IN (${intList(seqs)})`);
+  await ctx.terms.load(found.map((r) => (r["term"] as number | null) ?? null));
+  const events = found.map((r) => toEventRow(ctx, r));
+  await fillStateTexts(ctx, events);
+  return new Map(events.map((e) => [e.seq, e]));
+}
+
 export async function why(ctx: QueryContext, seq: Seq, maxHops = 20): Promise<ChainStep[]> {
-  let cur = await eventAt(ctx, seq);
-  const chain: ChainStep[] = [
-    { seq: cur.seq, proc: cur.proc, kind: cur.kind, text: describeEvent(cur), relation: "start" },
-  ];
-  const seen = new Set([seq]);
-  for (let hop = 0; hop < maxHops && cur.cause !== null && !seen.has(cur.cause); hop++) {
-    const next = await eventAt(ctx, cur.cause);
-    seen.add(next.seq);
-    chain.push({
-      seq: next.seq,
-      proc: next.proc,
-      kind: next.kind,
-      text: describeEvent(next),
-      relation: relation(cur, next),
-    });
-    cur = next;
+  await eventAt(ctx, seq); // a clear error for an event that is not there
+  return (await whyEach(ctx, [seq], maxHops))[0]!;
+}
+
+/** `why` of each of `seqs` (events that exist), the chains walked side by side: one lookup a hop for all. */
+async function whyEach(ctx: QueryContext, seqs: Seq[], maxHops: number): Promise<ChainStep[][]> {
+  const starts = await eventsAt(ctx, seqs);
+  const walks = seqs.map((seq) => {
+    const cur = starts.get(seq)!;
+    const chain: ChainStep[] = [
+      { seq: cur.seq, proc: cur.proc, kind: cur.kind, text: describeEvent(cur), relation: "start" },
+    ];
+    return { chain, cur, seen: new Set([seq]) };
+  });
+  for (let hop = 0; hop < maxHops; hop++) {
+    const going = walks.filter((w) => w.cur.cause !== null && !w.seen.has(w.cur.cause));
+    if (going.length === 0) break;
+    const next = await eventsAt(ctx, [...new Set(going.map((w) => w.cur.cause!))]);
+    for (const w of going) {
+      const e = next.get(w.cur.cause!);
+      if (e === undefined) {
+        w.seen.add(w.cur.cause!); // a cause not in the recording (cut off before it): the walk ends
+        continue;
+      }
+      w.seen.add(e.seq);
+      w.chain.push({
+        seq: e.seq,
+        proc: e.proc,
+        kind: e.kind,
+        text: describeEvent(e),
+        relation: relation(w.cur, e),
+      });
+      w.cur = e;
+    }
   }
-  return chain;
+  return walks.map((w) => w.chain);
 }
 
 export async function crashes(ctx: QueryContext): Promise<Crash[]> {
   const procs = await loadProcesses(ctx);
-  const exits = await rows(ctx.con, `SELECT seq, proc, term FROM events WHERE kind = ${K.exit} ORDER BY seq`);
-  const crashed = new Set(procs.filter((p) => p.crashed).map((p) => p.id));
-  const out: Crash[] = [];
-  for (const x of exits) {
-    const proc = x["proc"] as number;
-    if (!crashed.has(proc)) continue;
-    await ctx.terms.load([(x["term"] as number | null) ?? null]);
-    const seq = x["seq"] as number;
-    out.push({
-      seq,
-      proc,
-      reason: ctx.terms.text((x["term"] as number | null) ?? null) ?? "",
-      chain: await why(ctx, seq),
-      restartedAs: procs.find((p) => p.restartOf === proc)?.id ?? null,
-    });
-  }
-  return out;
+  // The process list knows each process's exit and whether it was a crash.
+  const crashed = procs
+    .filter((p) => p.crashed && p.exitSeq !== null)
+    .sort((a, b) => a.exitSeq! - b.exitSeq!);
+  if (crashed.length === 0) return [];
+  const seqs = crashed.map((p) => p.exitSeq!);
+  const exits = await eventsAt(ctx, seqs);
+  const chains = await whyEach(ctx, seqs, 20);
+  return crashed.map((p, i) => ({
+    seq: p.exitSeq!,
+    proc: p.id,
+    reason: exits.get(p.exitSeq!)?.text ?? "",
+    chain: chains[i]!,
+    restartedAs: procs.find((q) => q.restartOf === p.id)?.id ?? null,
+  }));
 }
