@@ -119,30 +119,33 @@ export async function flame(
 
 /**
  * The dynamic call graph: which function called which, how often, and for timed callees how long, over all
- * calls recorded (or one process's, or a time window's). A call's caller is the timed call open at the
- * depth just below it (an ASOF join on the process, the depth and the sequence); a call with none is a
- * top-level call (caller null): its caller was not traced.
+ * calls recorded (or one process's, or a time window's). A call's caller is the function recorded with it
+ * (`capture.callers`, in `other`), else the timed call open at the depth just below it (an ASOF join on the
+ * process, the depth and the sequence); a call with neither is a top-level call (caller null): its caller
+ * was not traced.
+ *
+ * The ASOF join sorts what it joins, so only the calls that need it go through it: those below a timed call
+ * with no recorded caller. The calls are read once; the others are counted by caller and callee as they
+ * are. The times come from `calls` alone, joined back to the calls only for the timed calls below another
+ * and those with a recorded caller (`GRAPH_SQL`).
  */
 export async function callGraph(
   ctx: QueryContext,
   q: { proc?: ProcId; fromNs?: number; toNs?: number },
 ): Promise<CallEdge[]> {
-  const where = [
-    `kind = ${K.call}`,
-    q.proc === undefined ? "" : `proc = ${int(q.proc)}`,
-    q.fromNs === undefined ? "" : `ns >= ${int(Math.floor(q.fromNs))}`,
-    q.toNs === undefined ? "" : `ns <= ${int(Math.ceil(q.toNs))}`,
-  ].filter(Boolean);
+  const proc = q.proc === undefined ? [] : [`proc = ${int(q.proc)}`];
+  const from = q.fromNs === undefined ? undefined : int(Math.floor(q.fromNs));
+  const to = q.toNs === undefined ? undefined : int(Math.ceil(q.toNs));
+  const window = (ns: string) => [
+    from === undefined ? "" : `${ns} >= ${from}`,
+    to === undefined ? "" : `${ns} <= ${to}`,
+  ];
+  const where = (parts: string[]) => parts.filter(Boolean).join(" AND ") || "true";
   const list = await rows(
     ctx.con,
-    `WITH c AS (SELECT seq, proc, mfa, other, coalesce(depth, 0) AS depth FROM events WHERE ${where.join(" AND ")}),
-          t AS (SELECT call_seq, proc, depth, mfa FROM calls${q.proc === undefined ? "" : ` WHERE proc = ${int(q.proc)}`})
-     SELECT CASE WHEN c.other >= 0 THEN c.other ELSE t.mfa END AS caller, c.mfa AS callee, count(*) AS n,
-            count(d.call_seq) AS timed,
-            sum(d.end_ns - d.start_ns) AS total_ns, sum(d.self_ns) AS self_ns
-       FROM c ASOF LEFT JOIN t ON c.proc = t.proc AND c.depth - 1 = t.depth AND c.seq > t.call_seq
-              LEFT JOIN calls d ON d.call_seq = c.seq AND d.end_ns IS NOT NULL
-      GROUP BY caller, c.mfa ORDER BY n DESC, callee LIMIT 10000`,
+    GRAPH_SQL.replace("$CALLS", where([`kind = ${K.call}`, ...proc, ...window("ns")]))
+      .replace("$PROC", where(proc))
+      .replace("$TIMED", where(["end_ns IS NOT NULL", ...proc, ...window("start_ns")])),
   );
   const name = (id: unknown) =>
     id === null || id === undefined ? null : (ctx.mfaNames[id as number] ?? "?");
@@ -155,3 +158,40 @@ export async function callGraph(
     selfNs: r["self_ns"] === null ? null : Number(r["self_ns"]),
   }));
 }
+
+/**
+ * The call graph's query: `$CALLS` selects the call events, `$PROC` the timed calls that may be callers (any
+ * time: a caller may start before the window), `$TIMED` the timed calls whose times count (the calls of the
+ * window, by their start). A call is `nested` when its caller is the timed call below it, found by the ASOF
+ * join; the others (a recorded caller, or depth 0: none) are counted straight from `c`, which every part
+ * reads without a filter of its own so that DuckDB does not push the parts' filters, ORed, into its scan.
+ * The timed calls' times: those below another and with no recorded caller in the ASOF part, the rest by
+ * whether a caller was recorded (`captured`, an IN so that the hash table is built on those few calls).
+ */
+const GRAPH_SQL = `
+WITH c AS MATERIALIZED (SELECT seq, proc, mfa, other, coalesce(depth, 0) AS depth FROM events WHERE $CALLS),
+     t AS (SELECT call_seq, proc, depth, mfa FROM calls WHERE $PROC),
+     x AS (SELECT seq, other FROM c WHERE other >= 0),
+     d AS (SELECT call_seq, mfa, depth, end_ns - start_ns AS total_ns, self_ns,
+                  call_seq IN (SELECT seq FROM x) AS captured
+             FROM calls WHERE $TIMED),
+     direct AS (SELECT CASE WHEN other >= 0 THEN other END AS caller, mfa AS callee,
+                       count(*) FILTER (WHERE other >= 0 OR depth = 0) AS n,
+                       0 AS timed, NULL::BIGINT AS total_ns, NULL::BIGINT AS self_ns
+                  FROM c GROUP BY ALL),
+     nested AS (SELECT t.mfa AS caller, c.mfa AS callee, count(*) AS n, count(d.call_seq) AS timed,
+                       sum(d.total_ns) AS total_ns, sum(d.self_ns) AS self_ns
+                  FROM (FROM c WHERE (other IS NULL OR other < 0) AND depth <> 0) c
+                  ASOF LEFT JOIN t ON c.proc = t.proc AND c.depth - 1 = t.depth AND c.seq > t.call_seq
+                  LEFT JOIN (FROM d WHERE depth <> 0) d ON d.call_seq = c.seq
+                 GROUP BY ALL),
+     top AS (SELECT NULL::INTEGER AS caller, mfa AS callee, 0 AS n, count(*) AS timed,
+                    sum(total_ns) AS total_ns, sum(self_ns) AS self_ns
+               FROM d WHERE depth = 0 AND NOT captured GROUP BY ALL),
+     recorded AS (SELECT x.other AS caller, d.mfa AS callee, 0 AS n, count(*) AS timed,
+                         sum(total_ns) AS total_ns, sum(self_ns) AS self_ns
+                    FROM (FROM d WHERE captured) d JOIN x ON x.seq = d.call_seq GROUP BY ALL)
+SELECT caller, callee, sum(n) AS n, sum(timed) AS timed, sum(total_ns) AS total_ns, sum(self_ns) AS self_ns
+  FROM (FROM direct UNION ALL FROM nested UNION ALL FROM top UNION ALL FROM recorded)
+ GROUP BY caller, callee HAVING sum(n) > 0
+ ORDER BY n DESC, callee, caller NULLS FIRST LIMIT 10000`;
