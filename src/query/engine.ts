@@ -38,7 +38,7 @@ import { loadProcesses } from "./processes.js";
 import { describeHolders, holderAt, nameHolders } from "./holders.js";
 import { mailbox } from "./mailbox.js";
 import { nameMatches, parseProcessRef, pidMatches, ProcessRefError, type ProcessRef } from "./process-ref.js";
-import { fillStateTexts, stateAt, states } from "./states.js";
+import { stateAt, states, stateTexts } from "./states.js";
 import { TermStore } from "./term-store.js";
 import { timeline } from "./timeline.js";
 import { PLATFORM_APPS } from "../plan/platform-apps.js";
@@ -226,42 +226,56 @@ class RecordingEngine implements Recording {
        ORDER BY seq LIMIT ${limit + 1}`,
     );
     const items = found.slice(0, limit);
-    await this.ctx.terms.load(items.map((r) => (r["term"] as number | null) ?? null));
+    // The page's terms, its forward links and its states' texts are asked at once.
+    const terms = items.map((r) => (r["term"] as number | null) ?? null);
+    const [, links, texts] = await Promise.all([
+      this.ctx.terms.load(terms),
+      this.forwardLinks(items),
+      stateTexts(
+        this.ctx,
+        items
+          .filter((r) => r["kind"] === K.state)
+          .map((r) => ({ seq: r["seq"] as Seq, proc: r["proc"] as ProcId })),
+      ),
+    ]);
+    // Again, in case the states' terms pushed some of the page's out of the cache: no query when none did.
+    await this.ctx.terms.load(terms);
     const out = items.map((r) => toEventRow(this.ctx, r));
-    await this.fillForwardLinks(out);
-    await fillStateTexts(this.ctx, out);
+    for (const e of out) {
+      if (e.link === null) e.link = links.ends.get(e.seq) ?? null;
+      if (e.kind === "send" && e.other === null) e.other = links.receivers.get(e.seq) ?? null;
+      e.text = texts.get(e.seq) ?? e.text;
+    }
     return { items: out, next: found.length > limit ? out[out.length - 1]!.seq : null };
   }
 
   /**
-   * Calls and sends learn their return and receive (stored on the later event's side); a send to an alias
-   * or a name, whose event does not say to whom, learns its receiver from its message.
+   * The forward links of a page's events: calls and sends learn their return and receive (stored on the
+   * later event's side); a send to an alias or a name, whose event does not say to whom, learns its
+   * receiver from its message.
    */
-  private async fillForwardLinks(events: EventRow[]): Promise<void> {
-    const calls = events.filter((e) => e.kind === "call").map((e) => e.seq);
-    const sends = events.filter((e) => e.kind === "send").map((e) => e.seq);
-    const links = new Map<number, number>();
-    const receivers = new Map<number, number>();
-    if (calls.length > 0) {
-      for (const r of await rows(
-        this.con,
-        `SELECT call_seq AS a, end_seq AS b FROM calls WHERE call_seq BETWEEN ${calls[0]} AND ${calls[calls.length - 1]} AND call_seq IN (${intList(calls)})`,
-      ))
-        if (r["b"] !== null) links.set(r["a"] as number, r["b"] as number);
+  private async forwardLinks(events: Row[]): Promise<{ ends: Map<Seq, Seq>; receivers: Map<Seq, ProcId> }> {
+    const seqs = (kind: number) => events.filter((e) => e["kind"] === kind).map((e) => e["seq"] as Seq);
+    const [callEnds, sendEnds] = await Promise.all([
+      this.bySeq("call_seq AS a, end_seq AS b", "calls", "call_seq", seqs(K.call)),
+      this.bySeq("send_seq AS a, receive_seq AS b, receiver", "messages", "send_seq", seqs(K.send)),
+    ]);
+    const ends = new Map<Seq, Seq>();
+    const receivers = new Map<Seq, ProcId>();
+    for (const r of [...callEnds, ...sendEnds]) {
+      if (r["b"] !== null) ends.set(r["a"] as number, r["b"] as number);
+      if (r["receiver"] != null) receivers.set(r["a"] as number, r["receiver"] as number);
     }
-    if (sends.length > 0) {
-      for (const r of await rows(
-        this.con,
-        `SELECT send_seq AS a, receive_seq AS b, receiver FROM messages WHERE send_seq BETWEEN ${sends[0]} AND ${sends[sends.length - 1]} AND send_seq IN (${intList(sends)})`,
-      )) {
-        if (r["b"] !== null) links.set(r["a"] as number, r["b"] as number);
-        if (r["receiver"] !== null) receivers.set(r["a"] as number, r["receiver"] as number);
-      }
-    }
-    for (const e of events) {
-      if (e.link === null) e.link = links.get(e.seq) ?? null;
-      if (e.kind === "send" && e.other === null) e.other = receivers.get(e.seq) ?? null;
-    }
+    return { ends, receivers };
+  }
+
+  /** The rows of `table` whose `key` is one of `seqs` (ascending), with `columns`; none for no seqs. */
+  private async bySeq(columns: string, table: string, key: string, seqs: Seq[]): Promise<Row[]> {
+    if (seqs.length === 0) return [];
+    return rows(
+      this.con,
+      `SELECT ${columns} FROM ${table} WHERE ${key} BETWEEN ${seqs[0]} AND ${seqs[seqs.length - 1]} AND ${key} IN (${intList(seqs)})`,
+    );
   }
 
   history(proc: ProcId, q: HistoryQuery = {}): Promise<Page<EventRow>> {

@@ -24,9 +24,15 @@ export function describeDiff(ctx: QueryContext, before: Term | undefined, after:
   }));
 }
 
+/** The terms a state row's view shows: its change or whole state, its trigger and its reply. */
+const viewTerms = (r: Row) => [r["payload"], r["full"], r["trigger"], r["reply"]] as (number | null)[];
+/** The terms a state row's state needs: its change or whole state. */
+const stateTerms = (r: Row) => [r["payload"], r["full"]] as (number | null)[];
+
 /**
  * Replays the state rows of `proc` from the checkpoint at or before `fromSeq` up to `toSeq` (or `limit` rows
  * from `fromSeq` on), calling `each` with every row at or after `fromSeq`, its state and the one before it.
+ * The rows are read in one query; `termsOf` says which of their terms are loaded.
  */
 async function replay(
   ctx: QueryContext,
@@ -35,24 +41,18 @@ async function replay(
   toSeq: Seq | null,
   limit: number | null,
   each: (row: Row, state: Term, previous: Term | undefined) => void,
+  termsOf: (row: Row) => (number | null)[] = viewTerms,
 ): Promise<void> {
   // The row before fromSeq gives the checkpoint to start from and the "previous" state of the first row.
-  const before = await rows(
-    ctx.con,
-    `SELECT seq, base_seq FROM states WHERE proc = ${int(proc)} AND seq < ${int(fromSeq)} ORDER BY seq DESC LIMIT 1`,
-  );
-  const start = before[0]
-    ? ((before[0]["base_seq"] as number | null) ?? (before[0]["seq"] as number))
-    : fromSeq;
+  const start = `coalesce((SELECT coalesce(base_seq, seq) FROM states WHERE proc = ${int(proc)}
+    AND seq < ${int(fromSeq)} ORDER BY seq DESC LIMIT 1), ${int(fromSeq)})`;
   const upper = toSeq === null ? "" : `AND seq <= ${int(toSeq)}`;
   const list = await rows(
     ctx.con,
-    `SELECT ${STATE_COLUMNS} FROM states WHERE proc = ${int(proc)} AND seq >= ${int(start)} ${upper} ORDER BY seq` +
+    `SELECT ${STATE_COLUMNS} FROM states WHERE proc = ${int(proc)} AND seq >= ${start} ${upper} ORDER BY seq` +
       (limit === null ? "" : ` LIMIT ${int(limit + 2 * CHECKPOINT_EVERY + 1)}`),
   );
-  await ctx.terms.load(
-    list.flatMap((r) => [r["payload"], r["full"], r["trigger"], r["reply"]] as (number | null)[]),
-  );
+  await ctx.terms.load(list.flatMap(termsOf));
   const builder = new StateBuilder();
   let previous: Term | undefined;
   let emitted = 0;
@@ -149,24 +149,33 @@ export async function states(
 /**
  * The state after each state event of `events`, replacing its text: a state event's stored term is what the
  * agent sent (a whole state, or only what changed: `{:changed, %{balance: 100}, []}`, `:unchanged`), which
- * is not the state a reader expects beside the event. Each process's states are replayed once, from the
- * checkpoint before its first state event here to its last. Events whose state is not known keep their
- * text.
+ * is not the state a reader expects beside the event. Events whose state is not known keep their text.
  */
 export async function fillStateTexts(ctx: QueryContext, events: EventRow[]): Promise<void> {
-  const byProc = new Map<ProcId, EventRow[]>();
-  for (const e of events) {
-    if (e.kind !== "state") continue;
-    const list = byProc.get(e.proc);
-    if (list) list.push(e);
-    else byProc.set(e.proc, [e]);
+  const texts = await stateTexts(
+    ctx,
+    events.filter((e) => e.kind === "state"),
+  );
+  for (const e of events) e.text = texts.get(e.seq) ?? e.text;
+}
+
+/**
+ * The texts of the states after the state events `events` (by seq), for those whose state is known. Each
+ * process's states are replayed once, from the checkpoint before its first state event here to its last,
+ * loading only the terms the states need.
+ */
+export async function stateTexts(
+  ctx: QueryContext,
+  events: { seq: Seq; proc: ProcId }[],
+): Promise<Map<Seq, string>> {
+  const byProc = new Map<ProcId, Set<Seq>>();
+  for (const e of events) byProc.set(e.proc, (byProc.get(e.proc) ?? new Set()).add(e.seq));
+  const texts = new Map<Seq, string>();
+  for (const [proc, wanted] of byProc) {
+    const fill = (r: Row, state: Term) => {
+      if (wanted.has(r["seq"] as number)) texts.set(r["seq"] as number, ctx.terms.format(state));
+    };
+    await replay(ctx, proc, Math.min(...wanted), Math.max(...wanted), null, fill, stateTerms);
   }
-  for (const [proc, list] of byProc) {
-    const wanted = new Map(list.map((e) => [e.seq, e]));
-    const seqs = [...wanted.keys()];
-    await replay(ctx, proc, Math.min(...seqs), Math.max(...seqs), null, (r, state) => {
-      const e = wanted.get(r["seq"] as number);
-      if (e) e.text = ctx.terms.format(state);
-    });
-  }
+  return texts;
 }
