@@ -24,15 +24,26 @@ export function describeDiff(ctx: QueryContext, before: Term | undefined, after:
   }));
 }
 
-/** The terms a state row's view shows: its change or whole state, its trigger and its reply. */
-const viewTerms = (r: Row) => [r["payload"], r["full"], r["trigger"], r["reply"]] as (number | null)[];
-/** The terms a state row's state needs: its change or whole state. */
-const stateTerms = (r: Row) => [r["payload"], r["full"]] as (number | null)[];
+/** What a replay reads of each state row: its columns, and which of its terms are loaded. */
+interface StateRead {
+  columns: string;
+  terms: (row: Row) => (number | null)[];
+}
+/** All of a row, with the terms its view shows: its change or whole state, its trigger and its reply. */
+const VIEW_READ: StateRead = {
+  columns: STATE_COLUMNS,
+  terms: (r) => [r["payload"], r["full"], r["trigger"], r["reply"]] as (number | null)[],
+};
+/** Only what the state needs. */
+const STATE_READ: StateRead = {
+  columns: `seq, change, payload, "full"`,
+  terms: (r) => [r["payload"], r["full"]] as (number | null)[],
+};
 
 /**
  * Replays the state rows of `proc` from the checkpoint at or before `fromSeq` up to `toSeq` (or `limit` rows
  * from `fromSeq` on), calling `each` with every row at or after `fromSeq`, its state and the one before it.
- * The rows are read in one query; `termsOf` says which of their terms are loaded.
+ * The rows are read in one query, `read` says what of them.
  */
 async function replay(
   ctx: QueryContext,
@@ -41,7 +52,7 @@ async function replay(
   toSeq: Seq | null,
   limit: number | null,
   each: (row: Row, state: Term, previous: Term | undefined) => void,
-  termsOf: (row: Row) => (number | null)[] = viewTerms,
+  read: StateRead = VIEW_READ,
 ): Promise<void> {
   // The row before fromSeq gives the checkpoint to start from and the "previous" state of the first row.
   const start = `coalesce((SELECT coalesce(base_seq, seq) FROM states WHERE proc = ${int(proc)}
@@ -49,10 +60,10 @@ async function replay(
   const upper = toSeq === null ? "" : `AND seq <= ${int(toSeq)}`;
   const list = await rows(
     ctx.con,
-    `SELECT ${STATE_COLUMNS} FROM states WHERE proc = ${int(proc)} AND seq >= ${start} ${upper} ORDER BY seq` +
+    `SELECT ${read.columns} FROM states WHERE proc = ${int(proc)} AND seq >= ${start} ${upper} ORDER BY seq` +
       (limit === null ? "" : ` LIMIT ${int(limit + 2 * CHECKPOINT_EVERY + 1)}`),
   );
-  await ctx.terms.load(list.flatMap(termsOf));
+  await ctx.terms.load(list.flatMap(read.terms));
   const builder = new StateBuilder();
   let previous: Term | undefined;
   let emitted = 0;
@@ -162,7 +173,7 @@ export async function fillStateTexts(ctx: QueryContext, events: EventRow[]): Pro
 /**
  * The texts of the states after the state events `events` (by seq), for those whose state is known. Each
  * process's states are replayed once, from the checkpoint before its first state event here to its last,
- * loading only the terms the states need.
+ * reading only what the states need.
  */
 export async function stateTexts(
   ctx: QueryContext,
@@ -175,7 +186,7 @@ export async function stateTexts(
     const fill = (r: Row, state: Term) => {
       if (wanted.has(r["seq"] as number)) texts.set(r["seq"] as number, ctx.terms.format(state));
     };
-    await replay(ctx, proc, Math.min(...wanted), Math.max(...wanted), null, fill, stateTerms);
+    await replay(ctx, proc, Math.min(...wanted), Math.max(...wanted), null, fill, STATE_READ);
   }
   return texts;
 }
