@@ -127,7 +127,7 @@ export async function flame(
  * The ASOF join sorts what it joins, so only the calls that need it go through it: those below a timed call
  * with no recorded caller. The calls are read once; the others are counted by caller and callee as they
  * are. The times come from `calls` alone, joined back to the calls only for the timed calls below another
- * and those with a recorded caller (`GRAPH_SQL`).
+ * and those with a recorded caller (`graphSql`).
  */
 export async function callGraph(
   ctx: QueryContext,
@@ -143,9 +143,11 @@ export async function callGraph(
   const where = (parts: string[]) => parts.filter(Boolean).join(" AND ") || "true";
   const list = await rows(
     ctx.con,
-    GRAPH_SQL.replace("$CALLS", where([`kind = ${K.call}`, ...proc, ...window("ns")]))
-      .replace("$PROC", where(proc))
-      .replace("$TIMED", where(["end_ns IS NOT NULL", ...proc, ...window("start_ns")])),
+    graphSql(
+      where([`kind = ${K.call}`, ...proc, ...window("ns")]),
+      where(proc),
+      where(["end_ns IS NOT NULL", ...proc, ...window("start_ns")]),
+    ),
   );
   const name = (id: unknown) =>
     id === null || id === undefined ? null : (ctx.mfaNames[id as number] ?? "?");
@@ -160,21 +162,24 @@ export async function callGraph(
 }
 
 /**
- * The call graph's query: `$CALLS` selects the call events, `$PROC` the timed calls that may be callers (any
- * time: a caller may start before the window), `$TIMED` the timed calls whose times count (the calls of the
+ * The call graph's query: `calls` selects the call events, `callers` the timed calls that may be callers (any
+ * time: a caller may start before the window), `timed` the timed calls whose times count (the calls of the
  * window, by their start). A call is `nested` when its caller is the timed call below it, found by the ASOF
- * join; the others (a recorded caller, or depth 0: none) are counted straight from `c`, which every part
- * reads without a filter of its own so that DuckDB does not push the parts' filters, ORed, into its scan.
- * The timed calls' times: those below another and with no recorded caller in the ASOF part, the rest by
- * whether a caller was recorded (`captured`, an IN so that the hash table is built on those few calls).
+ * join; the others (a recorded caller, or depth 0: none) are counted straight from `c`. `direct` reads all of
+ * `c` and counts only those: were every reader of `c` to filter it, DuckDB would push their filters, ORed,
+ * into its scan of the events, which costs more than it saves; the groups only nested calls make there count
+ * none and are left out by the HAVING. The timed calls' times: those below another with no recorded caller
+ * in `nested`, the others by whether a caller was recorded (`captured`: an IN, so that DuckDB builds its
+ * hash table on those few calls rather than on every timed call).
  */
-const GRAPH_SQL = `
-WITH c AS MATERIALIZED (SELECT seq, proc, mfa, other, coalesce(depth, 0) AS depth FROM events WHERE $CALLS),
-     t AS (SELECT call_seq, proc, depth, mfa FROM calls WHERE $PROC),
+function graphSql(calls: string, callers: string, timed: string): string {
+  return `
+WITH c AS MATERIALIZED (SELECT seq, proc, mfa, other, coalesce(depth, 0) AS depth FROM events WHERE ${calls}),
+     t AS (SELECT call_seq, proc, depth, mfa FROM calls WHERE ${callers}),
      x AS (SELECT seq, other FROM c WHERE other >= 0),
      d AS (SELECT call_seq, mfa, depth, end_ns - start_ns AS total_ns, self_ns,
                   call_seq IN (SELECT seq FROM x) AS captured
-             FROM calls WHERE $TIMED),
+             FROM calls WHERE ${timed}),
      direct AS (SELECT CASE WHEN other >= 0 THEN other END AS caller, mfa AS callee,
                        count(*) FILTER (WHERE other >= 0 OR depth = 0) AS n,
                        0 AS timed, NULL::BIGINT AS total_ns, NULL::BIGINT AS self_ns
@@ -195,3 +200,4 @@ SELECT caller, callee, sum(n) AS n, sum(timed) AS timed, sum(total_ns) AS total_
   FROM (FROM direct UNION ALL FROM nested UNION ALL FROM top UNION ALL FROM recorded)
  GROUP BY caller, callee HAVING sum(n) > 0
  ORDER BY n DESC, callee, caller NULLS FIRST LIMIT 10000`;
+}
