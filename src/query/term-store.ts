@@ -1,6 +1,8 @@
 /**
  * The recording's terms, fetched by number and decoded on demand, with the most recent kept decoded: a
- * page of history or a state timeline asks for the same few terms again and again.
+ * page of history or a state timeline asks for the same few terms again and again. A term already being
+ * fetched for one question is waited for, not fetched again, by another asked at the same time (a history
+ * page's terms and its states' terms).
  */
 import { decode } from "../etf/decode.js";
 import { formatTerm } from "../etf/format.js";
@@ -38,6 +40,7 @@ function lookupSql(ids: number[]): string {
 
 export class TermStore {
   private readonly cache = new Map<number, Term>();
+  private readonly fetching = new Map<number, Promise<void>>();
 
   constructor(
     private readonly con: SqlSource,
@@ -48,13 +51,31 @@ export class TermStore {
   /** Makes sure the terms `ids` are decoded and cached. */
   async load(ids: Iterable<number | null>): Promise<void> {
     const missing = new Set<number>();
-    for (const id of ids) if (id !== null && !this.cache.has(id)) missing.add(id);
-    if (missing.size === 0) return;
-    const sorted = [...missing].sort((a, b) => a - b);
-    for (let i = 0; i < sorted.length; i += 1000) {
-      const found = await rows(this.con, lookupSql(sorted.slice(i, i + 1000)));
-      for (const r of found) this.put(r["id"] as number, decode(r["etf"] as Uint8Array));
+    const waits = new Set<Promise<void>>();
+    for (const id of ids) {
+      if (id === null || this.cache.has(id)) continue;
+      const pending = this.fetching.get(id);
+      if (pending) waits.add(pending);
+      else missing.add(id);
     }
+    if (missing.size > 0) waits.add(this.fetch([...missing].sort((a, b) => a - b)));
+    await Promise.all(waits);
+  }
+
+  /** Fetches and caches the terms `sorted`, which are neither cached nor being fetched. */
+  private fetch(sorted: number[]): Promise<void> {
+    const done = (async () => {
+      for (let i = 0; i < sorted.length; i += 1000) {
+        const found = await rows(this.con, lookupSql(sorted.slice(i, i + 1000)));
+        for (const r of found) this.put(r["id"] as number, decode(r["etf"] as Uint8Array));
+      }
+    })();
+    for (const id of sorted) this.fetching.set(id, done);
+    const settle = () => {
+      for (const id of sorted) if (this.fetching.get(id) === done) this.fetching.delete(id);
+    };
+    done.then(settle, settle);
+    return done;
   }
 
   private put(id: number, t: Term): void {
