@@ -170,16 +170,17 @@ export async function callGraph(
  * into its scan of the events, which costs more than it saves; the groups only nested calls make there count
  * none and are left out by the HAVING. The timed calls' times: those below another with no recorded caller
  * in `nested`, the others by whether a caller was recorded (`captured`: an IN, so that DuckDB builds its
- * hash table on those few calls rather than on every timed call).
+ * hash table on those few calls rather than on every timed call). `d`, which three parts read, is read from
+ * `calls` once.
  */
 function graphSql(calls: string, callers: string, timed: string): string {
   return `
 WITH c AS MATERIALIZED (SELECT seq, proc, mfa, other, coalesce(depth, 0) AS depth FROM events WHERE ${calls}),
      t AS (SELECT call_seq, proc, depth, mfa FROM calls WHERE ${callers}),
      x AS (SELECT seq, other FROM c WHERE other >= 0),
-     d AS (SELECT call_seq, mfa, depth, end_ns - start_ns AS total_ns, self_ns,
-                  call_seq IN (SELECT seq FROM x) AS captured
-             FROM calls WHERE ${timed}),
+     d AS MATERIALIZED (SELECT call_seq, mfa, depth, end_ns - start_ns AS total_ns, self_ns,
+                               call_seq IN (SELECT seq FROM x) AS captured
+                          FROM calls WHERE ${timed}),
      direct AS (SELECT CASE WHEN other >= 0 THEN other END AS caller, mfa AS callee,
                        count(*) FILTER (WHERE other >= 0 OR depth = 0) AS n,
                        0 AS timed, NULL::BIGINT AS total_ns, NULL::BIGINT AS self_ns
