@@ -256,9 +256,13 @@ class RecordingEngine implements Recording {
    */
   private async forwardLinks(events: Row[]): Promise<{ ends: Map<Seq, Seq>; receivers: Map<Seq, ProcId> }> {
     const seqs = (kind: number) => events.filter((e) => e["kind"] === kind).map((e) => e["seq"] as Seq);
+    // A page of every event in its range (as `events` and export read them): its range is enough.
+    const first = events[0]?.["seq"] as Seq | undefined;
+    const whole =
+      first !== undefined && (events[events.length - 1]!["seq"] as Seq) - first + 1 === events.length;
     const [callEnds, sendEnds] = await Promise.all([
-      this.bySeq("call_seq AS a, end_seq AS b", "calls", "call_seq", seqs(K.call)),
-      this.bySeq("send_seq AS a, receive_seq AS b, receiver", "messages", "send_seq", seqs(K.send)),
+      this.bySeq("call_seq AS a, end_seq AS b", "calls", "call_seq", seqs(K.call), whole),
+      this.bySeq("send_seq AS a, receive_seq AS b, receiver", "messages", "send_seq", seqs(K.send), whole),
     ]);
     const ends = new Map<Seq, Seq>();
     const receivers = new Map<Seq, ProcId>();
@@ -269,12 +273,22 @@ class RecordingEngine implements Recording {
     return { ends, receivers };
   }
 
-  /** The rows of `table` whose `key` is one of `seqs` (ascending), with `columns`; none for no seqs. */
-  private async bySeq(columns: string, table: string, key: string, seqs: Seq[]): Promise<Row[]> {
+  /**
+   * The rows of `table` whose `key` is one of `seqs` (ascending), with `columns`; none for no seqs. When
+   * `whole`, every row whose key is in their range is one of them: no list to check against.
+   */
+  private async bySeq(
+    columns: string,
+    table: string,
+    key: string,
+    seqs: Seq[],
+    whole: boolean,
+  ): Promise<Row[]> {
     if (seqs.length === 0) return [];
+    const among = whole ? "" : ` AND ${key} IN (${intList(seqs)})`;
     return rows(
       this.con,
-      `SELECT ${columns} FROM ${table} WHERE ${key} BETWEEN ${seqs[0]} AND ${seqs[seqs.length - 1]} AND ${key} IN (${intList(seqs)})`,
+      `SELECT ${columns} FROM ${table} WHERE ${key} BETWEEN ${seqs[0]} AND ${seqs[seqs.length - 1]}${among}`,
     );
   }
 

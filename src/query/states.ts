@@ -9,7 +9,7 @@ import { StateBuilder, type StateChange } from "../correlate/state-builder.js";
 import { CHECKPOINT_EVERY, STATE_CHANGES } from "../store/schema.js";
 import type { EventRow, Page, ProcId, Seq, StateView, TermChange } from "./api.js";
 import type { QueryContext } from "./context.js";
-import { int, rows, type Row } from "./db.js";
+import { int, intList, rows, type Row } from "./db.js";
 import { diffTerms, formatPath } from "./term-diff.js";
 
 const STATE_COLUMNS = `seq, proc, trigger_seq, trigger, reply, change, payload, "full", base_seq`;
@@ -24,26 +24,10 @@ export function describeDiff(ctx: QueryContext, before: Term | undefined, after:
   }));
 }
 
-/** What a replay reads of each state row: its columns, and which of its terms are loaded. */
-interface StateRead {
-  columns: string;
-  terms: (row: Row) => (number | null)[];
-}
-/** All of a row, with the terms its view shows: its change or whole state, its trigger and its reply. */
-const VIEW_READ: StateRead = {
-  columns: STATE_COLUMNS,
-  terms: (r) => [r["payload"], r["full"], r["trigger"], r["reply"]] as (number | null)[],
-};
-/** Only what the state needs. */
-const STATE_READ: StateRead = {
-  columns: `seq, change, payload, "full"`,
-  terms: (r) => [r["payload"], r["full"]] as (number | null)[],
-};
-
 /**
  * Replays the state rows of `proc` from the checkpoint at or before `fromSeq` up to `toSeq` (or `limit` rows
  * from `fromSeq` on), calling `each` with every row at or after `fromSeq`, its state and the one before it.
- * The rows are read in one query, `read` says what of them.
+ * The rows are read in one query, with the terms a view shows: the change or whole state, trigger, reply.
  */
 async function replay(
   ctx: QueryContext,
@@ -52,7 +36,6 @@ async function replay(
   toSeq: Seq | null,
   limit: number | null,
   each: (row: Row, state: Term, previous: Term | undefined) => void,
-  read: StateRead = VIEW_READ,
 ): Promise<void> {
   // The row before fromSeq gives the checkpoint to start from and the "previous" state of the first row.
   const start = `coalesce((SELECT coalesce(base_seq, seq) FROM states WHERE proc = ${int(proc)}
@@ -60,10 +43,12 @@ async function replay(
   const upper = toSeq === null ? "" : `AND seq <= ${int(toSeq)}`;
   const list = await rows(
     ctx.con,
-    `SELECT ${read.columns} FROM states WHERE proc = ${int(proc)} AND seq >= ${start} ${upper} ORDER BY seq` +
+    `SELECT ${STATE_COLUMNS} FROM states WHERE proc = ${int(proc)} AND seq >= ${start} ${upper} ORDER BY seq` +
       (limit === null ? "" : ` LIMIT ${int(limit + 2 * CHECKPOINT_EVERY + 1)}`),
   );
-  await ctx.terms.load(list.flatMap(read.terms));
+  await ctx.terms.load(
+    list.flatMap((r) => [r["payload"], r["full"], r["trigger"], r["reply"]] as (number | null)[]),
+  );
   const builder = new StateBuilder();
   let previous: Term | undefined;
   let emitted = 0;
@@ -171,22 +156,52 @@ export async function fillStateTexts(ctx: QueryContext, events: EventRow[]): Pro
 }
 
 /**
- * The texts of the states after the state events `events` (by seq), for those whose state is known. Each
- * process's states are replayed once, from the checkpoint before its first state event here to its last,
- * reading only what the states need.
+ * The texts of the states after the state events `events` (by seq), for those whose state is known. Every
+ * process's states are replayed from the checkpoint its first state event here builds on, all of them read
+ * in one query (a page of every process's events asks no more than a page of one), reading only what the
+ * states need.
  */
 export async function stateTexts(
   ctx: QueryContext,
   events: { seq: Seq; proc: ProcId }[],
 ): Promise<Map<Seq, string>> {
-  const byProc = new Map<ProcId, Set<Seq>>();
-  for (const e of events) byProc.set(e.proc, (byProc.get(e.proc) ?? new Set()).add(e.seq));
   const texts = new Map<Seq, string>();
-  for (const [proc, wanted] of byProc) {
-    const fill = (r: Row, state: Term) => {
-      if (wanted.has(r["seq"] as number)) texts.set(r["seq"] as number, ctx.terms.format(state));
-    };
-    await replay(ctx, proc, Math.min(...wanted), Math.max(...wanted), null, fill, STATE_READ);
+  if (events.length === 0) return texts;
+  const seqs = events.map((e) => e.seq).sort((a, b) => a - b);
+  const lo = seqs[0]!;
+  const hi = seqs[seqs.length - 1]!;
+  // Where each process's replay starts: the checkpoint its first state event here builds on.
+  const starts = await rows(
+    ctx.con,
+    `SELECT proc, min(coalesce(base_seq, seq)) AS start FROM states
+       WHERE seq BETWEEN ${lo} AND ${hi} AND seq IN (${intList(seqs)}) GROUP BY proc`,
+  );
+  if (starts.length === 0) return texts;
+  const from = starts.map((r) => `WHEN ${int(r["proc"] as number)} THEN ${int(r["start"] as number)}`);
+  const list = await rows(
+    ctx.con,
+    `SELECT proc, seq, change, payload, "full" FROM states
+       WHERE seq BETWEEN ${int(Math.min(...starts.map((r) => r["start"] as number)))} AND ${hi}
+         AND proc IN (${intList(starts.map((r) => r["proc"] as number))})
+         AND seq >= CASE proc ${from.join(" ")} END
+       ORDER BY proc, seq`,
+  );
+  await ctx.terms.load(list.flatMap((r) => [r["payload"], r["full"]] as (number | null)[]));
+  const wanted = new Set(seqs);
+  const builder = new StateBuilder();
+  let proc: number | undefined;
+  for (const r of list) {
+    if (r["proc"] !== proc) {
+      proc = r["proc"] as number;
+      builder.reset();
+    }
+    const full = ctx.terms.get(r["full"] as number | null);
+    const change = STATE_CHANGES[r["change"] as number] as StateChange;
+    if (full !== undefined) builder.set(full);
+    else if (!builder.apply(change, ctx.terms.get(r["payload"] as number)!)) builder.reset();
+    const seq = r["seq"] as number;
+    const state = wanted.has(seq) && builder.known ? builder.current() : undefined;
+    if (state !== undefined) texts.set(seq, ctx.terms.format(state));
   }
   return texts;
 }

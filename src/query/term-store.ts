@@ -48,12 +48,21 @@ export class TermStore {
     private readonly syntax: "elixir" | "erlang" = "elixir",
   ) {}
 
-  /** Makes sure the terms `ids` are decoded and cached. */
+  /**
+   * Makes sure the terms `ids` are decoded and cached, and the most recently used: terms loaded after them
+   * (up to the cache's size) push older ones out first.
+   */
   async load(ids: Iterable<number | null>): Promise<void> {
     const missing = new Set<number>();
     const waits = new Set<Promise<void>>();
     for (const id of ids) {
-      if (id === null || this.cache.has(id)) continue;
+      if (id === null) continue;
+      const cached = this.cache.get(id);
+      if (cached !== undefined) {
+        this.cache.delete(id);
+        this.cache.set(id, cached);
+        continue;
+      }
       const pending = this.fetching.get(id);
       if (pending) waits.add(pending);
       else missing.add(id);
