@@ -30,6 +30,7 @@ import { Interner } from "./interner.js";
 import { MessageKeys } from "./message-keys.js";
 import { PendingSends } from "./pending-sends.js";
 import { ProcState } from "./process-state.js";
+import { ProcessSummary } from "./process-summary.js";
 import {
   atomAt,
   atomEnd,
@@ -111,6 +112,8 @@ export class Ingest {
   private seq = 0;
   private skipped = 0;
   private readonly procs: ProcState[] = [];
+  /** Per process, what the process list shows of its events (handed to the store at the end). */
+  private readonly summary = new ProcessSummary();
   private readonly names = new Map<string, number>();
   /** The messages waiting (sends not yet received, messages not yet handled), numbered by their bytes. */
   private readonly keys: MessageKeys;
@@ -294,7 +297,9 @@ export class Ingest {
       for (let d = p.stack.length - 1; d >= 0; d--) this.closeCall(proc, p, d, -1, 0, 0, null);
     }
     this.monitors.finish();
-    await this.store.finish({ events: String(this.seq), ...meta });
+    const summary: (number | boolean)[][] = [];
+    this.summary.write((...cells) => summary.push(cells));
+    await this.store.finish({ events: String(this.seq), ...meta }, summary);
   }
 
   // -------------------------------------------------------------------------------------------------------
@@ -360,6 +365,7 @@ export class Ingest {
     if (depth < 0) e.setNull(9);
     else c.depth[i] = depth;
     e.end();
+    this.summary.add(proc, seq, kind, term);
   }
 
   private event(e: RawEvent): void {

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { recordSampleWorkload } from "../demo/sample-app.js";
-import { K } from "../store/schema.js";
+import { K, PROCESS_LIST_SQL } from "../store/schema.js";
 import type { EventRow } from "./api.js";
 import { openRecording, type Recording } from "./index.js";
 
@@ -52,6 +52,17 @@ test("the crash's causal chain reaches the bad input, its sender, and what the s
   // Both belong to the application whose supervision tree they are in.
   assert.equal(worker.application, "sample_app");
   assert.equal(restarted.application, "sample_app");
+});
+
+test("the process list the finished recording keeps is the one its events give", async () => {
+  // Made at the end from what ingest counted; a recording without it aggregates the events instead.
+  const kept = await rec.sql("SELECT * EXCLUDE (exit_etf) FROM process_list ORDER BY id");
+  const fromEvents = await rec.sql(`SELECT * FROM (${PROCESS_LIST_SQL}) ORDER BY id`);
+  assert.ok(kept.rows.length > 20);
+  assert.deepEqual(kept.columns, fromEvents.columns);
+  assert.deepEqual(kept.rows, fromEvents.rows);
+  const withExit = await rec.sql("SELECT count(*) FROM process_list WHERE exit_etf IS NOT NULL");
+  assert.ok(Number(withExit.rows[0]![0]) > 0, "exit reasons are kept with their bytes");
 });
 
 /** The workload's transfers (see SampleApp.Workload): balances of accounts 1..5 after each. */

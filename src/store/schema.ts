@@ -59,10 +59,11 @@
  *             last_seq, events, exit_seq,         last registered name, first and last event, how many, its
  *             has_state, parent, spawn_seq,       last exit and that exit's reason (`exit_term`, and its
  *             initial, behaviour, module,         bytes `exit_etf`), whether it had a state event, its
- *             application, exit_term, exit_etf    spawn, its application. Made from the tables above
- *                                                 (PROCESS_LIST_TABLE) when the recording finishes; one
- *                                                 cut off, or finished before this table, has none:
- *                                                 readers run PROCESS_LIST_SQL instead
+ *             application, exit_term, exit_etf    spawn, its application. Made when the recording
+ *                                                 finishes (PROCESS_LIST_TABLE, from what ingest counted
+ *                                                 of each process's events); one cut off, or finished
+ *                                                 before this table, has none: readers run
+ *                                                 PROCESS_LIST_SQL (an aggregate over `events`) instead
  *
  * A recording being written has no `ended` in `meta`; one cut off mid-recording opens with everything up
  * to the last flushed batch (at most `FLUSH_MS` behind), its in-flight calls and messages unpaired. Beside
@@ -144,27 +145,49 @@ CREATE TABLE states (seq INTEGER, proc INTEGER, trigger_seq INTEGER, trigger INT
   change UTINYINT, payload INTEGER, "full" INTEGER, base_seq INTEGER);
 `;
 
-/** Every process with what the process list shows of it (its exit reason as a term id). */
-export const PROCESS_LIST_SQL = `
-WITH agg AS (
-  SELECT proc, min(seq) AS first_seq, max(seq) AS last_seq, count(*) AS events,
-         max(CASE WHEN kind = ${K.exit} THEN seq END) AS exit_seq, bool_or(kind = ${K.state}) AS has_state
-  FROM events GROUP BY proc),
+/**
+ * Per process with events: its first and last, how many, its last exit and that exit's term, whether it
+ * had a state event. Ingest counts these as it goes and hands them over at the end (`process_summary`, a
+ * temporary table); a recording without a process list has them from this aggregate over every event.
+ */
+const EVENTS_SUMMARY = `
+SELECT a.*, x.term AS exit_term
+FROM (SELECT proc, min(seq) AS first_seq, max(seq) AS last_seq, count(*) AS events,
+             max(CASE WHEN kind = ${K.exit} THEN seq END) AS exit_seq, bool_or(kind = ${K.state}) AS has_state
+      FROM events GROUP BY proc) a
+LEFT JOIN events x ON x.seq = a.exit_seq`;
+
+/** The table of the per-process summary ingest hands over when the recording finishes. */
+export const PROCESS_SUMMARY_DDL = `CREATE TEMP TABLE process_summary (proc INTEGER, first_seq INTEGER,
+  last_seq INTEGER, events INTEGER, exit_seq INTEGER, exit_term INTEGER, has_state BOOLEAN)`;
+
+/** Every process with what the process list shows of it (its exit reason as a term id), `summary` its events'. */
+function processListSql(summary: string): string {
+  return `
+WITH agg AS (${summary}),
 named AS (SELECT proc, arg_max(name, coalesce(seq, -1)) AS name FROM names WHERE registered GROUP BY proc),
 app AS (SELECT proc, any_value(application) AS application FROM apps GROUP BY proc)
 SELECT p.id, p.pid, p.node, n.name, a.first_seq, a.last_seq, a.events, a.exit_seq, a.has_state,
-       s.parent, s.seq AS spawn_seq, s.initial, s.behaviour, s.module, app.application, x.term AS exit_term
+       s.parent, s.seq AS spawn_seq, s.initial, s.behaviour, s.module, app.application, a.exit_term
 FROM procs p
 LEFT JOIN agg a ON a.proc = p.id
 LEFT JOIN spawns s ON s.child = p.id
 LEFT JOIN named n ON n.proc = p.id
-LEFT JOIN app ON app.proc = p.id
-LEFT JOIN events x ON x.seq = a.exit_seq`;
+LEFT JOIN app ON app.proc = p.id`;
+}
 
-/** The `process_list` table: PROCESS_LIST_SQL with each exit reason's bytes. */
+/** The process list of a recording that has no `process_list` table, from its events. */
+export const PROCESS_LIST_SQL = processListSql(EVENTS_SUMMARY);
+
+/**
+ * The `process_list` table, made when the recording finishes from ingest's `process_summary`, with each
+ * exit reason's bytes (only the few exit terms are read from `terms`).
+ */
 export const PROCESS_LIST_TABLE = `
 CREATE TABLE process_list AS
-SELECT l.*, t.etf AS exit_etf FROM (${PROCESS_LIST_SQL}) l LEFT JOIN terms t ON t.id = l.exit_term`;
+SELECT l.*, t.etf AS exit_etf
+FROM (${processListSql("SELECT * FROM process_summary")}) l
+LEFT JOIN (SELECT id, etf FROM terms WHERE id IN (SELECT exit_term FROM process_summary)) t ON t.id = l.exit_term`;
 
 /** Column types of the appended tables, in DDL order, for `ColumnBuffer`. */
 export const COLUMNS = {

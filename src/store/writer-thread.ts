@@ -14,7 +14,15 @@ import { rmSync } from "node:fs";
 import { parentPort } from "node:worker_threads";
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from "@duckdb/node-api";
 import { appendChunk, type Chunk } from "./columns.js";
-import { COLUMNS, DDL, FORMAT_VERSION, PROCESS_LIST_TABLE, type TableName } from "./schema.js";
+import {
+  COLUMNS,
+  DDL,
+  FORMAT_VERSION,
+  PROCESS_LIST_SQL,
+  PROCESS_LIST_TABLE,
+  PROCESS_SUMMARY_DDL,
+  type TableName,
+} from "./schema.js";
 import { runPlain, type SqlResult } from "../query/db.js";
 
 /** Tables others refer to come first, so that a commit never holds a reference before what it names. */
@@ -37,7 +45,7 @@ export type WriterMessage =
   | { type: "open"; path: string; meta: Record<string, string>; done: SharedArrayBuffer }
   | { type: "chunks"; chunks: { table: TableName; chunk: Chunk }[] }
   | { type: "commit" }
-  | { type: "finish"; meta: Record<string, string> }
+  | { type: "finish"; meta: Record<string, string>; summary?: (number | boolean)[][] }
   | { type: "query"; sql: string; params?: unknown[] }
   | { type: "close" };
 
@@ -67,6 +75,17 @@ async function writeMeta(values: Record<string, string>): Promise<void> {
     await con!.run("DELETE FROM meta WHERE key = $1", [key]);
     await con!.run("INSERT INTO meta VALUES ($1, $2)", [key, value]);
   }
+}
+
+/** Puts ingest's per-process summary in a temporary table; returns the SQL that makes the process list. */
+async function summaryTable(summary: (number | boolean)[][]): Promise<string> {
+  await con!.run(PROCESS_SUMMARY_DDL);
+  const cell = (v: number | boolean) => (typeof v === "boolean" ? String(v) : v < 0 ? "NULL" : String(v));
+  for (let i = 0; i < summary.length; i += 10_000) {
+    const values = summary.slice(i, i + 10_000).map((row) => `(${row.map(cell).join(",")})`);
+    await con!.run(`INSERT INTO process_summary VALUES ${values.join(",")}`);
+  }
+  return PROCESS_LIST_TABLE;
 }
 
 function commit(): void {
@@ -125,7 +144,9 @@ async function handle(m: WriterMessage): Promise<WriterReply | undefined> {
       for (const a of Object.values(appenders)) a.closeSync();
       appenders = {};
       // The process list of a finished recording, made once here instead of at every open.
-      await con!.run(PROCESS_LIST_TABLE);
+      await con!.run(
+        m.summary ? await summaryTable(m.summary) : `CREATE TABLE process_list AS ${PROCESS_LIST_SQL}`,
+      );
       await writeMeta(m.meta);
       await con!.run("CHECKPOINT");
       close();

@@ -128,14 +128,17 @@ export class StoreWriter {
     this.post({ type: "commit" });
   }
 
-  /** Flushes, writes the final metadata, and closes the file as one self-contained file. */
-  async finish(meta: Record<string, string>): Promise<void> {
+  /**
+   * Flushes, writes the final metadata and the process list (from `summary`, ingest's per-process rows of
+   * `process_summary`; without it, from the events), and closes the file as one self-contained file.
+   */
+  async finish(meta: Record<string, string>, summary?: (number | boolean)[][]): Promise<void> {
     if (this.closed) return;
     for (const t of Object.values(this.tables)) t.flush();
     this.postChunks();
     if (this.error) throw this.error;
     this.closed = true;
-    const reply = await this.request({ type: "finish", meta });
+    const reply = await this.request({ type: "finish", meta, summary });
     await this.worker.terminate();
     if (reply.type === "error") throw new Error(`cannot finish the recording ${this.path}: ${reply.message}`);
   }
