@@ -11,12 +11,13 @@ import { int, intList, rows } from "./db.js";
 import { loadProcesses } from "./processes.js";
 import { fillStateTexts } from "./states.js";
 
+function noEvent(ctx: QueryContext, seq: Seq): QueryError {
+  return new QueryError(`there is no event #${seq}: this recording has events #0 to #${ctx.info.events - 1}`);
+}
+
 export async function eventAt(ctx: QueryContext, seq: Seq): Promise<EventRow> {
   const found = await rows(ctx.con, `SELECT ${EVENT_COLUMNS} FROM events WHERE seq = ${int(seq)}`);
-  if (found.length === 0)
-    throw new QueryError(
-      `there is no event #${seq}: this recording has events #0 to #${ctx.info.events - 1}`,
-    );
+  if (found.length === 0) throw noEvent(ctx, seq);
   await ctx.terms.load([(found[0]!["term"] as number | null) ?? null]);
   const e = toEventRow(ctx, found[0]!);
   await fillStateTexts(ctx, [e]);
@@ -47,7 +48,7 @@ function relation(from: EventRow, to: EventRow): CauseRelation {
   return "while handling";
 }
 
-/** The events `seqs` (each must exist), in the order asked. */
+/** The events `seqs` that are in the recording, by seq. */
 async function eventsAt(ctx: QueryContext, seqs: Seq[]): Promise<Map<Seq, EventRow>> {
   const found = await rows(ctx.con, `SELECT ${EVENT_COLUMNS} FROM events WHERE seq IN (${intList(seqs)})`);
   await ctx.terms.load(found.map((r) => (r["term"] as number | null) ?? null));
@@ -57,19 +58,28 @@ async function eventsAt(ctx: QueryContext, seqs: Seq[]): Promise<Map<Seq, EventR
 }
 
 export async function why(ctx: QueryContext, seq: Seq, maxHops = 20): Promise<ChainStep[]> {
-  await eventAt(ctx, seq); // a clear error for an event that is not there
-  return (await whyEach(ctx, [seq], maxHops))[0]!;
+  const [walk] = await whyEach(ctx, [seq], maxHops);
+  if (!walk) throw noEvent(ctx, seq);
+  return walk.chain;
 }
 
-/** `why` of each of `seqs` (events that exist), the chains walked side by side: one lookup a hop for all. */
-async function whyEach(ctx: QueryContext, seqs: Seq[], maxHops: number): Promise<ChainStep[][]> {
+/**
+ * `why` of each of `seqs` that is in the recording, with its event: the chains walked side by side, one
+ * lookup a hop for all of them.
+ */
+async function whyEach(
+  ctx: QueryContext,
+  seqs: Seq[],
+  maxHops: number,
+): Promise<{ start: EventRow; chain: ChainStep[] }[]> {
   const starts = await eventsAt(ctx, seqs);
-  const walks = seqs.map((seq) => {
-    const cur = starts.get(seq)!;
+  const walks = seqs.flatMap((seq) => {
+    const start = starts.get(seq);
+    if (start === undefined) return [];
     const chain: ChainStep[] = [
-      { seq: cur.seq, proc: cur.proc, kind: cur.kind, text: describeEvent(cur), relation: "start" },
+      { seq, proc: start.proc, kind: start.kind, text: describeEvent(start), relation: "start" },
     ];
-    return { chain, cur, seen: new Set([seq]) };
+    return [{ start, chain, cur: start, seen: new Set([seq]) }];
   });
   for (let hop = 0; hop < maxHops; hop++) {
     const going = walks.filter((w) => w.cur.cause !== null && !w.seen.has(w.cur.cause));
@@ -92,7 +102,7 @@ async function whyEach(ctx: QueryContext, seqs: Seq[], maxHops: number): Promise
       w.cur = e;
     }
   }
-  return walks.map((w) => w.chain);
+  return walks.map(({ start, chain }) => ({ start, chain }));
 }
 
 export async function crashes(ctx: QueryContext): Promise<Crash[]> {
@@ -102,14 +112,16 @@ export async function crashes(ctx: QueryContext): Promise<Crash[]> {
     .filter((p) => p.crashed && p.exitSeq !== null)
     .sort((a, b) => a.exitSeq! - b.exitSeq!);
   if (crashed.length === 0) return [];
-  const seqs = crashed.map((p) => p.exitSeq!);
-  const exits = await eventsAt(ctx, seqs);
-  const chains = await whyEach(ctx, seqs, 20);
-  return crashed.map((p, i) => ({
-    seq: p.exitSeq!,
-    proc: p.id,
-    reason: exits.get(p.exitSeq!)?.text ?? "",
-    chain: chains[i]!,
-    restartedAs: procs.find((q) => q.restartOf === p.id)?.id ?? null,
+  const walks = await whyEach(
+    ctx,
+    crashed.map((p) => p.exitSeq!),
+    20,
+  );
+  return walks.map(({ start, chain }) => ({
+    seq: start.seq,
+    proc: start.proc,
+    reason: start.text ?? "",
+    chain,
+    restartedAs: procs.find((q) => q.restartOf === start.proc)?.id ?? null,
   }));
 }

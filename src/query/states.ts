@@ -24,6 +24,15 @@ export function describeDiff(ctx: QueryContext, before: Term | undefined, after:
   }));
 }
 
+/** Applies state row `r` (its terms loaded) to `builder`; the state after it, or undefined if not known. */
+function advance(ctx: QueryContext, builder: StateBuilder, r: Row): Term | undefined {
+  const full = ctx.terms.get(r["full"] as number | null);
+  const change = STATE_CHANGES[r["change"] as number] as StateChange;
+  if (full !== undefined) builder.set(full);
+  else if (!builder.apply(change, ctx.terms.get(r["payload"] as number)!)) builder.reset();
+  return builder.known ? builder.current() : undefined;
+}
+
 /**
  * Replays the state rows of `proc` from the checkpoint at or before `fromSeq` up to `toSeq` (or `limit` rows
  * from `fromSeq` on), calling `each` with every row at or after `fromSeq`, its state and the one before it.
@@ -53,11 +62,7 @@ async function replay(
   let previous: Term | undefined;
   let emitted = 0;
   for (const r of list) {
-    const full = ctx.terms.get(r["full"] as number | null);
-    const change = STATE_CHANGES[r["change"] as number] as StateChange;
-    if (full !== undefined) builder.set(full);
-    else if (!builder.apply(change, ctx.terms.get(r["payload"] as number)!)) builder.reset();
-    const state = builder.known ? builder.current() : undefined;
+    const state = advance(ctx, builder, r);
     if ((r["seq"] as number) >= fromSeq && state !== undefined) {
       each(r, state, previous);
       if (limit !== null && ++emitted >= limit) return;
@@ -195,13 +200,9 @@ export async function stateTexts(
       proc = r["proc"] as number;
       builder.reset();
     }
-    const full = ctx.terms.get(r["full"] as number | null);
-    const change = STATE_CHANGES[r["change"] as number] as StateChange;
-    if (full !== undefined) builder.set(full);
-    else if (!builder.apply(change, ctx.terms.get(r["payload"] as number)!)) builder.reset();
+    const state = advance(ctx, builder, r);
     const seq = r["seq"] as number;
-    const state = wanted.has(seq) && builder.known ? builder.current() : undefined;
-    if (state !== undefined) texts.set(seq, ctx.terms.format(state));
+    if (state !== undefined && wanted.has(seq)) texts.set(seq, ctx.terms.format(state));
   }
   return texts;
 }
