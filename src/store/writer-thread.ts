@@ -18,7 +18,6 @@ import {
   COLUMNS,
   DDL,
   FORMAT_VERSION,
-  PROCESS_LIST_SQL,
   PROCESS_LIST_TABLE,
   PROCESS_SUMMARY_DDL,
   type TableName,
@@ -45,7 +44,7 @@ export type WriterMessage =
   | { type: "open"; path: string; meta: Record<string, string>; done: SharedArrayBuffer }
   | { type: "chunks"; chunks: { table: TableName; chunk: Chunk }[] }
   | { type: "commit" }
-  | { type: "finish"; meta: Record<string, string>; summary?: (number | boolean)[][] }
+  | { type: "finish"; meta: Record<string, string>; summary: (number | boolean)[][] }
   | { type: "query"; sql: string; params?: unknown[] }
   | { type: "close" };
 
@@ -77,15 +76,15 @@ async function writeMeta(values: Record<string, string>): Promise<void> {
   }
 }
 
-/** Puts ingest's per-process summary in a temporary table; returns the SQL that makes the process list. */
-async function summaryTable(summary: (number | boolean)[][]): Promise<string> {
+/** Makes the `process_list` table from ingest's per-process summary (through a temporary table). */
+async function processList(summary: (number | boolean)[][]): Promise<void> {
   await con!.run(PROCESS_SUMMARY_DDL);
   const cell = (v: number | boolean) => (typeof v === "boolean" ? String(v) : v < 0 ? "NULL" : String(v));
   for (let i = 0; i < summary.length; i += 10_000) {
     const values = summary.slice(i, i + 10_000).map((row) => `(${row.map(cell).join(",")})`);
     await con!.run(`INSERT INTO process_summary VALUES ${values.join(",")}`);
   }
-  return PROCESS_LIST_TABLE;
+  await con!.run(PROCESS_LIST_TABLE);
 }
 
 function commit(): void {
@@ -144,9 +143,7 @@ async function handle(m: WriterMessage): Promise<WriterReply | undefined> {
       for (const a of Object.values(appenders)) a.closeSync();
       appenders = {};
       // The process list of a finished recording, made once here instead of at every open.
-      await con!.run(
-        m.summary ? await summaryTable(m.summary) : `CREATE TABLE process_list AS ${PROCESS_LIST_SQL}`,
-      );
+      await processList(m.summary);
       await writeMeta(m.meta);
       await con!.run("CHECKPOINT");
       close();

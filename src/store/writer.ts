@@ -130,9 +130,9 @@ export class StoreWriter {
 
   /**
    * Flushes, writes the final metadata and the process list (from `summary`, ingest's per-process rows of
-   * `process_summary`; without it, from the events), and closes the file as one self-contained file.
+   * `process_summary`), and closes the file as one self-contained file.
    */
-  async finish(meta: Record<string, string>, summary?: (number | boolean)[][]): Promise<void> {
+  async finish(meta: Record<string, string>, summary: (number | boolean)[][]): Promise<void> {
     if (this.closed) return;
     for (const t of Object.values(this.tables)) t.flush();
     this.postChunks();
