@@ -297,9 +297,7 @@ export class Ingest {
       for (let d = p.stack.length - 1; d >= 0; d--) this.closeCall(proc, p, d, -1, 0, 0, null);
     }
     this.monitors.finish();
-    const summary: (number | boolean)[][] = [];
-    this.summary.write((...cells) => summary.push(cells));
-    await this.store.finish({ events: String(this.seq), ...meta }, summary);
+    await this.store.finish({ events: String(this.seq), ...meta }, this.summary.rows());
   }
 
   // -------------------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@
  *
  *     const s = new ProcessSummary();
  *     s.add(proc, seq, kind, term);           // for every events row
- *     s.write((...cells) => buffer.row(...cells));
+ *     s.rows();                               // [[proc, first_seq, ...], ...]
  */
 import { K } from "../store/schema.js";
 
@@ -48,13 +48,14 @@ export class ProcessSummary {
   }
 
   /**
-   * Calls `row` for every process that had an event, with the columns of `process_summary`: proc,
-   * first_seq, last_seq, events, exit_seq, exit_term, has_state (-1: none).
+   * A row for every process that had an event, with the columns of `process_summary`: proc, first_seq,
+   * last_seq, events, exit_seq, exit_term, has_state (-1: none).
    */
-  write(row: (...cells: (number | boolean)[]) => void): void {
+  rows(): (number | boolean)[][] {
+    const out: (number | boolean)[][] = [];
     for (let proc = 0; proc < this.first.length; proc++) {
       if (this.first[proc]! < 0) continue;
-      row(
+      out.push([
         proc,
         this.first[proc]!,
         this.last[proc]!,
@@ -62,7 +63,8 @@ export class ProcessSummary {
         this.exitSeq[proc]!,
         this.exitTerm[proc]!,
         this.hasState[proc] === 1,
-      );
+      ]);
     }
+    return out;
   }
 }

@@ -7,7 +7,7 @@
 import type { ChainStep, CauseRelation, Crash, EventRow, Seq } from "./api.js";
 import { QueryError } from "./api.js";
 import { EVENT_COLUMNS, toEventRow, type QueryContext } from "./context.js";
-import { int, intList, rows } from "./db.js";
+import { intList, rows } from "./db.js";
 import { loadProcesses } from "./processes.js";
 import { fillStateTexts } from "./states.js";
 
@@ -16,11 +16,8 @@ function noEvent(ctx: QueryContext, seq: Seq): QueryError {
 }
 
 export async function eventAt(ctx: QueryContext, seq: Seq): Promise<EventRow> {
-  const found = await rows(ctx.con, `SELECT ${EVENT_COLUMNS} FROM events WHERE seq = ${int(seq)}`);
-  if (found.length === 0) throw noEvent(ctx, seq);
-  await ctx.terms.load([(found[0]!["term"] as number | null) ?? null]);
-  const e = toEventRow(ctx, found[0]!);
-  await fillStateTexts(ctx, [e]);
+  const e = (await eventsAt(ctx, [seq])).get(seq);
+  if (e === undefined) throw noEvent(ctx, seq);
   return e;
 }
 
